@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages probelog needs to build and test.
+# Idempotent and silent when everything is already installed.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config make
+    clang-16 llvm-16 clang-format-16 clang-tidy-16
+    libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
+    libcapstone-dev libfmt-dev libcli11-dev libyaml-cpp-dev
+    libmsgpack-cxx-dev rapidjson-dev libcpp-httplib-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+    golang-go iproute2 iputils-ping prometheus
+    bpftrace libbpf-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+if [[ $EUID -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root (sudo make ...) or install them with apt-get" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-deps: apt-get failed (output above)" >&2
+    exit 1
+fi
+echo "install-deps: done" >&2

@@ -1,0 +1,294 @@
+// Wiring of one run: checks, kernel filters, traces, the event loop, the summary.
+#include "agent/agent.hpp"
+
+#include <fmt/format.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "agent/cgroup.hpp"
+#include "agent/child.hpp"
+#include "agent/loss_report.hpp"
+#include "agent/signals.hpp"
+#include "bpf/ring_reader.hpp"
+#include "bpf/runtime.hpp"
+#include "bpf/system.hpp"
+#include "common/clock.hpp"
+#include "pipeline/pipeline.hpp"
+#include "sinks/json_sink.hpp"
+#include "sinks/table_sink.hpp"
+#include "traces/trace.hpp"
+
+namespace probelog {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void say(std::string_view text) { fmt::print(stderr, "probelog: {}\n", text); }
+
+std::vector<std::string> selected_traces(const Options& o) {
+    std::vector<std::string> names;
+    if (o.traces.empty()) {
+        for (const TraceInfo& t : trace_catalog()) {
+            if (t.default_on) names.emplace_back(t.name);
+        }
+    } else {
+        for (const std::string& t : o.traces) {
+            std::string name(find_trace(t)->name);
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        }
+    }
+    return names;
+}
+
+Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
+    bpf::RuntimeConfig rc;
+    rc.verbose = o.verbose;
+    rc.ringbuf_bytes = bpf::ringbuf_size_for(o.ringbuf_size);
+    rc.filter.self_tgid = static_cast<uint32_t>(::getpid());
+    rc.filter.wakeup_bytes = rc.ringbuf_bytes / 4;
+    if (!o.pids.empty() || !o.command.empty()) rc.filter.flags |= PL_FILTER_PID;
+    if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
+    if (!o.comm.empty()) {
+        rc.filter.flags |= PL_FILTER_COMM;
+        std::memcpy(rc.filter.comm, o.comm.data(), std::min(o.comm.size(), sizeof(rc.filter.comm) - 1));
+    }
+    if (!o.cgroup.empty()) {
+        auto cg = resolve_cgroup(o.cgroup);
+        if (!cg) return cg.error();
+        rc.filter.flags |= PL_FILTER_CGROUP;
+        rc.filter.cgroup_id = cg->id;
+        rc.filter.cgroup_level = cg->level;
+    }
+    return rc;
+}
+
+std::unique_ptr<Sink> make_terminal_sink(OutputFormat format) {
+    bool tty = ::isatty(STDOUT_FILENO) != 0;
+    if (format == OutputFormat::Json || (format == OutputFormat::Auto && !tty)) {
+        return std::make_unique<JsonSink>(STDOUT_FILENO);
+    }
+    size_t width = 0;
+    winsize ws{};
+    if (tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) width = ws.ws_col;
+    return std::make_unique<TableSink>(STDOUT_FILENO, width);
+}
+
+// The follow-children programs, needed only with -- CMD.
+struct FollowHooks {
+    std::unique_ptr<bpf::Object> object;
+    std::vector<bpf::Link> links;
+};
+
+Result<FollowHooks> start_follow(const bpf::Runtime& rt) {
+    FollowHooks hooks;
+    auto obj = rt.open("core");
+    if (!obj) return obj.error();
+    if (Status st = obj->load(rt.verbose()); !st) return st.error();
+    hooks.object = std::make_unique<bpf::Object>(std::move(*obj));
+    auto links = hooks.object->attach_all();
+    if (!links) return links.error();
+    hooks.links = std::move(*links);
+    return hooks;
+}
+
+class EventLoop {
+public:
+    static Result<EventLoop> create(const SignalFd& signals, const bpf::RingReader& ring) {
+        EventLoop loop;
+        loop.epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+        if (!loop.epoll_.valid()) return make_error("epoll_create1: {}", std::strerror(errno));
+        for (int fd : {signals.fd(), ring.epoll_fd()}) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.fd = fd;
+            if (::epoll_ctl(loop.epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+                return make_error("epoll_ctl: {}", std::strerror(errno));
+            }
+        }
+        return loop;
+    }
+    // Waits until something is readable or the timeout passes.
+    void wait(int timeout_ms) {
+        epoll_event events[4];
+        (void)::epoll_wait(epoll_.get(), events, 4, timeout_ms);
+    }
+
+private:
+    UniqueFd epoll_;
+};
+
+}  // namespace
+
+std::string list_traces_text() {
+    std::string out = fmt::format("{:<10} {:<8} {}\n", "TRACE", "DEFAULT", "WHAT IT RECORDS");
+    for (const TraceInfo& t : trace_catalog()) {
+        out += fmt::format("{:<10} {:<8} {}\n", t.name, t.default_on ? "yes" : "no", t.summary);
+        out += fmt::format("{:<10} {:<8} hooks: {}\n", "", "", t.hooks);
+    }
+    return out;
+}
+
+int run_agent(const Options& o) {
+    if (o.list_traces) {
+        fmt::print("{}", list_traces_text());
+        return 0;
+    }
+    if (Status st = bpf::check_privileges(); !st) {
+        say(st.error().message);
+        return 1;
+    }
+    bpf::configure_libbpf_logging(o.verbose);
+    if (auto note = bpf::ensure_tracefs(); !note) {
+        say(note.error().message);
+        return 1;
+    } else if (!note->empty() && o.verbose) {
+        say(*note);
+    }
+    for (uint32_t pid : o.pids) {
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            say(fmt::format("--pid {}: no such process", pid));
+            return 1;
+        }
+    }
+    auto config = runtime_config(o);
+    if (!config) {
+        say(config.error().message);
+        return 1;
+    }
+
+    // Signals first, so that the child inherits the blocked mask only until it
+    // resets it, and no signal is lost between here and the loop.
+    ::signal(SIGPIPE, SIG_IGN);
+    auto signals = SignalFd::create({SIGINT, SIGTERM, SIGCHLD, SIGHUP});
+    if (!signals) {
+        say(signals.error().message);
+        return 1;
+    }
+    std::optional<GatedChild> child;
+    if (!o.command.empty()) {
+        auto spawned = GatedChild::spawn(o.command);
+        if (!spawned) {
+            say(spawned.error().message);
+            return 127;
+        }
+        child.emplace(std::move(*spawned));
+    }
+
+    auto runtime = bpf::Runtime::create(*config);
+    if (!runtime) {
+        say(runtime.error().message);
+        return 1;
+    }
+    for (uint32_t pid : o.pids) (void)runtime->add_pid(pid);
+    std::optional<FollowHooks> follow;
+    if (child) {
+        if (Status st = runtime->add_pid(static_cast<uint32_t>(child->pid())); !st) {
+            say(st.error().message);
+            return 1;
+        }
+        auto hooks = start_follow(*runtime);
+        if (!hooks) {
+            say(fmt::format("cannot follow the command's descendants: {}", hooks.error().message));
+            return 1;
+        }
+        follow.emplace(std::move(*hooks));
+    }
+
+    auto started_at = Clock::now();
+    std::vector<std::unique_ptr<Trace>> traces;
+    std::vector<std::string> running;
+    size_t hooks = 0;
+    for (const std::string& name : selected_traces(o)) {
+        auto trace = make_trace(name);
+        if (Status st = trace->start(*runtime, o.trace); !st) {
+            say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
+            continue;
+        }
+        hooks += trace->hook_count();
+        running.push_back(name);
+        traces.push_back(std::move(trace));
+    }
+    if (traces.empty()) {
+        say("no trace could start; nothing to do");
+        return 1;
+    }
+
+    BootClock clock;
+    Pipeline pipeline(clock);
+    pipeline.add_sink(make_terminal_sink(o.format));
+    pipeline.set_max_records(o.max_records);
+    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
+    if (!ring) {
+        say(ring.error().message);
+        return 1;
+    }
+    auto loop = EventLoop::create(*signals, *ring);
+    if (!loop) {
+        say(loop.error().message);
+        return 1;
+    }
+    LossReport losses(traces);
+
+    auto attach_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
+                    fmt::join(running, ", "), hooks, attach_ms.count()));
+    if (child) {
+        if (Status st = child->release(); !st) {
+            say(st.error().message);
+            return 127;
+        }
+    }
+
+    // No --duration: a deadline that never comes (an optional trips gcc's maybe-uninitialized).
+    const auto deadline = o.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o.duration)
+                                     : Clock::time_point::max();
+    std::optional<int> exit_code;
+    bool stop = false;
+    int interrupts = 0;
+    while (!stop) {
+        int timeout = static_cast<int>(o.poll_ms);
+        if (deadline != Clock::time_point::max()) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout));
+        }
+        loop->wait(timeout);
+        while (auto sig = signals->read()) {
+            if (*sig == SIGCHLD) continue;  // checked below
+            if (child) {
+                // The command decides when the run ends; a second signal ends it now.
+                if (*sig == SIGTERM || *sig == SIGHUP) child->send_signal(*sig);
+                if (++interrupts >= 2) stop = true;
+            } else {
+                stop = true;
+            }
+        }
+        if (child) {
+            if (auto status = child->poll_exit()) {
+                exit_code = exit_code_of(*status);
+                stop = true;
+            }
+        }
+        ring->consume();
+        clock.refresh();
+        losses.report(runtime->read_counters(), pipeline);
+        if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken()) say(st.error().message);
+        if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
+        if (Clock::now() >= deadline) stop = true;
+    }
+    // Drain what the kernel wrote before we stopped.
+    ring->consume();
+    losses.report(runtime->read_counters(), pipeline);
+    (void)pipeline.flush();
+    say(losses.summary(runtime->read_counters(), pipeline, o.verbose));
+    traces.clear();  // detach before the runtime's maps go
+    return exit_code.value_or(0);
+}
+
+}  // namespace probelog

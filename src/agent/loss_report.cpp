@@ -1,0 +1,70 @@
+#include "agent/loss_report.hpp"
+
+#include <fmt/format.h>
+#include <time.h>
+
+namespace probelog {
+namespace {
+
+int64_t realtime_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+LossReport::LossReport(const std::vector<std::unique_ptr<Trace>>& traces) {
+    for (const auto& t : traces) ids_.push_back(t->info().id);
+}
+
+void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
+                        Pipeline& pipeline) {
+    for (uint16_t id : ids_) {
+        const bpf::TraceCounters& c = counters[id];
+        if (c.lost == reported_lost_[id] && c.map_full == reported_map_full_[id]) continue;
+        std::string name = trace_name(id);
+        int64_t now = realtime_now_ns();
+        record_.clear();
+        record_.set_event_type("lost");
+        record_.set_trace(id);
+        record_.set_time_ns(now);
+        record_.add_time("time", now, kCommon);
+        record_.add_str("event_type", "lost", kCommon);
+        record_.add_str("trace", name);
+        record_.add_uint("lost", c.lost - reported_lost_[id]);
+        record_.add_uint("lost_total", c.lost);
+        record_.add_uint("map_full", c.map_full - reported_map_full_[id]);
+        record_.add_uint("generated_total", c.generated);
+        record_.add_str("reason", "ring buffer full (raise --ringbuf-size or lower --poll-ms)");
+        pipeline.emit(record_);
+        reported_lost_[id] = c.lost;
+        reported_map_full_[id] = c.map_full;
+    }
+}
+
+std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
+                                const Pipeline& pipeline, bool verbose) const {
+    uint64_t delivered = 0;
+    uint64_t lost = 0;
+    std::string per_trace;
+    for (uint16_t id : ids_) {
+        uint64_t d = pipeline.counters().delivered[id];
+        delivered += d;
+        lost += counters[id].lost;
+        per_trace += fmt::format("{}{}: {} delivered, {} lost", per_trace.empty() ? "" : "; ",
+                                 trace_name(id), d, counters[id].lost);
+        if (counters[id].map_full != 0) per_trace += fmt::format(", {} map full", counters[id].map_full);
+        if (verbose) per_trace += fmt::format(" of {} generated", counters[id].generated);
+    }
+    std::string out = fmt::format("{} records delivered, {} lost ({})", delivered, lost, per_trace);
+    const PipelineCounters& pc = pipeline.counters();
+    if (pc.invalid != 0) {
+        out += fmt::format("; {} malformed events dropped (last: {})", pc.invalid,
+                           pipeline.last_invalid_reason() ? pipeline.last_invalid_reason() : "?");
+    }
+    if (pc.beyond_limit != 0) out += fmt::format("; {} after --max-records not shown", pc.beyond_limit);
+    return out;
+}
+
+}  // namespace probelog

@@ -1,0 +1,21 @@
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/agent.hpp"
+#include "agent/cli.hpp"
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    auto outcome = probelog::parse_command_line(args);
+    if (!outcome) {
+        fmt::print(stderr, "probelog: {}\n", outcome.error().message);
+        return 2;
+    }
+    if (outcome->exit_code) {
+        fmt::print("{}", outcome->text);
+        return *outcome->exit_code;
+    }
+    return probelog::run_agent(outcome->options);
+}

@@ -1,0 +1,32 @@
+#pragma once
+// Everything a run is configured with, from the command line (and config file).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "traces/trace.hpp"
+
+namespace probelog {
+
+enum class OutputFormat { Auto, Table, Json };
+
+struct Options {
+    std::vector<std::string> traces;  // empty: the default traces
+    bool list_traces = false;
+    std::vector<uint32_t> pids;
+    std::string comm;
+    std::string cgroup;                // a cgroup v2 directory
+    std::vector<std::string> command;  // -- CMD ARGS
+    std::optional<std::chrono::nanoseconds> duration;
+    std::optional<uint64_t> max_records;
+    uint64_t ringbuf_size = 4u << 20;
+    uint32_t poll_ms = 100;
+    OutputFormat format = OutputFormat::Auto;
+    bool verbose = false;
+    TraceOptions trace;
+};
+
+}  // namespace probelog

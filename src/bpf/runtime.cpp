@@ -1,0 +1,90 @@
+#include "bpf/runtime.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace probelog::bpf {
+namespace {
+
+Result<UniqueFd> create_map(bpf_map_type type, const char* name, uint32_t key_size,
+                            uint32_t value_size, uint32_t max_entries, uint32_t flags = 0) {
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
+    int fd = bpf_map_create(type, name, key_size, value_size, max_entries, &opts);
+    if (fd < 0) {
+        int err = -fd;
+        if (err == EPERM) {
+            return make_error("cannot create BPF map {}: permission denied (need CAP_BPF and "
+                              "CAP_PERFMON: run as root)", name);
+        }
+        return make_error("cannot create BPF map {}: {}", name, std::strerror(err));
+    }
+    return UniqueFd(fd);
+}
+
+}  // namespace
+
+uint32_t ringbuf_size_for(uint64_t requested) {
+    uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    uint64_t size = std::max<uint64_t>(requested, page);
+    size = std::bit_ceil(size);
+    return static_cast<uint32_t>(std::min<uint64_t>(size, 1ULL << 30));
+}
+
+Result<Runtime> Runtime::create(const RuntimeConfig& config) {
+    Runtime rt(config);
+    auto events = create_map(BPF_MAP_TYPE_RINGBUF, "pl_events", 0, 0, config.ringbuf_bytes);
+    if (!events) return events.error();
+    auto stats = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "pl_stats", sizeof(uint32_t),
+                            sizeof(pl_trace_stats), PL_TRACE_MAX);
+    if (!stats) return stats.error();
+    auto pids = create_map(BPF_MAP_TYPE_HASH, "pl_pids", sizeof(uint32_t), sizeof(uint8_t),
+                           PL_PID_FILTER_MAX, BPF_F_NO_PREALLOC);
+    if (!pids) return pids.error();
+    rt.events_ = std::move(*events);
+    rt.stats_ = std::move(*stats);
+    rt.pids_ = std::move(*pids);
+    return rt;
+}
+
+Result<Object> Runtime::open(std::string_view object_name) const {
+    auto obj = Object::open_embedded(object_name);
+    if (!obj) return obj.error();
+    for (auto [name, fd] : {std::pair{"pl_events", events_.get()}, std::pair{"pl_stats", stats_.get()},
+                            std::pair{"pl_pids", pids_.get()}}) {
+        if (auto st = obj->share_map(name, fd); !st) return st.error();
+    }
+    if (auto st = obj->set_const("pl_filter", config_.filter); !st) return st.error();
+    return obj;
+}
+
+Status Runtime::add_pid(uint32_t pid) {
+    uint8_t one = 1;
+    if (bpf_map_update_elem(pids_.get(), &pid, &one, BPF_ANY) != 0) {
+        return make_error("cannot add pid {} to the filter: {}", pid, std::strerror(errno));
+    }
+    return {};
+}
+
+std::array<TraceCounters, PL_TRACE_MAX> Runtime::read_counters() const {
+    std::array<TraceCounters, PL_TRACE_MAX> totals{};
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) return totals;
+    std::vector<pl_trace_stats> per_cpu(static_cast<size_t>(ncpu));
+    for (uint32_t trace = 0; trace < PL_TRACE_MAX; ++trace) {
+        if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) continue;
+        for (const pl_trace_stats& s : per_cpu) {
+            totals[trace].generated += s.generated;
+            totals[trace].lost += s.lost;
+            totals[trace].map_full += s.map_full;
+        }
+    }
+    return totals;
+}
+
+}  // namespace probelog::bpf

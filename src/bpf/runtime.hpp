@@ -1,0 +1,63 @@
+#pragma once
+// What all BPF objects of one probelog run share: the event ring buffer, the
+// per-trace counters, the followed-pid set, and the kernel filter settings.
+// The maps are created here once; every object opened through the Runtime is
+// given the same map fds and the same filter constants before it loads.
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "bpf/object.hpp"
+#include "bpf/unique_fd.hpp"
+#include "common/result.hpp"
+
+extern "C" {
+#include "event_header.h"
+}
+
+namespace probelog::bpf {
+
+struct RuntimeConfig {
+    pl_filter_config filter{};
+    uint32_t ringbuf_bytes = 4u << 20;  // a power of two, at least a page
+    bool verbose = false;
+};
+
+// Totals over all cpus of one trace's counters.
+struct TraceCounters {
+    uint64_t generated = 0;
+    uint64_t lost = 0;
+    uint64_t map_full = 0;
+};
+
+class Runtime {
+public:
+    static Result<Runtime> create(const RuntimeConfig& config);
+
+    // Opens an embedded object wired to the shared maps and filter constants.
+    Result<Object> open(std::string_view object_name) const;
+
+    // Adds a process to the pid filter set.
+    Status add_pid(uint32_t pid);
+
+    std::array<TraceCounters, PL_TRACE_MAX> read_counters() const;
+
+    int ring_fd() const { return events_.get(); }
+    uint32_t ringbuf_bytes() const { return config_.ringbuf_bytes; }
+    bool verbose() const { return config_.verbose; }
+    const pl_filter_config& filter() const { return config_.filter; }
+
+private:
+    explicit Runtime(const RuntimeConfig& config) : config_(config) {}
+
+    RuntimeConfig config_;
+    UniqueFd events_;
+    UniqueFd stats_;
+    UniqueFd pids_;
+};
+
+// Rounds a requested ring buffer size up to what the kernel accepts.
+uint32_t ringbuf_size_for(uint64_t requested);
+
+}  // namespace probelog::bpf

@@ -1,0 +1,36 @@
+#pragma once
+// Kernel event times are CLOCK_BOOTTIME nanoseconds; records carry wall-clock
+// time. The offset between the two is measured once and refreshed on demand so
+// that a clock step (NTP, settimeofday) shows up in later records.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace probelog {
+
+class BootClock {
+public:
+    BootClock() { refresh(); }
+
+    // Re-measures realtime - boottime (cheap: a few clock_gettime calls).
+    void refresh();
+
+    int64_t to_realtime_ns(uint64_t boot_ns) const {
+        return static_cast<int64_t>(boot_ns) + offset_ns_;
+    }
+    int64_t offset_ns() const { return offset_ns_; }
+
+private:
+    int64_t offset_ns_ = 0;
+};
+
+// Formats realtime ns since the epoch as RFC 3339 in UTC with ns precision,
+// "2026-11-21T23:26:25.123456789Z", into out (at least kRfc3339Size bytes).
+inline constexpr size_t kRfc3339Size = 30;
+std::string_view format_rfc3339(int64_t realtime_ns, char* out);
+
+// "23:26:25.123456" in local time, for the terminal table (out: at least 16 bytes).
+std::string_view format_clock_time(int64_t realtime_ns, char* out);
+
+}  // namespace probelog

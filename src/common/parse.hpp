@@ -1,0 +1,24 @@
+#pragma once
+// Parsers for the values users type: sizes (256K, 4M), durations (500ms, 10s, 2m), numbers.
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace probelog {
+
+// "4096", "256K", "4M", "1G" (binary multiples, case-insensitive, optional trailing B/iB).
+Result<uint64_t> parse_size(std::string_view text);
+
+// "10" (seconds), "250ms", "10s", "2m", "1h", "1.5s", "100us".
+Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// A decimal unsigned integer that fits in uint64_t.
+Result<uint64_t> parse_uint(std::string_view text);
+
+// Human text for a byte count: "4 MiB", "512 KiB", "100 B".
+std::string format_size(uint64_t bytes);
+
+}  // namespace probelog

@@ -1,0 +1,9 @@
+#include "decode/builtin.hpp"
+
+namespace probelog::decode {
+
+void register_builtin_decoders(Decoder& decoder) {
+    decoder.add(PL_EVENT_EXEC, "exec", &decode_exec);
+}
+
+}  // namespace probelog::decode

@@ -1,0 +1,12 @@
+#pragma once
+// The decoder of each built-in event type (one file per trace family).
+
+#include "decode/decoder.hpp"
+
+namespace probelog::decode {
+
+const char* decode_exec(Bytes event, Record& out);
+
+void register_builtin_decoders(Decoder& decoder);
+
+}  // namespace probelog::decode

@@ -1,0 +1,58 @@
+#include "decode/decoder.hpp"
+
+#include <cstring>
+
+#include "decode/builtin.hpp"
+
+namespace probelog::decode {
+
+std::string_view fixed_cstr(const char* data, size_t capacity) {
+    return {data, strnlen(data, capacity)};
+}
+
+std::string_view errno_name(int err) {
+    if (err == 0) return {};
+    const char* name = strerrorname_np(err);
+    return name != nullptr ? std::string_view(name) : std::string_view("EUNKNOWN");
+}
+
+Decoder::Decoder() { register_builtin_decoders(*this); }
+
+void Decoder::add(uint16_t type, std::string_view event_type, DecodeFn fn) {
+    if (type < table_.size()) table_[type] = Entry{event_type, fn};
+}
+
+std::string_view Decoder::event_type_name(uint16_t type) const {
+    return type < table_.size() ? table_[type].event_type : std::string_view();
+}
+
+const char* Decoder::decode(Bytes sample, const BootClock& clock, Record& out) const {
+    pl_event_header h{};
+    if (!read_struct(sample, h)) return "event shorter than its header";
+    if (h.size < sizeof(h) || h.size > sample.size()) return "event size field out of range";
+    if (h.type >= table_.size() || table_[h.type].fn == nullptr) return "unknown event type";
+    const Entry& entry = table_[h.type];
+    Bytes event = sample.first(h.size);
+
+    out.clear();
+    int64_t realtime = clock.to_realtime_ns(h.boot_ns);
+    out.set_event_type(entry.event_type);
+    out.set_trace(h.trace);
+    out.set_time_ns(realtime);
+    out.add_time("time", realtime, kCommon);
+    out.add_str("event_type", entry.event_type, kCommon);
+    out.add_uint("pid", h.pid, kCommon);
+    out.add_uint("tid", h.tid, kCommon);
+    out.add_uint("ppid", h.ppid, kCommon);
+    out.add_uint("uid", h.uid, kCommon);
+    out.add_uint("gid", h.gid, kCommon);
+    out.add_uint("cgroup_id", h.cgroup_id, kCommon);
+    // comm lives in the event bytes, which outlive the record's dispatch.
+    const auto* comm = reinterpret_cast<const char*>(event.data()) + offsetof(pl_event_header, comm);
+    out.add_str("comm", fixed_cstr(comm, PL_COMM_LEN), kCommon);
+    out.add_uint("cpu", h.cpu, kCommon);
+    out.add_uint("seq", h.seq, kCommon);
+    return entry.fn(event, out);
+}
+
+}  // namespace probelog::decode

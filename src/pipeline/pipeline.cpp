@@ -1,0 +1,47 @@
+#include "pipeline/pipeline.hpp"
+
+namespace probelog {
+
+void Pipeline::on_sample(std::span<const std::byte> sample) {
+    if (limit_reached()) {
+        ++counters_.beyond_limit;
+        return;
+    }
+    if (const char* why = decoder_.decode(sample, clock_, record_); why != nullptr) {
+        ++counters_.invalid;
+        last_invalid_ = why;
+        return;
+    }
+    uint16_t trace = record_.trace() < PL_TRACE_MAX ? record_.trace() : 0;
+    for (const Filter& keep : filters_) {
+        if (!keep(record_)) {
+            ++counters_.filtered[trace];
+            return;
+        }
+    }
+    for (auto& sink : sinks_) sink->write(record_);
+    ++counters_.delivered[trace];
+    ++total_delivered_;
+}
+
+void Pipeline::emit(const Record& record) {
+    for (auto& sink : sinks_) sink->write(record);
+}
+
+Status Pipeline::flush() {
+    Status first;
+    for (auto& sink : sinks_) {
+        Status st = sink->flush();
+        if (!st && first.ok()) first = st;
+    }
+    return first;
+}
+
+bool Pipeline::any_sink_broken() const {
+    for (const auto& sink : sinks_) {
+        if (sink->broken()) return true;
+    }
+    return false;
+}
+
+}  // namespace probelog

@@ -1,0 +1,74 @@
+#pragma once
+// Ring buffer samples in, records to every sink out. Counts what it delivers
+// per trace and what it had to reject, so the summary and the loss accounting
+// add up: generated (kernel) = delivered + lost (kernel) + invalid + filtered.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "decode/decoder.hpp"
+#include "pipeline/record.hpp"
+#include "sinks/sink.hpp"
+
+namespace probelog {
+
+struct PipelineCounters {
+    std::array<uint64_t, PL_TRACE_MAX> delivered{};
+    std::array<uint64_t, PL_TRACE_MAX> filtered{};  // dropped by user-space filters
+    uint64_t invalid = 0;  // samples the decoder rejected
+    uint64_t beyond_limit = 0;  // samples after --max-records was reached
+};
+
+class Pipeline {
+public:
+    using Filter = std::function<bool(const Record&)>;
+
+    explicit Pipeline(const BootClock& clock) : clock_(clock) {}
+
+    void add_sink(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
+    void add_filter(Filter filter) { filters_.push_back(std::move(filter)); }
+    void set_max_records(std::optional<uint64_t> max) { max_records_ = max; }
+    decode::Decoder& decoder() { return decoder_; }
+
+    // One sample from the ring buffer.
+    void on_sample(std::span<const std::byte> sample);
+    // A record made in user space (loss reports, stats); not counted per trace.
+    void emit(const Record& record);
+
+    // Flushes every sink; the first error is returned, later sinks still flush.
+    Status flush();
+
+    bool limit_reached() const {
+        return max_records_ && total_delivered_ >= *max_records_;
+    }
+    bool any_sink_broken() const;
+    uint64_t total_delivered() const { return total_delivered_; }
+    const PipelineCounters& counters() const { return counters_; }
+    // The most recent decode failure (for --verbose diagnostics).
+    const char* last_invalid_reason() const { return last_invalid_; }
+
+    // The ring reader's callback.
+    static void on_sample_thunk(void* self, std::span<const std::byte> sample) {
+        static_cast<Pipeline*>(self)->on_sample(sample);
+    }
+
+private:
+    const BootClock& clock_;
+    decode::Decoder decoder_;
+    Record record_;
+    std::vector<std::unique_ptr<Sink>> sinks_;
+    std::vector<Filter> filters_;
+    std::optional<uint64_t> max_records_;
+    uint64_t total_delivered_ = 0;
+    PipelineCounters counters_;
+    const char* last_invalid_ = nullptr;
+};
+
+}  // namespace probelog

@@ -1,0 +1,177 @@
+#pragma once
+// A Record is one event as typed fields in a stable order. It is a view: strings
+// point into the event bytes or the record's own small arena, and a Record is
+// valid only while it is being dispatched (sinks copy what they keep). Building
+// one never allocates.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace probelog {
+
+enum class ValueKind : uint8_t {
+    Int,      // signed integer
+    Uint,     // unsigned integer
+    Bool,
+    Float,
+    Str,      // text
+    Hex,      // unsigned integer shown as 0x...
+    Time,     // wall-clock ns since the epoch, shown as RFC 3339
+    StrList,  // `count` NUL-terminated strings packed back to back in `str`
+    Bytes,    // raw bytes, shown as hex
+};
+
+// Per-field presentation hints.
+enum FieldFlags : uint8_t {
+    kFieldNone = 0,
+    kHideInTable = 1u << 0,  // compatibility/duplicate fields the terminal table skips
+    kCommon = 1u << 1,       // a common header field (event_type, pid, comm, ...)
+};
+
+struct Value {
+    ValueKind kind = ValueKind::Int;
+    union {
+        int64_t i;
+        uint64_t u;
+        double f;
+        bool b;
+    };
+    std::string_view str;  // Str, StrList, Bytes
+    uint32_t count = 0;    // StrList: number of strings
+
+    Value() : i(0) {}
+};
+
+struct Field {
+    std::string_view name;
+    Value value;
+    uint8_t flags = kFieldNone;
+};
+
+// Iterates the strings of a StrList value.
+class StrListView {
+public:
+    StrListView(std::string_view packed, uint32_t count) : packed_(packed), count_(count) {}
+    template <typename Fn>
+    void for_each(Fn&& fn) const {
+        size_t pos = 0;
+        for (uint32_t i = 0; i < count_ && pos <= packed_.size(); ++i) {
+            size_t end = packed_.find('\0', pos);
+            if (end == std::string_view::npos) end = packed_.size();
+            fn(packed_.substr(pos, end - pos));
+            pos = end + 1;
+        }
+    }
+
+private:
+    std::string_view packed_;
+    uint32_t count_;
+};
+
+class Record {
+public:
+    static constexpr size_t kMaxFields = 64;
+    static constexpr size_t kArenaSize = 2048;
+
+    void clear() {
+        count_ = 0;
+        arena_used_ = 0;
+        event_type_ = {};
+        trace_ = 0;
+        time_ns_ = 0;
+    }
+
+    // What the record is ("exec", "listen", ...) and the trace it belongs to.
+    std::string_view event_type() const { return event_type_; }
+    void set_event_type(std::string_view type) { event_type_ = type; }
+    uint16_t trace() const { return trace_; }
+    void set_trace(uint16_t trace) { trace_ = trace; }
+    int64_t time_ns() const { return time_ns_; }
+    void set_time_ns(int64_t ns) { time_ns_ = ns; }
+
+    void add_int(std::string_view name, int64_t v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Int;
+        val.i = v;
+        push(name, val, flags);
+    }
+    void add_uint(std::string_view name, uint64_t v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Uint;
+        val.u = v;
+        push(name, val, flags);
+    }
+    void add_hex(std::string_view name, uint64_t v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Hex;
+        val.u = v;
+        push(name, val, flags);
+    }
+    void add_bool(std::string_view name, bool v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Bool;
+        val.b = v;
+        push(name, val, flags);
+    }
+    void add_float(std::string_view name, double v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Float;
+        val.f = v;
+        push(name, val, flags);
+    }
+    void add_str(std::string_view name, std::string_view v, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Str;
+        val.str = v;
+        push(name, val, flags);
+    }
+    void add_time(std::string_view name, int64_t realtime_ns, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Time;
+        val.i = realtime_ns;
+        push(name, val, flags);
+    }
+    void add_str_list(std::string_view name, std::string_view packed, uint32_t count,
+                      uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::StrList;
+        val.str = packed;
+        val.count = count;
+        push(name, val, flags);
+    }
+    void add_bytes(std::string_view name, std::string_view bytes, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = ValueKind::Bytes;
+        val.str = bytes;
+        push(name, val, flags);
+    }
+
+    // Copies text into the record's arena (for values formatted while decoding,
+    // such as an address as text). Returns what fit.
+    std::string_view store(std::string_view text);
+    // Room for up to n bytes in the arena; commit with store_commit(used).
+    std::span<char> store_begin(size_t n);
+    std::string_view store_commit(size_t used);
+
+    std::span<const Field> fields() const { return {fields_.data(), count_}; }
+    const Field* find(std::string_view name) const;
+    bool full() const { return count_ == kMaxFields; }
+
+private:
+    void push(std::string_view name, const Value& v, uint8_t flags) {
+        if (count_ < kMaxFields) fields_[count_++] = Field{name, v, flags};
+    }
+
+    std::string_view event_type_;
+    uint16_t trace_ = 0;
+    int64_t time_ns_ = 0;
+    size_t count_ = 0;
+    size_t arena_used_ = 0;
+    std::array<Field, kMaxFields> fields_{};
+    std::array<char, kArenaSize> arena_{};
+};
+
+}  // namespace probelog

@@ -1,0 +1,47 @@
+#include "sinks/fd_writer.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace probelog {
+
+FdWriter::FdWriter(int fd, size_t capacity) : fd_(fd), buffer_(capacity) {}
+
+void FdWriter::append(std::string_view text) {
+    while (!text.empty()) {
+        if (used_ == buffer_.size()) spill();
+        size_t n = std::min(text.size(), buffer_.size() - used_);
+        std::memcpy(buffer_.data() + used_, text.data(), n);
+        used_ += n;
+        text.remove_prefix(n);
+    }
+}
+
+void FdWriter::spill() {
+    // A full buffer mid-record: write it out; errors surface at the next flush().
+    (void)flush();
+}
+
+Status FdWriter::flush() {
+    size_t done = 0;
+    while (done < used_ && !broken_) {
+        ssize_t n = ::write(fd_, buffer_.data() + done, used_ - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            used_ = 0;
+            if (err == EPIPE) {
+                broken_ = true;
+                return make_error("output closed by its reader");
+            }
+            return make_error("cannot write output: {}", std::strerror(err));
+        }
+        done += static_cast<size_t>(n);
+    }
+    used_ = 0;
+    return {};
+}
+
+}  // namespace probelog

@@ -1,0 +1,41 @@
+#pragma once
+// Buffered writes to a file descriptor. Also a rapidjson output stream (Put/Flush).
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace probelog {
+
+class FdWriter {
+public:
+    using Ch = char;  // rapidjson stream concept
+
+    explicit FdWriter(int fd, size_t capacity = 1 << 16);
+    FdWriter(const FdWriter&) = delete;
+    FdWriter& operator=(const FdWriter&) = delete;
+
+    void Put(char c) {
+        if (used_ == buffer_.size()) spill();
+        buffer_[used_++] = c;
+    }
+    void Flush() {}  // rapidjson calls this per value; real flushing is flush()
+    void append(std::string_view text);
+
+    // Writes out everything buffered. An EPIPE (reader gone) marks the writer broken.
+    Status flush();
+    bool broken() const { return broken_; }
+    int fd() const { return fd_; }
+
+private:
+    void spill();
+
+    int fd_;
+    std::vector<char> buffer_;
+    size_t used_ = 0;
+    bool broken_ = false;
+};
+
+}  // namespace probelog

@@ -1,0 +1,171 @@
+#include "sinks/table_sink.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "common/clock.hpp"
+
+namespace probelog {
+namespace {
+
+constexpr size_t kEventWidth = 8;
+constexpr size_t kPidWidth = 7;
+constexpr size_t kCommWidth = 16;
+constexpr size_t kMaxBytesShown = 32;
+
+bool needs_quotes(std::string_view s) {
+    if (s.empty()) return true;
+    for (unsigned char c : s) {
+        if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f) return true;
+    }
+    return false;
+}
+
+void append_text(std::string& out, std::string_view s) {
+    if (!needs_quotes(s)) {
+        out.append(s);
+        return;
+    }
+    out.push_back('"');
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c == '\n') {
+            out.append("\\n");
+        } else if (c == '\t') {
+            out.append("\\t");
+        } else if (c < ' ' || c == 0x7f) {
+            fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    out.push_back('"');
+}
+
+void append_value(std::string& out, const Value& v) {
+    switch (v.kind) {
+        case ValueKind::Int: fmt::format_to(std::back_inserter(out), "{}", v.i); break;
+        case ValueKind::Uint: fmt::format_to(std::back_inserter(out), "{}", v.u); break;
+        case ValueKind::Bool: out.append(v.b ? "true" : "false"); break;
+        case ValueKind::Float: fmt::format_to(std::back_inserter(out), "{}", v.f); break;
+        case ValueKind::Str: append_text(out, v.str); break;
+        case ValueKind::Hex: fmt::format_to(std::back_inserter(out), "0x{:x}", v.u); break;
+        case ValueKind::Time: {
+            std::array<char, kRfc3339Size> buf{};
+            out.append(format_rfc3339(v.i, buf.data()));
+            break;
+        }
+        case ValueKind::StrList: {
+            out.push_back('[');
+            bool first = true;
+            StrListView(v.str, v.count).for_each([&](std::string_view s) {
+                if (!first) out.push_back(' ');
+                first = false;
+                append_text(out, s);
+            });
+            out.push_back(']');
+            break;
+        }
+        case ValueKind::Bytes: {
+            size_t n = std::min(v.str.size(), kMaxBytesShown);
+            for (size_t i = 0; i < n; ++i) {
+                fmt::format_to(std::back_inserter(out), "{:02x}", static_cast<unsigned char>(v.str[i]));
+            }
+            if (n < v.str.size()) out.append("…");
+            break;
+        }
+    }
+}
+
+void pad_to(std::string& out, size_t start, size_t width) {
+    size_t used = out.size() - start;
+    out.append(used < width ? width - used : 0, ' ');
+    out.push_back(' ');
+}
+
+std::string_view str_of(const Record& r, std::string_view name) {
+    const Field* f = r.find(name);
+    return f != nullptr && f->value.kind == ValueKind::Str ? f->value.str : std::string_view();
+}
+
+void append_uint_of(std::string& out, const Record& r, std::string_view name) {
+    const Field* f = r.find(name);
+    if (f != nullptr && f->value.kind == ValueKind::Uint) {
+        fmt::format_to(std::back_inserter(out), "{}", f->value.u);
+    } else {
+        out.push_back('-');
+    }
+}
+
+// Cuts a row to `width` display columns, counting UTF-8 lead bytes only.
+void cut_to_width(std::string& row, size_t width) {
+    size_t columns = 0;
+    for (size_t i = 0; i < row.size(); ++i) {
+        if ((static_cast<unsigned char>(row[i]) & 0xC0) == 0x80) continue;
+        if (columns == width - 1) {
+            row.resize(i);
+            row.append("…");
+            return;
+        }
+        ++columns;
+    }
+}
+
+}  // namespace
+
+std::string TableSink::header() {
+    return fmt::format("{:<15} {:<{}} {:>{}} {:>{}} {:<{}} {}", "TIME", "EVENT", kEventWidth, "PID",
+                       kPidWidth, "PPID", kPidWidth, "COMM", kCommWidth, "DETAILS");
+}
+
+std::string TableSink::format_row(const Record& r) const {
+    std::string out;
+    std::array<char, 16> clock{};
+    out.append(format_clock_time(r.time_ns(), clock.data()));
+    out.push_back(' ');
+    size_t start = out.size();
+    out.append(r.event_type());
+    pad_to(out, start, kEventWidth);
+
+    for (std::string_view name : {"pid", "ppid"}) {
+        std::string num;
+        append_uint_of(num, r, name);
+        out.append(num.size() < kPidWidth ? kPidWidth - num.size() : 0, ' ');
+        out.append(num);
+        out.push_back(' ');
+    }
+    start = out.size();
+    append_text(out, str_of(r, "comm"));
+    pad_to(out, start, kCommWidth);
+
+    bool first = true;
+    for (const Field& f : r.fields()) {
+        if ((f.flags & (kCommon | kHideInTable)) != 0) continue;
+        if (!first) out.push_back(' ');
+        first = false;
+        out.append(f.name);
+        out.push_back('=');
+        append_value(out, f.value);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+void TableSink::write(const Record& record) {
+    if (!header_written_) {
+        row_ = header();
+        if (width_ > 1) cut_to_width(row_, width_);
+        out_.append(row_);
+        out_.Put('\n');
+        header_written_ = true;
+    }
+    row_ = format_row(record);
+    if (width_ > 1) cut_to_width(row_, width_);
+    out_.append(row_);
+    out_.Put('\n');
+}
+
+}  // namespace probelog

@@ -1,0 +1,72 @@
+#pragma once
+// A built-in trace: a named set of kernel hooks that produce one family of
+// records. start() opens, loads and attaches; destruction detaches.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpf/object.hpp"
+#include "bpf/runtime.hpp"
+#include "common/result.hpp"
+
+namespace probelog {
+
+// Knobs of individual traces, set from the command line or config file.
+struct TraceOptions {
+    uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
+};
+
+struct TraceInfo {
+    std::string_view name;     // --trace NAME
+    std::string_view summary;  // one line for --list-traces
+    std::string_view hooks;    // the kernel hooks used, for --list-traces and docs
+    uint16_t id = 0;           // enum pl_trace_id
+    bool default_on = false;   // runs when no --trace is given
+};
+
+class Trace {
+public:
+    virtual ~Trace() = default;
+    virtual const TraceInfo& info() const = 0;
+    virtual Status start(const bpf::Runtime& runtime, const TraceOptions& options) = 0;
+    // Attached hooks (for the start-up line).
+    virtual size_t hook_count() const = 0;
+};
+
+// A trace made of one BPF object whose programs all attach where their SEC() says.
+class ObjectTrace : public Trace {
+public:
+    size_t hook_count() const override { return links_.size(); }
+
+protected:
+    // Opens `object_name`, lets `configure` set its constants, loads and attaches it.
+    template <typename Configure>
+    Status start_object(const bpf::Runtime& runtime, std::string_view object_name,
+                        Configure&& configure) {
+        auto obj = runtime.open(object_name);
+        if (!obj) return obj.error();
+        if (Status st = configure(*obj); !st) return st;
+        if (Status st = obj->load(runtime.verbose()); !st) return st;
+        object_ = std::make_unique<bpf::Object>(std::move(*obj));
+        auto links = object_->attach_all();
+        if (!links) return links.error();
+        links_ = std::move(*links);
+        return {};
+    }
+
+private:
+    std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links
+    std::vector<bpf::Link> links_;
+};
+
+// Every built-in trace, in --list-traces order.
+const std::vector<TraceInfo>& trace_catalog();
+const TraceInfo* find_trace(std::string_view name);
+// The trace's name for an enum pl_trace_id (or "trace#N").
+std::string trace_name(uint16_t id);
+std::unique_ptr<Trace> make_trace(std::string_view name);
+
+}  // namespace probelog
