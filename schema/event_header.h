@@ -43,18 +43,18 @@ enum pl_event_type {
 };
 
 struct pl_event_header {
-    __u16 type;       /* enum pl_event_type */
-    __u16 trace;      /* enum pl_trace_id whose counters sequenced this event */
-    __u32 size;       /* bytes of the whole event, this header included */
-    __u64 seq;        /* per (trace, cpu) sequence number: gaps are losses */
-    __u64 boot_ns;    /* bpf_ktime_get_boot_ns() when the event happened */
-    __u32 cpu;        /* the cpu whose sequence `seq` belongs to */
-    __u32 pid;        /* process id (kernel tgid) */
-    __u32 tid;        /* thread id (kernel pid) */
-    __u32 ppid;       /* parent's process id */
+    __u16 type;    /* enum pl_event_type */
+    __u16 trace;   /* enum pl_trace_id whose counters sequenced this event */
+    __u32 size;    /* bytes of the whole event, this header included */
+    __u64 seq;     /* per (trace, cpu) sequence number: gaps are losses */
+    __u64 boot_ns; /* bpf_ktime_get_boot_ns() when the event happened */
+    __u32 cpu;     /* the cpu whose sequence `seq` belongs to */
+    __u32 pid;     /* process id (kernel tgid) */
+    __u32 tid;     /* thread id (kernel pid) */
+    __u32 ppid;    /* parent's process id */
     __u32 uid;
     __u32 gid;
-    __u64 cgroup_id;  /* cgroup v2 id of the task */
+    __u64 cgroup_id; /* cgroup v2 id of the task */
     char comm[PL_COMM_LEN];
 };
 PL_STATIC_ASSERT(sizeof(struct pl_event_header) == 72, "pl_event_header layout changed");

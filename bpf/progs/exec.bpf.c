@@ -45,17 +45,16 @@ PL_STATIC_ASSERT((PL_EXEC_ARGS_AREA & DATA_MASK) == 0, "area must be a power of 
 PL_STATIC_ASSERT(PL_EXEC_ARGS_AREA + PL_EXEC_ARG_MAX + PL_EXEC_ARGV_LAST_MAX <= PL_EXEC_DATA_MAX,
                  "data[] too small for the worst case");
 
-static struct pl_exec_event *scratch_event(void)
-{
+static struct pl_exec_event* scratch_event(void) {
     __u32 zero = 0;
-    struct exec_pending *p = bpf_map_lookup_elem(&exec_scratch, &zero);
+    struct exec_pending* p = bpf_map_lookup_elem(&exec_scratch, &zero);
     return p ? &p->e : NULL;
 }
 
 /* State of an argument walk, shared with the bpf_loop callbacks (which the
  * verifier checks once rather than once per iteration). */
 struct arg_walk {
-    const char *const *argv; /* caller's argv array (entry walk) */
+    const char* const* argv; /* caller's argv array (entry walk) */
     __u64 src;               /* next string in the new stack (commit walk) */
     __u64 end;               /* end of the argument block (commit walk) */
     __u32 off;               /* next free byte of data[] */
@@ -64,8 +63,8 @@ struct arg_walk {
 };
 
 /* Appends one string at w->off; returns its length with NUL, or 0 if unreadable. */
-static __always_inline long append_string(struct pl_exec_event *e, struct arg_walk *w, const void *src)
-{
+static __always_inline long append_string(struct pl_exec_event* e, struct arg_walk* w,
+                                          const void* src) {
     long len = bpf_probe_read_user_str(&e->data[w->off & DATA_MASK], PL_EXEC_ARG_MAX, src);
     if (len <= 0) {
         e->data[w->off & DATA_MASK] = 0;
@@ -79,12 +78,10 @@ static __always_inline long append_string(struct pl_exec_event *e, struct arg_wa
     return len;
 }
 
-static long capture_argv_arg(__u32 i, struct arg_walk *w)
-{
-    struct pl_exec_event *e = scratch_event();
-    if (!e)
-        return 1;
-    const char *arg = NULL;
+static long capture_argv_arg(__u32 i, struct arg_walk* w) {
+    struct pl_exec_event* e = scratch_event();
+    if (!e) return 1;
+    const char* arg = NULL;
     if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) != 0 || !arg) {
         w->ended = true;
         return 1;
@@ -98,9 +95,8 @@ static long capture_argv_arg(__u32 i, struct arg_walk *w)
     return 0;
 }
 
-static long count_argv_arg(__u32 i, struct arg_walk *w)
-{
-    const char *arg = NULL;
+static long count_argv_arg(__u32 i, struct arg_walk* w) {
+    const char* arg = NULL;
     __u32 slot = w->index;
     if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[slot & 0xffff]) != 0 || !arg) {
         w->ended = true;
@@ -110,11 +106,9 @@ static long count_argv_arg(__u32 i, struct arg_walk *w)
     return 0;
 }
 
-static long capture_stack_arg(__u32 i, struct arg_walk *w)
-{
-    struct pl_exec_event *e = scratch_event();
-    if (!e)
-        return 1;
+static long capture_stack_arg(__u32 i, struct arg_walk* w) {
+    struct pl_exec_event* e = scratch_event();
+    if (!e) return 1;
     if (w->src >= w->end) {
         w->ended = true;
         return 1;
@@ -123,7 +117,7 @@ static long capture_stack_arg(__u32 i, struct arg_walk *w)
         e->flags |= PL_EXEC_F_ARGS_TRUNCATED;
         return 1;
     }
-    long len = append_string(e, w, (const void *)w->src);
+    long len = append_string(e, w, (const void*)w->src);
     w->index = i + 1;
     if (len == PL_EXEC_ARG_MAX || (e->flags & PL_EXEC_F_READ_FAULT))
         return 1; /* the next string's start is unknown */
@@ -131,8 +125,7 @@ static long capture_stack_arg(__u32 i, struct arg_walk *w)
     return 0;
 }
 
-static __always_inline void start_capture(struct pl_exec_event *e)
-{
+static __always_inline void start_capture(struct pl_exec_event* e) {
     e->flags = 0;
     e->argc = 0;
     e->args_count = 0;
@@ -141,8 +134,7 @@ static __always_inline void start_capture(struct pl_exec_event *e)
 }
 
 /* Reads the filename into data[0..], returns the bytes used (NUL included). */
-static __always_inline __u32 set_filename(struct pl_exec_event *e, long n)
-{
+static __always_inline __u32 set_filename(struct pl_exec_event* e, long n) {
     if (n <= 0) {
         e->data[0] = 0;
         e->flags |= PL_EXEC_F_READ_FAULT;
@@ -154,63 +146,54 @@ static __always_inline __u32 set_filename(struct pl_exec_event *e, long n)
     return n;
 }
 
-static __always_inline __u32 event_size(const struct pl_exec_event *e)
-{
-    __u32 size = __builtin_offsetof(struct pl_exec_event, data) + e->filename_len + 1 + e->args_len +
-                 e->argv_last_len + 1;
-    if (size > sizeof(*e))
-        size = sizeof(*e);
+static __always_inline __u32 event_size(const struct pl_exec_event* e) {
+    __u32 size = __builtin_offsetof(struct pl_exec_event, data) + e->filename_len + 1 +
+                 e->args_len + e->argv_last_len + 1;
+    if (size > sizeof(*e)) size = sizeof(*e);
     return size;
 }
 
 /* The caller's view: filename and argv as passed to the syscall. */
-static __always_inline void capture_from_caller(struct pl_exec_event *e, const char *filename,
-                                                const char *const *argv)
-{
+static __always_inline void capture_from_caller(struct pl_exec_event* e, const char* filename,
+                                                const char* const* argv) {
     start_capture(e);
     __u32 n = set_filename(e, bpf_probe_read_user_str(e->data, PL_EXEC_FILENAME_MAX, filename));
 
     struct arg_walk w = {.argv = argv, .off = n};
     __u32 want = exec_args_max < PL_EXEC_ARGS_COUNT_MAX ? exec_args_max : PL_EXEC_ARGS_COUNT_MAX;
     bpf_loop(want, capture_argv_arg, &w, 0);
-    if (!w.ended)
-        bpf_loop(PL_EXEC_ARGC_SCAN_MAX, count_argv_arg, &w, 0);
+    if (!w.ended) bpf_loop(PL_EXEC_ARGC_SCAN_MAX, count_argv_arg, &w, 0);
 
     __u32 off = w.off & (PL_EXEC_ARGS_AREA * 2 - 1);
     e->args_len = off - n;
     e->argc = w.index;
-    if (!w.ended)
-        e->flags |= PL_EXEC_F_ARGC_CAPPED;
-    if (e->args_count < e->argc)
-        e->flags |= PL_EXEC_F_ARGS_TRUNCATED;
+    if (!w.ended) e->flags |= PL_EXEC_F_ARGC_CAPPED;
+    if (e->args_count < e->argc) e->flags |= PL_EXEC_F_ARGS_TRUNCATED;
 
-    if (off > PL_EXEC_ARGS_AREA + PL_EXEC_ARG_MAX)
-        return;
+    if (off > PL_EXEC_ARGS_AREA + PL_EXEC_ARG_MAX) return;
     e->data[off] = 0;
-    if (e->argc == 0)
-        return;
+    if (e->argc == 0) return;
     if (e->args_count == e->argc) {
         e->flags |= PL_EXEC_F_ARGV_LAST_IS_LAST_ARG;
         return;
     }
-    const char *last = NULL;
+    const char* last = NULL;
     if (bpf_probe_read_user(&last, sizeof(last), &argv[(e->argc - 1) & 0xffff]) != 0 || !last)
         return;
     long len = bpf_probe_read_user_str(&e->data[off], PL_EXEC_ARGV_LAST_MAX, last);
     if (len > 0) {
         e->argv_last_len = len - 1;
-        if (len == PL_EXEC_ARGV_LAST_MAX)
-            e->flags |= PL_EXEC_F_ARGV_LAST_TRUNCATED;
+        if (len == PL_EXEC_ARGV_LAST_MAX) e->flags |= PL_EXEC_F_ARGV_LAST_TRUNCATED;
     }
 }
 
 /* The new image's view after a successful exec: exact filename, argc and args. */
-static __always_inline void capture_from_new_image(struct pl_exec_event *e, struct linux_binprm *bprm)
-{
+static __always_inline void capture_from_new_image(struct pl_exec_event* e,
+                                                   struct linux_binprm* bprm) {
     start_capture(e);
-    __u32 n = set_filename(e, bpf_probe_read_kernel_str(e->data, PL_EXEC_FILENAME_MAX,
-                                                        BPF_CORE_READ(bprm, filename)));
-    struct task_struct *task = bpf_get_current_task_btf();
+    __u32 n = set_filename(
+        e, bpf_probe_read_kernel_str(e->data, PL_EXEC_FILENAME_MAX, BPF_CORE_READ(bprm, filename)));
+    struct task_struct* task = bpf_get_current_task_btf();
     __u64 arg_start = BPF_CORE_READ(task, mm, arg_start);
     __u64 arg_end = BPF_CORE_READ(task, mm, arg_end);
     e->argc = BPF_CORE_READ(bprm, argc);
@@ -221,50 +204,40 @@ static __always_inline void capture_from_new_image(struct pl_exec_event *e, stru
 
     __u32 off = w.off & (PL_EXEC_ARGS_AREA * 2 - 1);
     e->args_len = off - n;
-    if (e->args_count < e->argc)
-        e->flags |= PL_EXEC_F_ARGS_TRUNCATED;
-    if (off > PL_EXEC_ARGS_AREA + PL_EXEC_ARG_MAX)
-        return;
+    if (e->args_count < e->argc) e->flags |= PL_EXEC_F_ARGS_TRUNCATED;
+    if (off > PL_EXEC_ARGS_AREA + PL_EXEC_ARG_MAX) return;
     e->data[off] = 0;
-    if (e->argc == 0)
-        return;
+    if (e->argc == 0) return;
     if (e->args_count == e->argc && !(e->flags & PL_EXEC_F_ARGS_TRUNCATED)) {
         e->flags |= PL_EXEC_F_ARGV_LAST_IS_LAST_ARG;
         return;
     }
     /* The bytes before the block's end: the last argument follows their last NUL. */
     __u64 window = arg_end - arg_start;
-    if (window > PL_EXEC_ARGV_LAST_MAX)
-        window = PL_EXEC_ARGV_LAST_MAX;
-    if (window < 1)
-        return;
+    if (window > PL_EXEC_ARGV_LAST_MAX) window = PL_EXEC_ARGV_LAST_MAX;
+    if (window < 1) return;
     if (bpf_probe_read_user(&e->data[off], window & (PL_EXEC_ARGV_LAST_MAX * 2 - 1),
-                            (const void *)(arg_end - window)) == 0) {
+                            (const void*)(arg_end - window)) == 0) {
         e->argv_last_len = window - 1;
         e->flags |= PL_EXEC_F_ARGV_LAST_WINDOW;
-        if (window == PL_EXEC_ARGV_LAST_MAX)
-            e->flags |= PL_EXEC_F_ARGV_LAST_TRUNCATED;
+        if (window == PL_EXEC_ARGV_LAST_MAX) e->flags |= PL_EXEC_F_ARGV_LAST_TRUNCATED;
     }
 }
 
-static __always_inline void emit(struct pl_exec_event *e, long ret)
-{
+static __always_inline void emit(struct pl_exec_event* e, long ret) {
     __u32 size = event_size(e);
     pl_fill_header(&e->hdr, PL_EVENT_EXEC, PL_TRACE_EXEC, size, 0);
     e->error_raw = ret < 0 ? -ret : 0;
     pl_output(&e->hdr, PL_TRACE_EXEC, size);
 }
 
-static __always_inline int on_exec_enter(const char *filename, const char *const *argv,
-                                         __u8 syscall, __s32 dirfd, __u32 at_flags)
-{
+static __always_inline int on_exec_enter(const char* filename, const char* const* argv,
+                                         __u8 syscall, __s32 dirfd, __u32 at_flags) {
     __u64 pid_tgid = bpf_get_current_pid_tgid();
-    if (!pl_pass_task_filters(pid_tgid >> 32))
-        return 0;
+    if (!pl_pass_task_filters(pid_tgid >> 32)) return 0;
     __u32 zero = 0;
-    struct exec_pending *p = bpf_map_lookup_elem(&exec_scratch, &zero);
-    if (!p)
-        return 0;
+    struct exec_pending* p = bpf_map_lookup_elem(&exec_scratch, &zero);
+    if (!p) return 0;
     p->filename_ptr = (__u64)filename;
     p->argv_ptr = (__u64)argv;
     p->comm_matched = pl_pass_comm_filter();
@@ -274,28 +247,25 @@ static __always_inline int on_exec_enter(const char *filename, const char *const
     capture_from_caller(&p->e, filename, argv);
 
     __u32 tid = (__u32)pid_tgid;
-    if (bpf_map_update_elem(&exec_pending, &tid, p, BPF_ANY) != 0)
-        pl_count_map_full(PL_TRACE_EXEC);
+    if (bpf_map_update_elem(&exec_pending, &tid, p, BPF_ANY) != 0) pl_count_map_full(PL_TRACE_EXEC);
     return 0;
 }
 
 /* Only failed execs get here with an entry: a successful one was emitted (and its
  * entry deleted) by pl_exec_commit. */
-static __always_inline int on_exec_exit(long ret)
-{
+static __always_inline int on_exec_exit(long ret) {
     __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    struct exec_pending *p = bpf_map_lookup_elem(&exec_pending, &tid);
-    if (!p)
-        return 0;
+    struct exec_pending* p = bpf_map_lookup_elem(&exec_pending, &tid);
+    if (!p) return 0;
     if (p->comm_matched || pl_pass_comm_filter()) {
         if (p->e.flags & PL_EXEC_F_READ_FAULT) {
-            struct pl_exec_event *e = scratch_event();
+            struct pl_exec_event* e = scratch_event();
             if (e) {
                 e->syscall = p->e.syscall;
                 e->dirfd = p->e.dirfd;
                 e->at_flags = p->e.at_flags;
-                capture_from_caller(e, (const char *)p->filename_ptr,
-                                    (const char *const *)p->argv_ptr);
+                capture_from_caller(e, (const char*)p->filename_ptr,
+                                    (const char* const*)p->argv_ptr);
                 emit(e, ret);
             }
         } else {
@@ -307,42 +277,36 @@ static __always_inline int on_exec_exit(long ret)
 }
 
 SEC("tp/syscalls/sys_enter_execve")
-int pl_exec_enter(struct trace_event_raw_sys_enter *ctx)
-{
-    return on_exec_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1],
+int pl_exec_enter(struct trace_event_raw_sys_enter* ctx) {
+    return on_exec_enter((const char*)ctx->args[0], (const char* const*)ctx->args[1],
                          PL_EXEC_SYSCALL_EXECVE, 0, 0);
 }
 
 SEC("tp/syscalls/sys_enter_execveat")
-int pl_execat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-    return on_exec_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2],
+int pl_execat_enter(struct trace_event_raw_sys_enter* ctx) {
+    return on_exec_enter((const char*)ctx->args[1], (const char* const*)ctx->args[2],
                          PL_EXEC_SYSCALL_EXECVEAT, (__s32)ctx->args[0], (__u32)ctx->args[4]);
 }
 
 SEC("tp/syscalls/sys_exit_execve")
-int pl_exec_exit(struct trace_event_raw_sys_exit *ctx)
-{
+int pl_exec_exit(struct trace_event_raw_sys_exit* ctx) {
     return on_exec_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_execveat")
-int pl_execat_exit(struct trace_event_raw_sys_exit *ctx)
-{
+int pl_execat_exit(struct trace_event_raw_sys_exit* ctx) {
     return on_exec_exit(ctx->ret);
 }
 
 /* A successful exec, in the new image. old_pid is the thread that called exec
  * (a non-leader thread takes the leader's id during exec). */
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(pl_exec_commit, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
-{
+int BPF_PROG(pl_exec_commit, struct task_struct* task, pid_t old_pid, struct linux_binprm* bprm) {
     __u32 old_tid = old_pid;
-    struct exec_pending *p = bpf_map_lookup_elem(&exec_pending, &old_tid);
-    if (!p)
-        return 0;
+    struct exec_pending* p = bpf_map_lookup_elem(&exec_pending, &old_tid);
+    if (!p) return 0;
     if (p->comm_matched || pl_pass_comm_filter()) {
-        struct pl_exec_event *e = scratch_event();
+        struct pl_exec_event* e = scratch_event();
         if (e) {
             e->syscall = p->e.syscall;
             e->dirfd = p->e.dirfd;
@@ -357,8 +321,7 @@ int BPF_PROG(pl_exec_commit, struct task_struct *task, pid_t old_pid, struct lin
 
 /* A task killed in the middle of an exec never reaches sys_exit: drop its entry. */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(pl_exec_reap, struct task_struct *task)
-{
+int BPF_PROG(pl_exec_reap, struct task_struct* task) {
     __u32 tid = task->pid;
     bpf_map_delete_elem(&exec_pending, &tid);
     return 0;

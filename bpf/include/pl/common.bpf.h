@@ -37,21 +37,17 @@ struct {
     __type(value, __u8);
 } pl_pids SEC(".maps");
 
-static __always_inline bool pl_comm_matches(const char *comm)
-{
-    const __u64 *have = (const __u64 *)comm;
-    const volatile __u64 *want = (const volatile __u64 *)pl_filter.comm;
+static __always_inline bool pl_comm_matches(const char* comm) {
+    const __u64* have = (const __u64*)comm;
+    const volatile __u64* want = (const volatile __u64*)pl_filter.comm;
     return have[0] == want[0] && have[1] == want[1];
 }
 
 /* The pid and cgroup filters (cheap, and stable across an exec). */
-static __always_inline bool pl_pass_task_filters(__u32 tgid)
-{
-    if (tgid == pl_filter.self_tgid)
-        return false;
+static __always_inline bool pl_pass_task_filters(__u32 tgid) {
+    if (tgid == pl_filter.self_tgid) return false;
     if (pl_filter.flags & PL_FILTER_PID) {
-        if (!bpf_map_lookup_elem(&pl_pids, &tgid))
-            return false;
+        if (!bpf_map_lookup_elem(&pl_pids, &tgid)) return false;
     }
     if (pl_filter.flags & PL_FILTER_CGROUP) {
         if (bpf_get_current_ancestor_cgroup_id(pl_filter.cgroup_level) != pl_filter.cgroup_id)
@@ -60,60 +56,50 @@ static __always_inline bool pl_pass_task_filters(__u32 tgid)
     return true;
 }
 
-static __always_inline bool pl_pass_comm_filter(void)
-{
-    if (!(pl_filter.flags & PL_FILTER_COMM))
-        return true;
+static __always_inline bool pl_pass_comm_filter(void) {
+    if (!(pl_filter.flags & PL_FILTER_COMM)) return true;
     char comm[PL_COMM_LEN] = {};
     bpf_get_current_comm(comm, sizeof(comm));
     return pl_comm_matches(comm);
 }
 
 /* Every kernel-side filter, for the current task. */
-static __always_inline bool pl_pass_filters(void)
-{
+static __always_inline bool pl_pass_filters(void) {
     __u32 tgid = bpf_get_current_pid_tgid() >> 32;
     return pl_pass_task_filters(tgid) && pl_pass_comm_filter();
 }
 
-static __always_inline struct pl_trace_stats *pl_stats_for(__u32 trace)
-{
+static __always_inline struct pl_trace_stats* pl_stats_for(__u32 trace) {
     return bpf_map_lookup_elem(&pl_stats, &trace);
 }
 
 /* Takes the next sequence number of `trace` on this cpu (counting the event as generated). */
-static __always_inline __u64 pl_next_seq(struct pl_trace_stats *stats)
-{
+static __always_inline __u64 pl_next_seq(struct pl_trace_stats* stats) {
     return __sync_fetch_and_add(&stats->generated, 1);
 }
 
-static __always_inline void pl_count_lost(struct pl_trace_stats *stats)
-{
+static __always_inline void pl_count_lost(struct pl_trace_stats* stats) {
     __sync_fetch_and_add(&stats->lost, 1);
 }
 
-static __always_inline void pl_count_map_full(__u32 trace)
-{
-    struct pl_trace_stats *stats = pl_stats_for(trace);
-    if (stats)
-        __sync_fetch_and_add(&stats->map_full, 1);
+static __always_inline void pl_count_map_full(__u32 trace) {
+    struct pl_trace_stats* stats = pl_stats_for(trace);
+    if (stats) __sync_fetch_and_add(&stats->map_full, 1);
 }
 
 /* Waking the reader costs the traced task an irq_work; the reader polls every
  * --poll-ms anyway, so wake it only when enough data waits to be worth it. */
-static __always_inline __u64 pl_wakeup_flags(void)
-{
+static __always_inline __u64 pl_wakeup_flags(void) {
     if (bpf_ringbuf_query(&pl_events, BPF_RB_AVAIL_DATA) >= pl_filter.wakeup_bytes)
         return BPF_RB_FORCE_WAKEUP;
     return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void pl_fill_header(struct pl_event_header *h, __u16 type, __u16 trace,
-                                           __u32 size, __u64 seq)
-{
+static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type, __u16 trace,
+                                           __u32 size, __u64 seq) {
     __u64 pid_tgid = bpf_get_current_pid_tgid();
     __u64 uid_gid = bpf_get_current_uid_gid();
-    struct task_struct *task = bpf_get_current_task_btf();
+    struct task_struct* task = bpf_get_current_task_btf();
 
     h->type = type;
     h->trace = trace;
@@ -134,13 +120,11 @@ static __always_inline void pl_fill_header(struct pl_event_header *h, __u16 type
  * Reserves a fixed-size event and fills its header, or counts it lost.
  * `size` must be a compile-time constant (the ring buffer requires it).
  */
-static __always_inline void *pl_reserve(__u16 type, __u16 trace, __u32 size)
-{
-    struct pl_trace_stats *stats = pl_stats_for(trace);
-    if (!stats)
-        return NULL;
+static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
+    struct pl_trace_stats* stats = pl_stats_for(trace);
+    if (!stats) return NULL;
     __u64 seq = pl_next_seq(stats);
-    struct pl_event_header *h = bpf_ringbuf_reserve(&pl_events, size, 0);
+    struct pl_event_header* h = bpf_ringbuf_reserve(&pl_events, size, 0);
     if (!h) {
         pl_count_lost(stats);
         return NULL;
@@ -149,8 +133,7 @@ static __always_inline void *pl_reserve(__u16 type, __u16 trace, __u32 size)
     return h;
 }
 
-static __always_inline void pl_submit(void *event)
-{
+static __always_inline void pl_submit(void* event) {
     bpf_ringbuf_submit(event, pl_wakeup_flags());
 }
 
@@ -158,14 +141,11 @@ static __always_inline void pl_submit(void *event)
  * Copies a variable-size event (header already filled except seq) into the ring
  * buffer, or counts it lost. `size` must be bounded by the caller.
  */
-static __always_inline void pl_output(struct pl_event_header *h, __u32 trace, __u64 size)
-{
-    struct pl_trace_stats *stats = pl_stats_for(trace);
-    if (!stats)
-        return;
+static __always_inline void pl_output(struct pl_event_header* h, __u32 trace, __u64 size) {
+    struct pl_trace_stats* stats = pl_stats_for(trace);
+    if (!stats) return;
     h->seq = pl_next_seq(stats);
-    if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0)
-        pl_count_lost(stats);
+    if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0) pl_count_lost(stats);
 }
 
 #endif
