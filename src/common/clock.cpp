@@ -46,9 +46,9 @@ std::string_view format_rfc3339(int64_t realtime_ns, char* out) {
     tm utc{};
     gmtime_r(&t, &utc);
     // YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ
-    put_digits(out, static_cast<uint64_t>(utc.tm_year + 1900), 4);
+    put_digits(out, static_cast<uint64_t>(utc.tm_year) + 1900, 4);
     out[4] = '-';
-    put_digits(out + 5, static_cast<uint64_t>(utc.tm_mon + 1), 2);
+    put_digits(out + 5, static_cast<uint64_t>(utc.tm_mon) + 1, 2);
     out[7] = '-';
     put_digits(out + 8, static_cast<uint64_t>(utc.tm_mday), 2);
     out[10] = 'T';

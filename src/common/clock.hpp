@@ -10,7 +10,7 @@
 namespace probelog {
 
 class BootClock {
-public:
+  public:
     BootClock() { refresh(); }
 
     // Re-measures realtime - boottime (cheap: a few clock_gettime calls).
@@ -21,7 +21,7 @@ public:
     }
     int64_t offset_ns() const { return offset_ns_; }
 
-private:
+  private:
     int64_t offset_ns_ = 0;
 };
 

@@ -9,7 +9,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -37,10 +38,17 @@ Result<uint64_t> parse_size(std::string_view text) {
     uint64_t multiplier = 1;
     if (!s.empty()) {
         switch (s.back()) {
-            case 'k': multiplier = 1ULL << 10; break;
-            case 'm': multiplier = 1ULL << 20; break;
-            case 'g': multiplier = 1ULL << 30; break;
-            default: break;
+            case 'k':
+                multiplier = 1ULL << 10;
+                break;
+            case 'm':
+                multiplier = 1ULL << 20;
+                break;
+            case 'g':
+                multiplier = 1ULL << 30;
+                break;
+            default:
+                break;
         }
         if (multiplier != 1) s.pop_back();
     }
@@ -57,8 +65,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
         double ns;
     };
     // Longest suffixes first so "ms" is not read as "s".
-    constexpr Unit units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9},
-                              {"h", 3600e9}};
+    constexpr Unit units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
+                              {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
     double scale = 1e9;  // a bare number is seconds
     for (const Unit& u : units) {
         if (s.size() > u.suffix.size() && s.ends_with(u.suffix)) {
@@ -79,9 +87,12 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
 }
 
 std::string format_size(uint64_t bytes) {
-    if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0) return fmt::format("{} GiB", bytes >> 30);
-    if (bytes >= (1ULL << 20) && bytes % (1ULL << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
-    if (bytes >= (1ULL << 10) && bytes % (1ULL << 10) == 0) return fmt::format("{} KiB", bytes >> 10);
+    if (bytes >= (1ULL << 30) && bytes % (1ULL << 30) == 0)
+        return fmt::format("{} GiB", bytes >> 30);
+    if (bytes >= (1ULL << 20) && bytes % (1ULL << 20) == 0)
+        return fmt::format("{} MiB", bytes >> 20);
+    if (bytes >= (1ULL << 10) && bytes % (1ULL << 10) == 0)
+        return fmt::format("{} KiB", bytes >> 10);
     return fmt::format("{} B", bytes);
 }
 

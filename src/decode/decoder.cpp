@@ -16,7 +16,9 @@ std::string_view errno_name(int err) {
     return name != nullptr ? std::string_view(name) : std::string_view("EUNKNOWN");
 }
 
-Decoder::Decoder() { register_builtin_decoders(*this); }
+Decoder::Decoder() {
+    register_builtin_decoders(*this);
+}
 
 void Decoder::add(uint16_t type, std::string_view event_type, DecodeFn fn) {
     if (type < table_.size()) table_[type] = Entry{event_type, fn};
@@ -48,7 +50,8 @@ const char* Decoder::decode(Bytes sample, const BootClock& clock, Record& out) c
     out.add_uint("gid", h.gid, kCommon);
     out.add_uint("cgroup_id", h.cgroup_id, kCommon);
     // comm lives in the event bytes, which outlive the record's dispatch.
-    const auto* comm = reinterpret_cast<const char*>(event.data()) + offsetof(pl_event_header, comm);
+    const auto* comm =
+        reinterpret_cast<const char*>(event.data()) + offsetof(pl_event_header, comm);
     out.add_str("comm", fixed_cstr(comm, PL_COMM_LEN), kCommon);
     out.add_uint("cpu", h.cpu, kCommon);
     out.add_uint("seq", h.seq, kCommon);

@@ -41,7 +41,7 @@ std::string_view fixed_cstr(const char* data, size_t capacity);
 std::string_view errno_name(int err);
 
 class Decoder {
-public:
+  public:
     // With every built-in event type registered.
     Decoder();
 
@@ -53,7 +53,7 @@ public:
     // The event_type name of an event type, or "" if unknown.
     std::string_view event_type_name(uint16_t type) const;
 
-private:
+  private:
     struct Entry {
         std::string_view event_type;
         DecodeFn fn = nullptr;

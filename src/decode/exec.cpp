@@ -18,7 +18,8 @@ constexpr size_t kFixedSize = offsetof(pl_exec_event, data);
 std::string_view nth_string(std::string_view packed, uint32_t count, uint32_t n) {
     if (n >= count) return {};
     size_t pos = 0;
-    for (uint32_t i = 0; i < n; ++i) pos = packed.find('\0', pos) + 1;
+    for (uint32_t i = 0; i < n; ++i)
+        pos = packed.find('\0', pos) + 1;
     return packed.substr(pos, packed.find('\0', pos) - pos);
 }
 
@@ -39,7 +40,8 @@ const char* decode_exec(Bytes event, Record& out) {
     if (data[fixed.filename_len] != '\0') return "exec filename not terminated";
     std::string_view args(data + fixed.filename_len + 1, fixed.args_len);
     size_t nuls = 0;
-    for (char c : args) nuls += (c == '\0');
+    for (char c : args)
+        nuls += (c == '\0');
     if (nuls != fixed.args_count || (!args.empty() && args.back() != '\0')) {
         return "exec args do not match their count";
     }

@@ -19,13 +19,15 @@ void Pipeline::on_sample(std::span<const std::byte> sample) {
             return;
         }
     }
-    for (auto& sink : sinks_) sink->write(record_);
+    for (auto& sink : sinks_)
+        sink->write(record_);
     ++counters_.delivered[trace];
     ++total_delivered_;
 }
 
 void Pipeline::emit(const Record& record) {
-    for (auto& sink : sinks_) sink->write(record);
+    for (auto& sink : sinks_)
+        sink->write(record);
 }
 
 Status Pipeline::flush() {

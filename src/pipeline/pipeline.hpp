@@ -22,12 +22,12 @@ namespace probelog {
 struct PipelineCounters {
     std::array<uint64_t, PL_TRACE_MAX> delivered{};
     std::array<uint64_t, PL_TRACE_MAX> filtered{};  // dropped by user-space filters
-    uint64_t invalid = 0;  // samples the decoder rejected
-    uint64_t beyond_limit = 0;  // samples after --max-records was reached
+    uint64_t invalid = 0;                           // samples the decoder rejected
+    uint64_t beyond_limit = 0;                      // samples after --max-records was reached
 };
 
 class Pipeline {
-public:
+  public:
     using Filter = std::function<bool(const Record&)>;
 
     explicit Pipeline(const BootClock& clock) : clock_(clock) {}
@@ -45,9 +45,7 @@ public:
     // Flushes every sink; the first error is returned, later sinks still flush.
     Status flush();
 
-    bool limit_reached() const {
-        return max_records_ && total_delivered_ >= *max_records_;
-    }
+    bool limit_reached() const { return max_records_ && total_delivered_ >= *max_records_; }
     bool any_sink_broken() const;
     uint64_t total_delivered() const { return total_delivered_; }
     const PipelineCounters& counters() const { return counters_; }
@@ -59,7 +57,7 @@ public:
         static_cast<Pipeline*>(self)->on_sample(sample);
     }
 
-private:
+  private:
     const BootClock& clock_;
     decode::Decoder decoder_;
     Record record_;

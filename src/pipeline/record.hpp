@@ -13,8 +13,8 @@
 namespace probelog {
 
 enum class ValueKind : uint8_t {
-    Int,      // signed integer
-    Uint,     // unsigned integer
+    Int,   // signed integer
+    Uint,  // unsigned integer
     Bool,
     Float,
     Str,      // text
@@ -53,7 +53,7 @@ struct Field {
 
 // Iterates the strings of a StrList value.
 class StrListView {
-public:
+  public:
     StrListView(std::string_view packed, uint32_t count) : packed_(packed), count_(count) {}
     template <typename Fn>
     void for_each(Fn&& fn) const {
@@ -66,13 +66,13 @@ public:
         }
     }
 
-private:
+  private:
     std::string_view packed_;
     uint32_t count_;
 };
 
 class Record {
-public:
+  public:
     static constexpr size_t kMaxFields = 64;
     static constexpr size_t kArenaSize = 2048;
 
@@ -160,7 +160,7 @@ public:
     const Field* find(std::string_view name) const;
     bool full() const { return count_ == kMaxFields; }
 
-private:
+  private:
     void push(std::string_view name, const Value& v, uint8_t flags) {
         if (count_ < kMaxFields) fields_[count_++] = Field{name, v, flags};
     }

@@ -10,7 +10,7 @@
 namespace probelog {
 
 class FdWriter {
-public:
+  public:
     using Ch = char;  // rapidjson stream concept
 
     explicit FdWriter(int fd, size_t capacity = 1 << 16);
@@ -29,7 +29,7 @@ public:
     bool broken() const { return broken_; }
     int fd() const { return fd_; }
 
-private:
+  private:
     void spill();
 
     int fd_;

@@ -71,12 +71,24 @@ void write_bytes(Writer& w, std::string_view bytes) {
 
 void write_value(Writer& w, const Value& v) {
     switch (v.kind) {
-        case ValueKind::Int: w.Int64(v.i); break;
-        case ValueKind::Uint: w.Uint64(v.u); break;
-        case ValueKind::Bool: w.Bool(v.b); break;
-        case ValueKind::Float: w.Double(v.f); break;
-        case ValueKind::Str: write_string(w, v.str); break;
-        case ValueKind::Hex: write_hex(w, v.u); break;
+        case ValueKind::Int:
+            w.Int64(v.i);
+            break;
+        case ValueKind::Uint:
+            w.Uint64(v.u);
+            break;
+        case ValueKind::Bool:
+            w.Bool(v.b);
+            break;
+        case ValueKind::Float:
+            w.Double(v.f);
+            break;
+        case ValueKind::Str:
+            write_string(w, v.str);
+            break;
+        case ValueKind::Hex:
+            write_hex(w, v.u);
+            break;
         case ValueKind::Time: {
             std::array<char, kRfc3339Size> buf{};
             auto text = format_rfc3339(v.i, buf.data());
@@ -88,7 +100,9 @@ void write_value(Writer& w, const Value& v) {
             StrListView(v.str, v.count).for_each([&](std::string_view s) { write_string(w, s); });
             w.EndArray();
             break;
-        case ValueKind::Bytes: write_bytes(w, v.str); break;
+        case ValueKind::Bytes:
+            write_bytes(w, v.str);
+            break;
     }
 }
 

@@ -12,13 +12,13 @@ namespace probelog {
 void write_json_record(const Record& record, FdWriter& out);
 
 class JsonSink final : public Sink {
-public:
+  public:
     explicit JsonSink(int fd) : out_(fd) {}
     void write(const Record& record) override;
     Status flush() override { return out_.flush(); }
     bool broken() const override { return out_.broken(); }
 
-private:
+  private:
     FdWriter out_;
 };
 

@@ -10,7 +10,7 @@
 namespace probelog {
 
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
     virtual void write(const Record& record) = 0;
     virtual Status flush() = 0;

@@ -47,12 +47,24 @@ void append_text(std::string& out, std::string_view s) {
 
 void append_value(std::string& out, const Value& v) {
     switch (v.kind) {
-        case ValueKind::Int: fmt::format_to(std::back_inserter(out), "{}", v.i); break;
-        case ValueKind::Uint: fmt::format_to(std::back_inserter(out), "{}", v.u); break;
-        case ValueKind::Bool: out.append(v.b ? "true" : "false"); break;
-        case ValueKind::Float: fmt::format_to(std::back_inserter(out), "{}", v.f); break;
-        case ValueKind::Str: append_text(out, v.str); break;
-        case ValueKind::Hex: fmt::format_to(std::back_inserter(out), "0x{:x}", v.u); break;
+        case ValueKind::Int:
+            fmt::format_to(std::back_inserter(out), "{}", v.i);
+            break;
+        case ValueKind::Uint:
+            fmt::format_to(std::back_inserter(out), "{}", v.u);
+            break;
+        case ValueKind::Bool:
+            out.append(v.b ? "true" : "false");
+            break;
+        case ValueKind::Float:
+            fmt::format_to(std::back_inserter(out), "{}", v.f);
+            break;
+        case ValueKind::Str:
+            append_text(out, v.str);
+            break;
+        case ValueKind::Hex:
+            fmt::format_to(std::back_inserter(out), "0x{:x}", v.u);
+            break;
         case ValueKind::Time: {
             std::array<char, kRfc3339Size> buf{};
             out.append(format_rfc3339(v.i, buf.data()));
@@ -72,7 +84,8 @@ void append_value(std::string& out, const Value& v) {
         case ValueKind::Bytes: {
             size_t n = std::min(v.str.size(), kMaxBytesShown);
             for (size_t i = 0; i < n; ++i) {
-                fmt::format_to(std::back_inserter(out), "{:02x}", static_cast<unsigned char>(v.str[i]));
+                fmt::format_to(std::back_inserter(out), "{:02x}",
+                               static_cast<unsigned char>(v.str[i]));
             }
             if (n < v.str.size()) out.append("…");
             break;
@@ -150,7 +163,8 @@ std::string TableSink::format_row(const Record& r) const {
         out.push_back('=');
         append_value(out, f.value);
     }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
     return out;
 }
 

@@ -12,7 +12,7 @@
 namespace probelog {
 
 class TableSink final : public Sink {
-public:
+  public:
     // width 0: never cut rows.
     TableSink(int fd, size_t width) : out_(fd), width_(width) {}
     void write(const Record& record) override;
@@ -23,7 +23,7 @@ public:
     std::string format_row(const Record& record) const;
     static std::string header();
 
-private:
+  private:
     FdWriter out_;
     size_t width_;
     bool header_written_ = false;
