@@ -18,7 +18,8 @@ constexpr size_t kLogTailLines = 25;
 
 std::string last_lines(const char* log, size_t max_lines) {
     std::string text(log, strnlen(log, kLogSize));
-    while (!text.empty() && text.back() == '\n') text.pop_back();
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
     size_t pos = text.size();
     for (size_t n = 0; n < max_lines && pos != std::string::npos && pos > 0; ++n) {
         pos = text.rfind('\n', pos - 1);
@@ -40,7 +41,8 @@ std::string describe_attach_error(std::string_view section, int err) {
         return fmt::format("tracepoint {} does not exist on this kernel", tp);
     }
     if (err == ENOENT || err == ESRCH) {
-        return fmt::format("{}: hook not available on this kernel ({})", section, std::strerror(err));
+        return fmt::format("{}: hook not available on this kernel ({})", section,
+                           std::strerror(err));
     }
     return fmt::format("{}: {}", section, std::strerror(err));
 }
@@ -61,9 +63,13 @@ Link::~Link() {
     if (link_ != nullptr) bpf_link__destroy(link_);
 }
 
-int Link::fd() const { return link_ != nullptr ? bpf_link__fd(link_) : -1; }
+int Link::fd() const {
+    return link_ != nullptr ? bpf_link__fd(link_) : -1;
+}
 
-void Object::Deleter::operator()(bpf_object* obj) const { bpf_object__close(obj); }
+void Object::Deleter::operator()(bpf_object* obj) const {
+    bpf_object__close(obj);
+}
 
 Object::Object(std::string name, bpf_object* obj) : name_(std::move(name)), obj_(obj) {}
 
@@ -77,8 +83,7 @@ Result<Object> Object::open_embedded(std::string_view name) {
     log[0] = '\0';
     std::string object_name(name);
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str(),
-                .kernel_log_buf = log.get(), .kernel_log_size = kLogSize,
-                .kernel_log_level = 0);
+                .kernel_log_buf = log.get(), .kernel_log_size = kLogSize, .kernel_log_level = 0);
     bpf_object* obj = bpf_object__open_mem(bytes->data(), bytes->size(), &opts);
     if (obj == nullptr) {
         return make_error("cannot open BPF object '{}': {}", name, std::strerror(errno));
@@ -115,7 +120,8 @@ Status Object::set_const_bytes(std::string_view variable, std::span<const std::b
         }
         size_t size = 0;
         // Before load, the initial value is libbpf's writable copy of .rodata.
-        auto* data = static_cast<std::byte*>(const_cast<void*>(bpf_map__initial_value(rodata, &size)));
+        auto* data =
+            static_cast<std::byte*>(const_cast<void*>(bpf_map__initial_value(rodata, &size)));
         if (data == nullptr || vars[i].offset + value.size() > size) {
             return make_error("BPF object '{}': cannot set '{}'", name_, variable);
         }

@@ -21,7 +21,7 @@ struct bpf_map;
 namespace probelog::bpf {
 
 class Link {
-public:
+  public:
     Link() = default;
     explicit Link(bpf_link* link) : link_(link) {}
     Link(Link&& other) noexcept;
@@ -33,20 +33,20 @@ public:
     bool valid() const { return link_ != nullptr; }
     int fd() const;
 
-private:
+  private:
     bpf_link* link_ = nullptr;
 };
 
 struct UprobeTarget {
-    std::string binary_path;  // the ELF file that is mapped by the traced processes
-    uint64_t file_offset = 0; // offset of the instruction in the file
-    int pid = -1;             // -1: every process that maps the file
+    std::string binary_path;   // the ELF file that is mapped by the traced processes
+    uint64_t file_offset = 0;  // offset of the instruction in the file
+    int pid = -1;              // -1: every process that maps the file
     bool retprobe = false;
-    uint64_t cookie = 0;      // bpf_get_attach_cookie() in the program
+    uint64_t cookie = 0;  // bpf_get_attach_cookie() in the program
 };
 
 class Object {
-public:
+  public:
     // Opens (does not load) the object compiled from bpf/progs/<name>.bpf.c.
     static Result<Object> open_embedded(std::string_view name);
 
@@ -85,7 +85,7 @@ public:
     int program_fd(std::string_view program) const;
     std::vector<std::string> program_names() const;
 
-private:
+  private:
     struct Deleter {
         void operator()(bpf_object* obj) const;
     };

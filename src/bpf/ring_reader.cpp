@@ -17,7 +17,9 @@ int on_sample(void* ctx, void* data, size_t size) {
 
 }  // namespace
 
-void RingReader::Deleter::operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+void RingReader::Deleter::operator()(ring_buffer* rb) const {
+    ring_buffer__free(rb);
+}
 
 Result<RingReader> RingReader::create(int ring_map_fd, Handler handler, void* context) {
     RingReader reader;
@@ -35,6 +37,8 @@ size_t RingReader::consume() {
     return n > 0 ? static_cast<size_t>(n) : 0;
 }
 
-int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_.get()); }
+int RingReader::epoll_fd() const {
+    return ring_buffer__epoll_fd(ring_.get());
+}
 
 }  // namespace probelog::bpf

@@ -12,7 +12,7 @@ struct ring_buffer;
 namespace probelog::bpf {
 
 class RingReader {
-public:
+  public:
     // Called for each sample; the bytes are valid only during the call.
     using Handler = void (*)(void* context, std::span<const std::byte> sample);
     struct Callback {
@@ -27,7 +27,7 @@ public:
     // Readable when the BPF side asked for a wakeup (see pl_wakeup_flags()).
     int epoll_fd() const;
 
-private:
+  private:
     struct Deleter {
         void operator()(ring_buffer* rb) const;
     };

@@ -19,8 +19,10 @@ Result<UniqueFd> create_map(bpf_map_type type, const char* name, uint32_t key_si
     if (fd < 0) {
         int err = -fd;
         if (err == EPERM) {
-            return make_error("cannot create BPF map {}: permission denied (need CAP_BPF and "
-                              "CAP_PERFMON: run as root)", name);
+            return make_error(
+                "cannot create BPF map {}: permission denied (need CAP_BPF and "
+                "CAP_PERFMON: run as root)",
+                name);
         }
         return make_error("cannot create BPF map {}: {}", name, std::strerror(err));
     }
@@ -55,8 +57,9 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
 Result<Object> Runtime::open(std::string_view object_name) const {
     auto obj = Object::open_embedded(object_name);
     if (!obj) return obj.error();
-    for (auto [name, fd] : {std::pair{"pl_events", events_.get()}, std::pair{"pl_stats", stats_.get()},
-                            std::pair{"pl_pids", pids_.get()}}) {
+    for (auto [name, fd] :
+         {std::pair{"pl_events", events_.get()}, std::pair{"pl_stats", stats_.get()},
+          std::pair{"pl_pids", pids_.get()}}) {
         if (auto st = obj->share_map(name, fd); !st) return st.error();
     }
     if (auto st = obj->set_const("pl_filter", config_.filter); !st) return st.error();

@@ -32,7 +32,7 @@ struct TraceCounters {
 };
 
 class Runtime {
-public:
+  public:
     static Result<Runtime> create(const RuntimeConfig& config);
 
     // Opens an embedded object wired to the shared maps and filter constants.
@@ -48,7 +48,7 @@ public:
     bool verbose() const { return config_.verbose; }
     const pl_filter_config& filter() const { return config_.filter; }
 
-private:
+  private:
     explicit Runtime(const RuntimeConfig& config) : config_(config) {}
 
     RuntimeConfig config_;

@@ -24,7 +24,7 @@ bool has_cap(const __user_cap_data_struct (&data)[2], int cap) {
 }
 
 bool exists(const char* path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path, &st) == 0;
 }
 
@@ -33,7 +33,9 @@ int print_to_stderr(enum libbpf_print_level level, const char* format, va_list a
     return std::vfprintf(stderr, format, args);
 }
 
-int print_nothing(enum libbpf_print_level, const char*, va_list) { return 0; }
+int print_nothing(enum libbpf_print_level, const char*, va_list) {
+    return 0;
+}
 
 }  // namespace
 
@@ -47,8 +49,9 @@ Status check_privileges() {
     bool bpf = has_cap(data, kCapBpf) || admin;
     bool perfmon = has_cap(data, kCapPerfmon) || admin;
     if (bpf && perfmon) return {};
-    return make_error("need CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: "
-                      "run as root, e.g. sudo probelog ...");
+    return make_error(
+        "need CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: "
+        "run as root, e.g. sudo probelog ...");
 }
 
 Result<std::string> ensure_tracefs() {
@@ -56,9 +59,10 @@ Result<std::string> ensure_tracefs() {
         return std::string();
     }
     if (::mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0) {
-        return make_error("tracefs is not mounted and mounting it failed ({}): run "
-                          "'mount -t tracefs tracefs /sys/kernel/tracing' and try again",
-                          std::strerror(errno));
+        return make_error(
+            "tracefs is not mounted and mounting it failed ({}): run "
+            "'mount -t tracefs tracefs /sys/kernel/tracing' and try again",
+            std::strerror(errno));
     }
     return std::string("mounted tracefs at /sys/kernel/tracing");
 }

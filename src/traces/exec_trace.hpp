@@ -5,7 +5,7 @@
 namespace probelog {
 
 class ExecTrace final : public ObjectTrace {
-public:
+  public:
     static const TraceInfo& static_info();
     const TraceInfo& info() const override { return static_info(); }
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;

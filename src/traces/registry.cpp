@@ -29,7 +29,8 @@ const std::vector<Entry>& entries() {
 const std::vector<TraceInfo>& trace_catalog() {
     static const std::vector<TraceInfo> catalog = [] {
         std::vector<TraceInfo> out;
-        for (const Entry& e : entries()) out.push_back(e.info());
+        for (const Entry& e : entries())
+            out.push_back(e.info());
         return out;
     }();
     return catalog;

@@ -28,7 +28,7 @@ struct TraceInfo {
 };
 
 class Trace {
-public:
+  public:
     virtual ~Trace() = default;
     virtual const TraceInfo& info() const = 0;
     virtual Status start(const bpf::Runtime& runtime, const TraceOptions& options) = 0;
@@ -38,10 +38,10 @@ public:
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.
 class ObjectTrace : public Trace {
-public:
+  public:
     size_t hook_count() const override { return links_.size(); }
 
-protected:
+  protected:
     // Opens `object_name`, lets `configure` set its constants, loads and attaches it.
     template <typename Configure>
     Status start_object(const bpf::Runtime& runtime, std::string_view object_name,
@@ -57,7 +57,7 @@ protected:
         return {};
     }
 
-private:
+  private:
     std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links
     std::vector<bpf::Link> links_;
 };
