@@ -30,7 +30,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void say(std::string_view text) { fmt::print(stderr, "probelog: {}\n", text); }
+void say(std::string_view text) {
+    fmt::print(stderr, "probelog: {}\n", text);
+}
 
 std::vector<std::string> selected_traces(const Options& o) {
     std::vector<std::string> names;
@@ -57,7 +59,8 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
     if (!o.comm.empty()) {
         rc.filter.flags |= PL_FILTER_COMM;
-        std::memcpy(rc.filter.comm, o.comm.data(), std::min(o.comm.size(), sizeof(rc.filter.comm) - 1));
+        std::memcpy(rc.filter.comm, o.comm.data(),
+                    std::min(o.comm.size(), sizeof(rc.filter.comm) - 1));
     }
     if (!o.cgroup.empty()) {
         auto cg = resolve_cgroup(o.cgroup);
@@ -99,7 +102,7 @@ Result<FollowHooks> start_follow(const bpf::Runtime& rt) {
 }
 
 class EventLoop {
-public:
+  public:
     static Result<EventLoop> create(const SignalFd& signals, const bpf::RingReader& ring) {
         EventLoop loop;
         loop.epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
@@ -120,7 +123,7 @@ public:
         (void)::epoll_wait(epoll_.get(), events, 4, timeout_ms);
     }
 
-private:
+  private:
     UniqueFd epoll_;
 };
 
@@ -165,7 +168,7 @@ int run_agent(const Options& o) {
 
     // Signals first, so that the child inherits the blocked mask only until it
     // resets it, and no signal is lost between here and the loop.
-    ::signal(SIGPIPE, SIG_IGN);
+    (void)::signal(SIGPIPE, SIG_IGN);
     auto signals = SignalFd::create({SIGINT, SIGTERM, SIGCHLD, SIGHUP});
     if (!signals) {
         say(signals.error().message);
@@ -186,7 +189,8 @@ int run_agent(const Options& o) {
         say(runtime.error().message);
         return 1;
     }
-    for (uint32_t pid : o.pids) (void)runtime->add_pid(pid);
+    for (uint32_t pid : o.pids)
+        (void)runtime->add_pid(pid);
     std::optional<FollowHooks> follow;
     if (child) {
         if (Status st = runtime->add_pid(static_cast<uint32_t>(child->pid())); !st) {
@@ -236,7 +240,8 @@ int run_agent(const Options& o) {
     }
     LossReport losses(traces);
 
-    auto attach_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    auto attach_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
     say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
                     fmt::join(running, ", "), hooks, attach_ms.count()));
     if (child) {
@@ -247,15 +252,17 @@ int run_agent(const Options& o) {
     }
 
     // No --duration: a deadline that never comes (an optional trips gcc's maybe-uninitialized).
-    const auto deadline = o.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o.duration)
-                                     : Clock::time_point::max();
+    const auto deadline =
+        o.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o.duration)
+                   : Clock::time_point::max();
     std::optional<int> exit_code;
     bool stop = false;
     int interrupts = 0;
     while (!stop) {
         int timeout = static_cast<int>(o.poll_ms);
         if (deadline != Clock::time_point::max()) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout));
         }
         loop->wait(timeout);
@@ -278,7 +285,8 @@ int run_agent(const Options& o) {
         ring->consume();
         clock.refresh();
         losses.report(runtime->read_counters(), pipeline);
-        if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken()) say(st.error().message);
+        if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken())
+            say(st.error().message);
         if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
         if (Clock::now() >= deadline) stop = true;
     }

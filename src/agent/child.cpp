@@ -15,8 +15,9 @@ namespace probelog {
 namespace {
 
 bool is_executable_file(const std::string& path) {
-    struct stat st{};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 
 }  // namespace
@@ -25,9 +26,9 @@ Result<std::string> resolve_command(const std::string& name) {
     if (name.empty()) return make_error("--: the command is empty");
     if (name.find('/') != std::string::npos) {
         if (!is_executable_file(name)) {
-            return make_error("cannot run '{}': {}", name,
-                              ::access(name.c_str(), F_OK) == 0 ? "not an executable file"
-                                                               : "no such file");
+            return make_error(
+                "cannot run '{}': {}", name,
+                ::access(name.c_str(), F_OK) == 0 ? "not an executable file" : "no such file");
         }
         return name;
     }
@@ -63,7 +64,9 @@ Result<GatedChild> GatedChild::spawn(const std::vector<std::string>& command) {
     // Everything the child needs is prepared before fork: after it, only
     // async-signal-safe calls.
     std::vector<char*> argv;
-    for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.reserve(command.size() + 1);
+    for (const std::string& a : command)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     sigset_t none;
     sigemptyset(&none);
@@ -73,7 +76,7 @@ Result<GatedChild> GatedChild::spawn(const std::vector<std::string>& command) {
     if (pid == 0) {
         ::close(gate[1]);
         ::close(errors[0]);
-        ::signal(SIGPIPE, SIG_DFL);
+        (void)::signal(SIGPIPE, SIG_DFL);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         char byte;
         while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {

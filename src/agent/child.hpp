@@ -21,7 +21,7 @@ Result<std::string> resolve_command(const std::string& name);
 int exit_code_of(int wait_status);
 
 class GatedChild {
-public:
+  public:
     // Forks `command` (argv[0] resolved through PATH), blocked before exec.
     static Result<GatedChild> spawn(const std::vector<std::string>& command);
 
@@ -37,7 +37,7 @@ public:
     std::optional<int> poll_exit();
     void send_signal(int sig) const;
 
-private:
+  private:
     GatedChild() = default;
 
     pid_t pid_ = -1;

@@ -50,14 +50,16 @@ Status apply(const RawValues& raw, Options& o) {
     for (const std::string& p : raw.pids) {
         auto pid = parse_uint(p);
         if (!pid || *pid == 0 || *pid > 4194304) {
-            return make_error("--pid: '{}' is not a process id (expected a number such as 1234)", p);
+            return make_error("--pid: '{}' is not a process id (expected a number such as 1234)",
+                              p);
         }
         o.pids.push_back(static_cast<uint32_t>(*pid));
     }
     if (o.comm.size() > 15) {
-        return make_error("--comm: '{}' is longer than 15 characters, and the kernel keeps only "
-                          "the first 15 of a command name: use '{}'",
-                          o.comm, o.comm.substr(0, 15));
+        return make_error(
+            "--comm: '{}' is longer than 15 characters, and the kernel keeps only "
+            "the first 15 of a command name: use '{}'",
+            o.comm, o.comm.substr(0, 15));
     }
     if (!raw.duration.empty()) {
         auto d = parse_duration(raw.duration);
@@ -67,7 +69,8 @@ Status apply(const RawValues& raw, Options& o) {
     if (!raw.max_records.empty()) {
         auto n = parse_uint(raw.max_records);
         if (!n || *n == 0) {
-            return make_error("--max-records: '{}' is not a positive whole number", raw.max_records);
+            return make_error("--max-records: '{}' is not a positive whole number",
+                              raw.max_records);
         }
         o.max_records = *n;
     }

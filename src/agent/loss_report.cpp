@@ -15,7 +15,8 @@ int64_t realtime_now_ns() {
 }  // namespace
 
 LossReport::LossReport(const std::vector<std::unique_ptr<Trace>>& traces) {
-    for (const auto& t : traces) ids_.push_back(t->info().id);
+    for (const auto& t : traces)
+        ids_.push_back(t->info().id);
 }
 
 void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
@@ -54,7 +55,8 @@ std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MA
         lost += counters[id].lost;
         per_trace += fmt::format("{}{}: {} delivered, {} lost", per_trace.empty() ? "" : "; ",
                                  trace_name(id), d, counters[id].lost);
-        if (counters[id].map_full != 0) per_trace += fmt::format(", {} map full", counters[id].map_full);
+        if (counters[id].map_full != 0)
+            per_trace += fmt::format(", {} map full", counters[id].map_full);
         if (verbose) per_trace += fmt::format(" of {} generated", counters[id].generated);
     }
     std::string out = fmt::format("{} records delivered, {} lost ({})", delivered, lost, per_trace);
@@ -63,7 +65,8 @@ std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MA
         out += fmt::format("; {} malformed events dropped (last: {})", pc.invalid,
                            pipeline.last_invalid_reason() ? pipeline.last_invalid_reason() : "?");
     }
-    if (pc.beyond_limit != 0) out += fmt::format("; {} after --max-records not shown", pc.beyond_limit);
+    if (pc.beyond_limit != 0)
+        out += fmt::format("; {} after --max-records not shown", pc.beyond_limit);
     return out;
 }
 

@@ -14,7 +14,7 @@
 namespace probelog {
 
 class LossReport {
-public:
+  public:
     explicit LossReport(const std::vector<std::unique_ptr<Trace>>& traces);
 
     // Emits a `lost` record per trace whose losses grew since the last call.
@@ -24,7 +24,7 @@ public:
     std::string summary(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
                         const Pipeline& pipeline, bool verbose) const;
 
-private:
+  private:
     std::vector<uint16_t> ids_;
     std::array<uint64_t, PL_TRACE_MAX> reported_lost_{};
     std::array<uint64_t, PL_TRACE_MAX> reported_map_full_{};

@@ -12,7 +12,8 @@ Result<SignalFd> SignalFd::create(std::initializer_list<int> signals) {
     SignalFd s;
     sigset_t set;
     sigemptyset(&set);
-    for (int sig : signals) sigaddset(&set, sig);
+    for (int sig : signals)
+        sigaddset(&set, sig);
     if (sigprocmask(SIG_BLOCK, &set, &s.previous_) != 0) {
         return make_error("cannot block signals: {}", std::strerror(errno));
     }

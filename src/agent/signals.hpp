@@ -13,7 +13,7 @@
 namespace probelog {
 
 class SignalFd {
-public:
+  public:
     // Blocks `signals` for this process and delivers them through fd().
     static Result<SignalFd> create(std::initializer_list<int> signals);
     SignalFd(SignalFd&&) noexcept = default;
@@ -23,7 +23,7 @@ public:
     // The next pending signal, if any.
     std::optional<int> read();
 
-private:
+  private:
     SignalFd() = default;
     UniqueFd fd_;
     sigset_t previous_{};
