@@ -50,7 +50,7 @@ uint64_t own_cgroup_id() {
     while (std::getline(in, line) && line.rfind("0::", 0) != 0) {
     }
     std::string path = cgroup2_mount() + line.substr(3);
-    struct stat st{};
+    struct stat st {};
     return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
@@ -98,12 +98,13 @@ TEST(ExecE2E, OneRecordWithEveryFieldRightForAnEcho) {
 
     // Field order is stable: Fluent Bit's names, in this order.
     std::vector<std::string> keys = r.keys();
-    std::vector<std::string> expected_prefix = {"time", "event_type", "pid", "tid", "ppid", "uid",
-                                                "gid", "cgroup_id", "comm", "cpu", "seq", "stage",
-                                                "filename", "argv", "argv1", "argv2", "argv_last",
-                                                "argc", "args", "args_truncated"};
+    std::vector<std::string> expected_prefix = {
+        "time",      "event_type", "pid",       "tid",  "ppid",  "uid",           "gid",
+        "cgroup_id", "comm",       "cpu",       "seq",  "stage", "filename",      "argv",
+        "argv1",     "argv2",      "argv_last", "argc", "args",  "args_truncated"};
     ASSERT_GE(keys.size(), expected_prefix.size());
-    EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.begin() + static_cast<long>(expected_prefix.size())),
+    EXPECT_EQ(std::vector<std::string>(keys.begin(),
+                                       keys.begin() + static_cast<long>(expected_prefix.size())),
               expected_prefix);
 }
 
@@ -122,13 +123,15 @@ TEST(ExecE2E, FailedExecsAreRecordsWithTheirErrno) {
     unlink(not_executable.c_str());
     auto records = stop_and_parse(*p);
 
-    auto enoent = select(records, [&](const JsonRecord& r) { return r.str("filename") == missing; });
+    auto enoent =
+        select(records, [&](const JsonRecord& r) { return r.str("filename") == missing; });
     ASSERT_EQ(enoent.size(), 1u) << p->out();
     EXPECT_EQ(enoent[0]->num("error_raw"), 2);
     EXPECT_EQ(enoent[0]->str("error"), "ENOENT");
     EXPECT_EQ(enoent[0]->unum("pid"), static_cast<uint64_t>(a));
 
-    auto eacces = select(records, [&](const JsonRecord& r) { return r.str("filename") == not_executable; });
+    auto eacces =
+        select(records, [&](const JsonRecord& r) { return r.str("filename") == not_executable; });
     ASSERT_EQ(eacces.size(), 1u) << p->out();
     EXPECT_EQ(eacces[0]->num("error_raw"), 13);
     EXPECT_EQ(eacces[0]->str("error"), "EACCES");
@@ -140,8 +143,8 @@ TEST(ExecE2E, CommandModeTracesTheCommandAndItsDescendantsOnly) {
     std::string outer = unique_token("outer");
     std::string outsider = unique_token("outsider");
     // The command's output shares probelog's stdout; keep it out of the records.
-    std::string script = "exec >/dev/null; /bin/echo " + outer + "; sleep 0.5; /bin/sh -c '/bin/echo " +
-                         inner + "'";
+    std::string script =
+        "exec >/dev/null; /bin/echo " + outer + "; sleep 0.5; /bin/sh -c '/bin/echo " + inner + "'";
     Process p({probelog_bin(), "--trace", "exec", "-o", "json", "--poll-ms", "20", "--", "/bin/sh",
                "-c", script});
     ASSERT_TRUE(p.wait_for_stderr(kReady)) << p.err();
@@ -162,14 +165,16 @@ TEST(ExecE2E, CommandModeTracesTheCommandAndItsDescendantsOnly) {
 
 TEST(ExecE2E, CommandModeExitsWithTheCommandsStatus) {
     PROBELOG_REQUIRE_ROOT();
-    Finished f = run({probelog_bin(), "--trace", "exec", "-o", "json", "--", "/bin/sh", "-c", "exit 7"});
+    Finished f =
+        run({probelog_bin(), "--trace", "exec", "-o", "json", "--", "/bin/sh", "-c", "exit 7"});
     EXPECT_EQ(f.exit_code, 7) << f.err;
-    Finished killed = run({probelog_bin(), "--trace", "exec", "-o", "json", "--", "/bin/sh", "-c",
-                           "kill -TERM $$"});
+    Finished killed = run(
+        {probelog_bin(), "--trace", "exec", "-o", "json", "--", "/bin/sh", "-c", "kill -TERM $$"});
     EXPECT_EQ(killed.exit_code, 128 + SIGTERM) << killed.err;
     Finished missing = run({probelog_bin(), "--trace", "exec", "--", "no-such-command-xyz"});
     EXPECT_EQ(missing.exit_code, 127);
-    EXPECT_EQ(missing.err, "probelog: cannot run 'no-such-command-xyz': command not found in PATH\n");
+    EXPECT_EQ(missing.err,
+              "probelog: cannot run 'no-such-command-xyz': command not found in PATH\n");
 }
 
 TEST(ExecE2E, TinyRingBufferDeliveredPlusLostEqualsExecsPerformed) {
@@ -192,7 +197,8 @@ TEST(ExecE2E, TinyRingBufferDeliveredPlusLostEqualsExecsPerformed) {
     EXPECT_GT(lost, 0u) << "the ring buffer should have overflowed";
     EXPECT_GT(delivered, 1u);
     EXPECT_EQ(delivered + lost, static_cast<uint64_t>(kExecs + 1)) << f.err;  // + the sh itself
-    EXPECT_NE(f.err.find(fmt::format("exec: {} delivered, {} lost", delivered, lost)), std::string::npos)
+    EXPECT_NE(f.err.find(fmt::format("exec: {} delivered, {} lost", delivered, lost)),
+              std::string::npos)
         << f.err;
 }
 
@@ -220,7 +226,8 @@ TEST(ExecE2E, NoProgramOrLinkRemainsAfterExit) {
     auto ids = bpf_ids_of(p->pid());
     size_t progs = 0;
     size_t links = 0;
-    for (const auto& [kind, id] : ids) (kind == "prog" ? progs : links)++;
+    for (const auto& [kind, id] : ids)
+        (kind == "prog" ? progs : links)++;
     EXPECT_GE(progs, 6u);
     EXPECT_GE(links, 6u);
     stop_and_parse(*p);
@@ -250,8 +257,8 @@ TEST(ExecE2E, PidFilterInTheKernel) {
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
     std::string token = unique_token("pid");
     pid_t shell = spawn({"/bin/sh", "-c", "read x < " + fifo + "; exec /bin/echo " + token});
-    auto p = start_probelog({"--trace", "exec", "-o", "json", "--pid", std::to_string(shell),
-                             "--poll-ms", "20"});
+    auto p = start_probelog(
+        {"--trace", "exec", "-o", "json", "--pid", std::to_string(shell), "--poll-ms", "20"});
     ASSERT_EQ(wait_exit(spawn({"/bin/echo", token})), 0);  // another process: filtered out
     { std::ofstream(fifo) << "go\n"; }
     ASSERT_EQ(wait_exit(shell), 0);
@@ -274,7 +281,8 @@ TEST(ExecE2E, CgroupFilterInTheKernel) {
     pid_t inside = spawn({"/bin/sh", "-c", "read x < " + fifo + "; exec /bin/echo " + token});
     { std::ofstream(cgroup + "/cgroup.procs") << inside << "\n"; }
 
-    auto p = start_probelog({"--trace", "exec", "-o", "json", "--cgroup", cgroup, "--poll-ms", "20"});
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--cgroup", cgroup, "--poll-ms", "20"});
     ASSERT_EQ(wait_exit(spawn({"/bin/echo", token})), 0);  // outside the cgroup
     { std::ofstream(fifo) << "go\n"; }
     ASSERT_EQ(wait_exit(inside), 0);
@@ -284,15 +292,17 @@ TEST(ExecE2E, CgroupFilterInTheKernel) {
     auto mine = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
     ASSERT_EQ(mine.size(), 1u) << p->out();
     EXPECT_EQ(mine[0]->unum("pid"), static_cast<uint64_t>(inside));
-    struct stat st{};
-    EXPECT_EQ(mine[0]->unum("cgroup_id"), stat(cgroup.c_str(), &st) == 0 ? st.st_ino : mine[0]->unum("cgroup_id"));
+    struct stat st {};
+    EXPECT_EQ(mine[0]->unum("cgroup_id"),
+              stat(cgroup.c_str(), &st) == 0 ? st.st_ino : mine[0]->unum("cgroup_id"));
 }
 
 TEST(ExecE2E, CgroupThatIsNotCgroupV2) {
     PROBELOG_REQUIRE_ROOT();
     Finished f = run({probelog_bin(), "--cgroup", "/tmp"});
     EXPECT_EQ(f.exit_code, 1);
-    EXPECT_EQ(f.err.rfind("probelog: --cgroup: '/tmp' is not a cgroup v2 directory", 0), 0u) << f.err;
+    EXPECT_EQ(f.err.rfind("probelog: --cgroup: '/tmp' is not a cgroup v2 directory", 0), 0u)
+        << f.err;
 }
 
 TEST(ExecE2E, NotRootIsOneClearLine) {
@@ -322,7 +332,9 @@ TEST(ExecE2E, DurationAndMaxRecordsStopTheRun) {
     Finished limited = run({probelog_bin(), "--trace", "exec", "-o", "json", "--max-records", "2",
                             "--", "/bin/sh", "-c", "/bin/true; /bin/true; /bin/true; /bin/true"});
     auto records = parse_json_lines(limited.out);
-    EXPECT_EQ(select(records, [](const JsonRecord& r) { return r.str("event_type") == "exec"; }).size(), 2u);
+    EXPECT_EQ(
+        select(records, [](const JsonRecord& r) { return r.str("event_type") == "exec"; }).size(),
+        2u);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 
 // Keeps what the test needs of each record (records are views).
 class CaptureSink final : public Sink {
-public:
+  public:
     struct Seen {
         std::string event_type;
         uint64_t pid = 0;
@@ -41,7 +41,7 @@ public:
     }
     Status flush() override { return {}; }
 
-private:
+  private:
     std::vector<Seen>& out_;
 };
 
@@ -121,7 +121,8 @@ TEST(ExecKernel, ArgumentCapCountsEveryArgument) {
 
     std::string token = test::unique_token("cap");
     std::vector<std::string> argv = {"/bin/true", token};
-    for (int i = 0; i < 200; ++i) argv.push_back("a" + std::to_string(i));
+    for (int i = 0; i < 200; ++i)
+        argv.push_back("a" + std::to_string(i));
     ASSERT_EQ(test::wait_exit(test::spawn(argv)), 0);
     ring->consume();
     auto mine = std::find_if(seen.begin(), seen.end(), [&](const auto& s) {

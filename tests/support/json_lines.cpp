@@ -4,7 +4,9 @@
 
 namespace probelog::test {
 
-JsonRecord::JsonRecord(std::string_view line) : line_(line) { doc_.Parse(line_.c_str()); }
+JsonRecord::JsonRecord(std::string_view line) : line_(line) {
+    doc_.Parse(line_.c_str());
+}
 
 std::string JsonRecord::str(const char* key) const {
     if (!has(key) || !doc_[key].IsString()) return "<missing>";
@@ -37,7 +39,8 @@ std::vector<std::string> JsonRecord::strings(const char* key) const {
 std::vector<std::string> JsonRecord::keys() const {
     std::vector<std::string> out;
     if (!valid()) return out;
-    for (const auto& m : doc_.GetObject()) out.emplace_back(m.name.GetString());
+    for (const auto& m : doc_.GetObject())
+        out.emplace_back(m.name.GetString());
     return out;
 }
 

@@ -12,7 +12,7 @@
 namespace probelog::test {
 
 class JsonRecord {
-public:
+  public:
     explicit JsonRecord(std::string_view line);
     bool valid() const { return !doc_.HasParseError() && doc_.IsObject(); }
     bool has(const char* key) const { return valid() && doc_.HasMember(key); }
@@ -24,7 +24,7 @@ public:
     std::vector<std::string> keys() const;
     const std::string& line() const { return line_; }
 
-private:
+  private:
     std::string line_;
     rapidjson::Document doc_;
 };

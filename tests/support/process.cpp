@@ -18,7 +18,8 @@ namespace {
 
 std::vector<char*> c_argv(const std::vector<std::string>& argv) {
     std::vector<char*> out;
-    for (const std::string& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+        out.push_back(const_cast<char*>(a.c_str()));
     out.push_back(nullptr);
     return out;
 }
@@ -98,7 +99,9 @@ bool Process::wait_for_stderr(std::string_view needle, std::chrono::milliseconds
     return true;
 }
 
-void Process::signal(int sig) const { kill(pid_, sig); }
+void Process::signal(int sig) const {
+    kill(pid_, sig);
+}
 
 Finished Process::wait(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -147,7 +150,9 @@ int wait_exit(pid_t pid) {
     return decode_status(status);
 }
 
-std::string probelog_bin() { return PROBELOG_BIN; }
+std::string probelog_bin() {
+    return PROBELOG_BIN;
+}
 
 std::string testprog(std::string_view name) {
     return fmt::format("{}/{}", PROBELOG_TESTPROGS_DIR, name);

@@ -20,7 +20,7 @@ struct Finished {
 
 // A child process with captured stdout and stderr.
 class Process {
-public:
+  public:
     explicit Process(const std::vector<std::string>& argv);
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
@@ -35,7 +35,7 @@ public:
     const std::string& out() const { return out_; }
     const std::string& err() const { return err_; }
 
-private:
+  private:
     bool pump(int timeout_ms);  // false once both pipes are closed
 
     pid_t pid_ = -1;

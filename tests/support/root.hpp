@@ -7,12 +7,12 @@
 
 #include <cstdlib>
 
-#define PROBELOG_REQUIRE_ROOT()                                                          \
-    do {                                                                                 \
-        if (geteuid() != 0) {                                                            \
-            if (std::getenv("PROBELOG_REQUIRE_KERNEL_TESTS") != nullptr) {               \
+#define PROBELOG_REQUIRE_ROOT()                                                            \
+    do {                                                                                   \
+        if (geteuid() != 0) {                                                              \
+            if (std::getenv("PROBELOG_REQUIRE_KERNEL_TESTS") != nullptr) {                 \
                 FAIL() << "kernel tests need root (PROBELOG_REQUIRE_KERNEL_TESTS is set)"; \
-            }                                                                            \
-            GTEST_SKIP() << "needs root";                                                \
-        }                                                                                \
+            }                                                                              \
+            GTEST_SKIP() << "needs root";                                                  \
+        }                                                                                  \
     } while (0)

@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-int main(int argc, char **argv)
-{
+int main(int argc, char** argv) {
     long ms = argc > 1 ? atol(argv[1]) : 100;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);

@@ -67,12 +67,13 @@ TEST(Cli, HelpAndVersionPrintAndExit) {
 }
 
 TEST(Cli, ErrorMessages) {
-    EXPECT_EQ(error_of({"--trace", "nope"}),
-              "--trace: unknown trace 'nope' (known: " + [] {
-                  std::string names;
-                  for (const auto& t : trace_catalog()) names += (names.empty() ? "" : ", ") + std::string(t.name);
-                  return names;
-              }() + "; see --list-traces)");
+    EXPECT_EQ(
+        error_of({"--trace", "nope"}), "--trace: unknown trace 'nope' (known: " + [] {
+            std::string names;
+            for (const auto& t : trace_catalog())
+                names += (names.empty() ? "" : ", ") + std::string(t.name);
+            return names;
+        }() + "; see --list-traces)");
     EXPECT_EQ(error_of({"--pid", "abc"}),
               "--pid: 'abc' is not a process id (expected a number such as 1234)");
     EXPECT_EQ(error_of({"--pid", "0"}),
@@ -81,7 +82,8 @@ TEST(Cli, ErrorMessages) {
               "--duration: 'soon' is not a duration (examples: 500ms, 10s, 2m, 1h)");
     EXPECT_EQ(error_of({"--ringbuf-size", "12Q"}),
               "--ringbuf-size: '12Q' is not a size (examples: 4096, 256K, 4M, 1G)");
-    EXPECT_EQ(error_of({"--ringbuf-size", "100"}), "--ringbuf-size: '100' is out of range (4K to 1G)");
+    EXPECT_EQ(error_of({"--ringbuf-size", "100"}),
+              "--ringbuf-size: '100' is out of range (4K to 1G)");
     EXPECT_EQ(error_of({"--poll-ms", "0"}),
               "--poll-ms: '0' is not a number of milliseconds from 1 to 60000");
     EXPECT_EQ(error_of({"--max-records", "-1"}),

@@ -217,7 +217,8 @@ TEST(DecodeExec, EveryTruncationOfAValidEventIsRejectedCleanly) {
     for (size_t n = 0; n < bytes.size(); ++n) {
         std::vector<std::byte> cut(bytes.begin(), bytes.begin() + static_cast<long>(n));
         Record r;
-        EXPECT_NE(decode(cut, r), nullptr) << "accepted " << n << " of " << bytes.size() << " bytes";
+        EXPECT_NE(decode(cut, r), nullptr)
+            << "accepted " << n << " of " << bytes.size() << " bytes";
     }
 }
 

@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t kTime = 1795303585123456789;
 
 class MemFile {
-public:
+  public:
     MemFile() : fd_(memfd_create("sink-test", 0)) {}
     ~MemFile() { close(fd_); }
     int fd() const { return fd_; }
@@ -31,7 +31,7 @@ public:
         return out;
     }
 
-private:
+  private:
     int fd_;
 };
 
@@ -78,7 +78,8 @@ TEST(JsonSink, EscapesControlCharactersAndReplacesInvalidUtf8) {
     r.add_bytes("b", std::string_view("\x00\xab", 2));
     sink.write(r);
     ASSERT_TRUE(sink.flush().ok());
-    EXPECT_EQ(file.contents(), "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\xC3\xA9\",\"b\":\"00ab\"}\n");
+    EXPECT_EQ(file.contents(),
+              "{\"s\":\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\xC3\xA9\",\"b\":\"00ab\"}\n");
 }
 
 TEST(TableSink, AlignedRowWithDetailsAndHiddenFieldsSkipped) {
