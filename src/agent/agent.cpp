@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,8 +20,7 @@
 #include "bpf/system.hpp"
 #include "common/clock.hpp"
 #include "pipeline/pipeline.hpp"
-#include "sinks/json_sink.hpp"
-#include "sinks/table_sink.hpp"
+#include "sinks/factory.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -70,17 +68,6 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
         rc.filter.cgroup_level = cg->level;
     }
     return rc;
-}
-
-std::unique_ptr<Sink> make_terminal_sink(OutputFormat format) {
-    bool tty = ::isatty(STDOUT_FILENO) != 0;
-    if (format == OutputFormat::Json || (format == OutputFormat::Auto && !tty)) {
-        return std::make_unique<JsonSink>(STDOUT_FILENO);
-    }
-    size_t width = 0;
-    winsize ws{};
-    if (tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) width = ws.ws_col;
-    return std::make_unique<TableSink>(STDOUT_FILENO, width);
 }
 
 // The follow-children programs, needed only with -- CMD.
@@ -226,7 +213,16 @@ int run_agent(const Options& o) {
 
     BootClock clock;
     Pipeline pipeline(clock);
-    pipeline.add_sink(make_terminal_sink(o.format));
+    std::vector<OutputSpec> outputs =
+        o.outputs.empty() ? std::vector<OutputSpec>{OutputSpec{}} : o.outputs;
+    for (const OutputSpec& spec : outputs) {
+        auto sink = make_sink(spec);
+        if (!sink) {
+            say(sink.error().message);
+            return 1;
+        }
+        pipeline.add_sink(std::move(*sink));
+    }
     pipeline.set_max_records(o.max_records);
     auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
     if (!ring) {
@@ -283,6 +279,8 @@ int run_agent(const Options& o) {
             }
         }
         ring->consume();
+        for (auto& trace : traces)
+            trace->tick(pipeline);
         clock.refresh();
         losses.report(runtime->read_counters(), pipeline);
         if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken())

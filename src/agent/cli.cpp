@@ -91,13 +91,9 @@ Status apply(const RawValues& raw, Options& o) {
         o.poll_ms = static_cast<uint32_t>(*n);
     }
     for (const std::string& out : raw.outputs) {
-        if (out == "json" || out == "jsonl") {
-            o.format = OutputFormat::Json;
-        } else if (out == "table") {
-            o.format = OutputFormat::Table;
-        } else {
-            return make_error("-o: unknown output '{}' (expected json or table)", out);
-        }
+        auto spec = parse_output(out);
+        if (!spec) return make_error("-o: {}", spec.error().message);
+        o.outputs.push_back(*spec);
     }
     if (!raw.exec_args.empty()) {
         auto n = parse_uint(raw.exec_args);
@@ -110,6 +106,18 @@ Status apply(const RawValues& raw, Options& o) {
 }
 
 }  // namespace
+
+Result<OutputSpec> parse_output(std::string_view text) {
+    OutputSpec spec;
+    if (text == "json" || text == "jsonl") {
+        spec.format = OutputFormat::Json;
+    } else if (text == "table") {
+        spec.format = OutputFormat::Table;
+    } else {
+        return make_error("unknown output '{}' (expected json or table)", text);
+    }
+    return spec;
+}
 
 Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     CliOutcome outcome;

@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "sinks/output_spec.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
-
-enum class OutputFormat { Auto, Table, Json };
 
 struct Options {
     std::vector<std::string> traces;  // empty: the default traces
@@ -24,7 +23,7 @@ struct Options {
     std::optional<uint64_t> max_records;
     uint64_t ringbuf_size = 4u << 20;
     uint32_t poll_ms = 100;
-    OutputFormat format = OutputFormat::Auto;
+    std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;
     TraceOptions trace;
 };

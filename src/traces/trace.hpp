@@ -11,6 +11,7 @@
 #include "bpf/object.hpp"
 #include "bpf/runtime.hpp"
 #include "common/result.hpp"
+#include "pipeline/pipeline.hpp"
 
 namespace probelog {
 
@@ -34,6 +35,9 @@ class Trace {
     virtual Status start(const bpf::Runtime& runtime, const TraceOptions& options) = 0;
     // Attached hooks (for the start-up line).
     virtual size_t hook_count() const = 0;
+    // Called after every ring buffer drain (at least every --poll-ms): for traces
+    // that also report from maps (aggregates, periodic stats).
+    virtual void tick(Pipeline& /*pipeline*/) {}
 };
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.

@@ -20,7 +20,7 @@ TEST(Cli, DefaultsWithNoArguments) {
     auto r = parse({});
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->options.traces.empty());
-    EXPECT_EQ(r->options.format, OutputFormat::Auto);
+    EXPECT_TRUE(r->options.outputs.empty());
     EXPECT_EQ(r->options.poll_ms, 100u);
     EXPECT_EQ(r->options.ringbuf_size, 4u << 20);
     EXPECT_FALSE(r->exit_code.has_value());
@@ -44,7 +44,9 @@ TEST(Cli, EveryValueOption) {
     EXPECT_EQ(*o.max_records, 10u);
     EXPECT_EQ(o.ringbuf_size, 256u * 1024);
     EXPECT_EQ(o.poll_ms, 20u);
-    EXPECT_EQ(o.format, OutputFormat::Json);
+    ASSERT_EQ(o.outputs.size(), 1u);
+    EXPECT_EQ(o.outputs[0].kind, "stdout");
+    EXPECT_EQ(o.outputs[0].format, OutputFormat::Json);
     EXPECT_EQ(o.trace.exec_args_max, 64u);
     EXPECT_TRUE(o.verbose);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sinks/json_sink.hpp"
+#include "sinks/output_spec.hpp"
 #include "sinks/table_sink.hpp"
 
 namespace probelog {
@@ -122,6 +123,24 @@ TEST(TableSink, QuotesAndEscapesOddText) {
     r.add_str("e", "");
     std::string row = sink.format_row(r);
     EXPECT_TRUE(row.ends_with("s=\"tab\\there\" e=\"\"")) << row;
+}
+
+}  // namespace
+}  // namespace probelog
+
+namespace probelog {
+namespace {
+
+TEST(Match, FluentBitWildcards) {
+    EXPECT_TRUE(match_event_type("*", "exec"));
+    EXPECT_TRUE(match_event_type("exec", "exec"));
+    EXPECT_FALSE(match_event_type("exec", "exit"));
+    EXPECT_TRUE(match_event_type("tcp*", "tcp"));
+    EXPECT_FALSE(match_event_type("tcp*", "listen"));
+    EXPECT_TRUE(match_event_type("*con*", "connect"));
+    EXPECT_TRUE(match_event_type("e*c", "exec"));
+    EXPECT_FALSE(match_event_type("e*c", "exit"));
+    EXPECT_FALSE(match_event_type("", "exec"));
 }
 
 }  // namespace
