@@ -13,7 +13,7 @@ Result<std::unique_ptr<Sink>> make_sink(const OutputSpec& spec);
 
 // Only records whose event_type matches `pattern` reach `inner`.
 class MatchingSink final : public Sink {
-public:
+  public:
     MatchingSink(std::string pattern, std::unique_ptr<Sink> inner)
         : pattern_(std::move(pattern)), inner_(std::move(inner)) {}
     void write(const Record& record) override {
@@ -22,7 +22,7 @@ public:
     Status flush() override { return inner_->flush(); }
     bool broken() const override { return inner_->broken(); }
 
-private:
+  private:
     std::string pattern_;
     std::unique_ptr<Sink> inner_;
 };

@@ -231,9 +231,17 @@ TEST(ExecE2E, NoProgramOrLinkRemainsAfterExit) {
     EXPECT_GE(progs, 6u);
     EXPECT_GE(links, 6u);
     stop_and_parse(*p);
+    // The kernel frees tracing (trampoline) programs after an RCU-tasks grace
+    // period, so a just-closed program can be listed for a moment: allow 10 s.
     for (const auto& [kind, id] : ids) {
-        Finished f = run({"/usr/sbin/bpftool", kind == "prog" ? "prog" : "link", "show", "id",
-                          std::to_string(id)});
+        std::vector<std::string> show = {"/usr/sbin/bpftool", kind == "prog" ? "prog" : "link",
+                                         "show", "id", std::to_string(id)};
+        Finished f;
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            f = run(show);
+            if (f.exit_code != 0) break;
+            std::this_thread::sleep_for(100ms);
+        }
         EXPECT_NE(f.exit_code, 0) << kind << " " << id << " still exists: " << f.out;
     }
 }
