@@ -133,6 +133,30 @@ static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
     return h;
 }
 
+/*
+ * pl_reserve for programs that run in no task (XDP, tc): the task helpers are
+ * not available there, and the interrupted task would be meaningless anyway,
+ * so the header's pid, tid, ppid, uid, gid, cgroup_id and comm are 0.
+ */
+static __always_inline void* pl_reserve_notask(__u16 type, __u16 trace, __u32 size) {
+    struct pl_trace_stats* stats = pl_stats_for(trace);
+    if (!stats) return NULL;
+    __u64 seq = pl_next_seq(stats);
+    struct pl_event_header* h = bpf_ringbuf_reserve(&pl_events, size, 0);
+    if (!h) {
+        pl_count_lost(stats);
+        return NULL;
+    }
+    __builtin_memset(h, 0, sizeof(*h));
+    h->type = type;
+    h->trace = trace;
+    h->size = size;
+    h->seq = seq;
+    h->boot_ns = bpf_ktime_get_boot_ns();
+    h->cpu = bpf_get_smp_processor_id();
+    return h;
+}
+
 static __always_inline void pl_submit(void* event) {
     bpf_ringbuf_submit(event, pl_wakeup_flags());
 }
