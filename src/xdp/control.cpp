@@ -1,0 +1,306 @@
+#include "xdp/control.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace probelog::xdp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<sockaddr_un> unix_address(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+        return make_error("control socket path '{}' is empty or longer than {} bytes", path,
+                          sizeof(addr.sun_path) - 1);
+    }
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    return addr;
+}
+
+int remaining_ms(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return static_cast<int>(std::max<int64_t>(left.count(), 0));
+}
+
+// Waits for `events` on fd until the deadline; false on timeout.
+bool wait_fd(int fd, short events, Clock::time_point deadline) {
+    pollfd p{fd, events, 0};
+    for (;;) {
+        int r = ::poll(&p, 1, remaining_ms(deadline));
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+bool write_all(int fd, std::string_view data, Clock::time_point deadline) {
+    while (!data.empty()) {
+        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            data.remove_prefix(static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, deadline))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+// Reads until `stop_at_newline` sees a newline, EOF, the limit, or the deadline.
+enum class ReadEnd { Done, Timeout, TooLong, Error };
+ReadEnd read_until(int fd, std::string& out, bool stop_at_newline, size_t limit,
+                   Clock::time_point deadline) {
+    char buf[8192];
+    for (;;) {
+        if (stop_at_newline && out.find('\n') != std::string::npos) return ReadEnd::Done;
+        if (out.size() > limit) return ReadEnd::TooLong;
+        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            out.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n == 0) return ReadEnd::Done;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (!wait_fd(fd, POLLIN, deadline)) return ReadEnd::Timeout;
+            continue;
+        }
+        return ReadEnd::Error;
+    }
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+    std::vector<std::string_view> words;
+    size_t pos = 0;
+    while (pos < line.size()) {
+        size_t begin = line.find_first_not_of(" \t\r\n", pos);
+        if (begin == std::string_view::npos) break;
+        size_t end = line.find_first_of(" \t\r\n", begin);
+        if (end == std::string_view::npos) end = line.size();
+        words.push_back(line.substr(begin, end - begin));
+        pos = end;
+    }
+    return words;
+}
+
+}  // namespace
+
+Result<Request> parse_request(std::string_view line) {
+    auto words = split_words(line);
+    if (words.empty()) return make_error("empty request (expected block, unblock, list or stats)");
+    Request req;
+    std::string_view verb = words[0];
+    if (verb == "block") {
+        req.verb = Verb::Block;
+    } else if (verb == "unblock") {
+        req.verb = Verb::Unblock;
+    } else if (verb == "list") {
+        req.verb = Verb::List;
+    } else if (verb == "stats") {
+        req.verb = Verb::Stats;
+    } else {
+        return make_error("unknown command '{}' (expected block, unblock, list or stats)",
+                          verb.substr(0, 32));
+    }
+    bool takes_prefixes = req.verb == Verb::Block || req.verb == Verb::Unblock;
+    if (takes_prefixes && words.size() < 2) {
+        return make_error("{}: expected at least one address or prefix (e.g. {} 10.1.2.0/24)", verb,
+                          verb);
+    }
+    if (!takes_prefixes && words.size() > 1) {
+        return make_error("{}: takes no arguments", verb);
+    }
+    for (size_t i = 1; i < words.size(); ++i) {
+        auto p = parse_prefix(words[i]);
+        if (!p) return p.error();
+        req.prefixes.push_back(*p);
+    }
+    return req;
+}
+
+Result<std::string> request_line(const std::vector<std::string>& words) {
+    std::string line;
+    for (const std::string& w : words) {
+        if (!line.empty()) line += ' ';
+        line += w;
+    }
+    if (auto req = parse_request(line); !req) return req.error();
+    return line + "\n";
+}
+
+std::string ok_response(std::string_view body) {
+    std::string out = "ok\n";
+    out += body;
+    if (!body.empty() && body.back() != '\n') out += '\n';
+    return out;
+}
+
+std::string error_response(std::string_view message) {
+    std::string out = "error: ";
+    for (char c : message)
+        out += c == '\n' ? ' ' : c;
+    out += '\n';
+    return out;
+}
+
+Result<Response> parse_response(std::string_view text) {
+    if (text.starts_with("ok\n")) return Response{true, std::string(text.substr(3))};
+    if (text.starts_with("error: ")) {
+        std::string_view msg = text.substr(7);
+        while (!msg.empty() && msg.back() == '\n')
+            msg.remove_suffix(1);
+        return Response{false, std::string(msg)};
+    }
+    return make_error("the agent's answer is not understood ({} bytes)", text.size());
+}
+
+Result<ControlServer> ControlServer::listen(const std::string& path) {
+    auto addr = unix_address(path);
+    if (!addr) return addr.error();
+
+    // The parent directory: create it root-only if it is missing.
+    std::string dir = path.substr(0, path.rfind('/'));
+    if (!dir.empty()) {
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) {
+            if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+                return make_error("cannot create {} for the control socket: {}", dir,
+                                  std::strerror(errno));
+            }
+        } else if (!S_ISDIR(st.st_mode)) {
+            return make_error("cannot create the control socket: {} is not a directory", dir);
+        }
+    }
+
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            return make_error(
+                "{} exists and is not a socket: remove it or pick another --xdp-socket", path);
+        }
+        UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (probe.valid() &&
+            ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) == 0) {
+            return make_error(
+                "another probelog is already listening at {} (one agent per interface; stop it "
+                "or pick another --xdp-socket)",
+                path);
+        }
+        ::unlink(path.c_str());  // stale: its agent is gone
+    }
+
+    ControlServer server;
+    server.fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!server.fd_.valid()) {
+        return make_error("cannot create the control socket: {}", std::strerror(errno));
+    }
+    mode_t old_mask = ::umask(0177);  // the socket is created 0600
+    int rc = ::bind(server.fd_.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr));
+    int err = errno;
+    ::umask(old_mask);
+    if (rc != 0) {
+        return make_error("cannot create the control socket {}: {}", path, std::strerror(err));
+    }
+    if (::chmod(path.c_str(), 0600) != 0 || ::lstat(path.c_str(), &st) != 0 ||
+        ::listen(server.fd_.get(), 16) != 0) {
+        err = errno;
+        ::unlink(path.c_str());
+        return make_error("cannot set up the control socket {}: {}", path, std::strerror(err));
+    }
+    server.path_ = path;
+    server.inode_ = st.st_ino;
+    return server;
+}
+
+ControlServer::ControlServer(ControlServer&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      path_(std::exchange(other.path_, std::string())),
+      inode_(std::exchange(other.inode_, 0)) {}
+
+ControlServer::~ControlServer() {
+    if (path_.empty()) return;
+    // Remove the socket only if it is still ours (not replaced by another agent).
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
+}
+
+void ControlServer::serve(const Handler& handler, std::chrono::milliseconds budget) {
+    for (;;) {
+        UniqueFd client(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!client.valid()) return;  // EAGAIN: nothing more pending
+        auto deadline = Clock::now() + budget;
+        ucred cred{};
+        socklen_t len = sizeof(cred);
+        if (::getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+            cred.uid != 0) {
+            (void)write_all(client.get(), error_response("the control socket is root only"),
+                            deadline);
+            continue;
+        }
+        std::string request;
+        ReadEnd end = read_until(client.get(), request, true, kMaxRequestBytes, deadline);
+        std::string response;
+        if (end == ReadEnd::TooLong) {
+            response = error_response("request longer than 1 MiB");
+        } else if (end != ReadEnd::Done) {
+            continue;  // the client went away or said nothing in time
+        } else {
+            size_t nl = request.find('\n');
+            response = handler(std::string_view(request).substr(0, nl));
+        }
+        (void)write_all(client.get(), response, deadline);
+    }
+}
+
+Result<Response> control_request(const std::string& path, std::string_view line,
+                                 std::chrono::milliseconds timeout) {
+    auto addr = unix_address(path);
+    if (!addr) return addr.error();
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return make_error("cannot create a socket: {}", std::strerror(errno));
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
+        int err = errno;
+        if (err == ENOENT) {
+            return make_error("no probelog agent is listening at {} (is probelog --xdp running?)",
+                              path);
+        }
+        if (err == ECONNREFUSED) {
+            return make_error(
+                "no probelog agent is listening at {} (the socket is left over from an agent "
+                "that is gone)",
+                path);
+        }
+        if (err == EACCES || err == EPERM) {
+            return make_error("permission denied for {}: the control socket is root only", path);
+        }
+        return make_error("cannot connect to {}: {}", path, std::strerror(err));
+    }
+    int flags = ::fcntl(fd.get(), F_GETFL);
+    ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
+    auto deadline = Clock::now() + timeout;
+    std::string request(line);
+    if (request.empty() || request.back() != '\n') request += '\n';
+    if (!write_all(fd.get(), request, deadline)) {
+        return make_error("cannot send the request to {}: {}", path, std::strerror(errno));
+    }
+    ::shutdown(fd.get(), SHUT_WR);
+    std::string answer;
+    ReadEnd end = read_until(fd.get(), answer, false, 64u << 20, deadline);
+    if (end == ReadEnd::Timeout) return make_error("the agent at {} did not answer in time", path);
+    if (end != ReadEnd::Done) return make_error("cannot read the answer from {}", path);
+    return parse_response(answer);
+}
+
+}  // namespace probelog::xdp
