@@ -5,11 +5,13 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "agent/cgroup.hpp"
 #include "agent/child.hpp"
@@ -95,23 +97,41 @@ class EventLoop {
         loop.epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
         if (!loop.epoll_.valid()) return make_error("epoll_create1: {}", std::strerror(errno));
         for (int fd : {signals.fd(), ring.epoll_fd()}) {
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.fd = fd;
-            if (::epoll_ctl(loop.epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-                return make_error("epoll_ctl: {}", std::strerror(errno));
-            }
+            if (Status st = loop.add(fd); !st) return st.error();
         }
         return loop;
     }
-    // Waits until something is readable or the timeout passes.
-    void wait(int timeout_ms) {
-        epoll_event events[4];
-        (void)::epoll_wait(epoll_.get(), events, 4, timeout_ms);
+    Status add(int fd) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+            return make_error("epoll_ctl: {}", std::strerror(errno));
+        }
+        return {};
+    }
+    // Waits until something is readable or the timeout passes; returns the
+    // readable fds.
+    std::span<const int> wait(int timeout_ms) {
+        epoll_event events[kMaxEvents];
+        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
+        ready_count_ = 0;
+        for (int i = 0; i < n; ++i)
+            ready_[ready_count_++] = events[i].data.fd;
+        return {ready_.data(), ready_count_};
     }
 
   private:
+    static constexpr int kMaxEvents = 16;
     UniqueFd epoll_;
+    std::array<int, kMaxEvents> ready_{};
+    size_t ready_count_ = 0;
+};
+
+// The fds traces asked the loop to watch, and whose they are.
+struct TraceFd {
+    int fd;
+    Trace* trace;
 };
 
 }  // namespace
@@ -199,6 +219,10 @@ int run_agent(const Options& o) {
     for (const std::string& name : selected_traces(o)) {
         auto trace = make_trace(name);
         if (Status st = trace->start(*runtime, o.trace); !st) {
+            if (trace->required()) {  // configured explicitly: no run without it
+                say(st.error().message);
+                return 1;
+            }
             say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
             continue;
         }
@@ -234,6 +258,16 @@ int run_agent(const Options& o) {
         say(loop.error().message);
         return 1;
     }
+    std::vector<TraceFd> trace_fds;
+    for (auto& trace : traces) {
+        for (int fd : trace->watch_fds()) {
+            if (Status st = loop->add(fd); !st) {
+                say(st.error().message);
+                return 1;
+            }
+            trace_fds.push_back({fd, trace.get()});
+        }
+    }
     LossReport losses(traces);
 
     auto attach_ms =
@@ -261,9 +295,20 @@ int run_agent(const Options& o) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout));
         }
-        loop->wait(timeout);
+        for (int fd : loop->wait(timeout)) {
+            for (const TraceFd& t : trace_fds) {
+                if (t.fd == fd) t.trace->on_readable(fd, pipeline);
+            }
+        }
         while (auto sig = signals->read()) {
             if (*sig == SIGCHLD) continue;  // checked below
+            if (*sig == SIGHUP) {
+                // Traces with configuration files reload them; otherwise SIGHUP ends the run.
+                bool reloaded = false;
+                for (auto& trace : traces)
+                    reloaded = trace->reload(pipeline) || reloaded;
+                if (reloaded) continue;
+            }
             if (child) {
                 // The command decides when the run ends; a second signal ends it now.
                 if (*sig == SIGTERM || *sig == SIGHUP) child->send_signal(*sig);
@@ -290,6 +335,8 @@ int run_agent(const Options& o) {
     }
     // Drain what the kernel wrote before we stopped.
     ring->consume();
+    for (auto& trace : traces)
+        trace->finish(pipeline);
     losses.report(runtime->read_counters(), pipeline);
     (void)pipeline.flush();
     say(losses.summary(runtime->read_counters(), pipeline, o.verbose));

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/parse.hpp"
 #include "traces/trace.hpp"
+#include "xdp/address.hpp"
 
 #ifndef PROBELOG_VERSION
 #define PROBELOG_VERSION "0.0.0"
@@ -38,7 +40,101 @@ struct RawValues {
     std::string poll_ms;
     std::vector<std::string> outputs;
     std::string exec_args;
+    // --xdp-*
+    std::string xdp_mode;
+    std::string xdp_max_sources;
+    std::string xdp_interval;
+    std::string xdp_top;
+    std::vector<std::string> xdp_block;
+    std::string xdp_drop_records;
 };
+
+bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+    for (char c : name) {
+        if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) != 0) return false;
+    }
+    return true;
+}
+
+Status apply_xdp(const RawValues& raw, Options& o) {
+    xdp::Options& x = o.trace.xdp;
+    bool xdp_trace = std::any_of(o.traces.begin(), o.traces.end(), [](const std::string& t) {
+        const TraceInfo* info = find_trace(t);
+        return info != nullptr && info->name == "xdp";
+    });
+    if (x.interface.empty()) {
+        if (xdp_trace)
+            return make_error("--trace xdp: needs --xdp IFACE (the interface to attach to)");
+        for (auto [set, name] :
+             {std::pair{!raw.xdp_mode.empty(), "--xdp-mode"}, std::pair{x.force, "--xdp-force"},
+              std::pair{!raw.xdp_max_sources.empty(), "--xdp-max-sources"},
+              std::pair{!raw.xdp_interval.empty(), "--xdp-interval"},
+              std::pair{!raw.xdp_top.empty(), "--xdp-top"},
+              std::pair{!raw.xdp_block.empty(), "--xdp-block"},
+              std::pair{!x.blocklist_file.empty(), "--xdp-blocklist"},
+              std::pair{!x.socket_path.empty(), "--xdp-socket"},
+              std::pair{!raw.xdp_drop_records.empty(), "--xdp-drop-records"}}) {
+            if (set) return make_error("{}: needs --xdp IFACE", name);
+        }
+        return {};
+    }
+    if (!valid_interface_name(x.interface)) {
+        return make_error("--xdp: '{}' is not an interface name (such as eth0; ip link lists them)",
+                          x.interface);
+    }
+    // --xdp selects the xdp trace; alone it is the only trace (see docs/XDP.md).
+    if (!xdp_trace) o.traces.emplace_back("xdp");
+    if (!raw.xdp_mode.empty()) {
+        if (raw.xdp_mode == "auto") {
+            x.mode = xdp::Mode::Auto;
+        } else if (raw.xdp_mode == "native" || raw.xdp_mode == "drv" || raw.xdp_mode == "driver") {
+            x.mode = xdp::Mode::Native;
+        } else if (raw.xdp_mode == "generic" || raw.xdp_mode == "skb") {
+            x.mode = xdp::Mode::Generic;
+        } else {
+            return make_error("--xdp-mode: '{}' is not a mode (expected auto, native or generic)",
+                              raw.xdp_mode);
+        }
+    }
+    if (!raw.xdp_max_sources.empty()) {
+        auto n = parse_uint(raw.xdp_max_sources);
+        if (!n || *n < 16 || *n > (1u << 24)) {
+            return make_error("--xdp-max-sources: '{}' is not a number from 16 to 16777216",
+                              raw.xdp_max_sources);
+        }
+        x.max_sources = static_cast<uint32_t>(*n);
+    }
+    if (!raw.xdp_interval.empty()) {
+        auto d = parse_duration(raw.xdp_interval);
+        if (!d) return make_error("--xdp-interval: {}", d.error().message);
+        if (*d < std::chrono::milliseconds(10)) {
+            return make_error("--xdp-interval: '{}' is shorter than 10ms", raw.xdp_interval);
+        }
+        x.interval = *d;
+    }
+    if (!raw.xdp_top.empty()) {
+        auto n = parse_uint(raw.xdp_top);
+        if (!n || *n > 25) {
+            return make_error("--xdp-top: '{}' is not a number from 0 to 25", raw.xdp_top);
+        }
+        x.top = static_cast<uint32_t>(*n);
+    }
+    for (const std::string& b : raw.xdp_block) {
+        auto p = xdp::parse_prefix(b);
+        if (!p) return make_error("--xdp-block: {}", p.error().message);
+        x.block.push_back(*p);
+    }
+    if (!raw.xdp_drop_records.empty()) {
+        auto n = parse_uint(raw.xdp_drop_records);
+        if (!n || *n > 1000000) {
+            return make_error("--xdp-drop-records: '{}' is not a number from 0 to 1000000",
+                              raw.xdp_drop_records);
+        }
+        x.drop_records_per_sec = static_cast<uint32_t>(*n);
+    }
+    return {};
+}
 
 Status apply(const RawValues& raw, Options& o) {
     for (const std::string& t : o.traces) {
@@ -102,7 +198,7 @@ Status apply(const RawValues& raw, Options& o) {
         }
         o.trace.exec_args_max = static_cast<uint32_t>(*n);
     }
-    return {};
+    return apply_xdp(raw, o);
 }
 
 }  // namespace
@@ -168,13 +264,46 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
+    app.add_option("--xdp", o.trace.xdp.interface,
+                   "Count packets per source address on this interface and drop blocked "
+                   "sources (XDP); alone, the only trace")
+        ->type_name("IFACE");
+    app.add_option("--xdp-mode", raw.xdp_mode, "xdp: auto (default), native or generic")
+        ->type_name("MODE");
+    app.add_flag("--xdp-force", o.trace.xdp.force,
+                 "xdp: replace an XDP program already on the interface");
+    app.add_option("--xdp-block", raw.xdp_block,
+                   "xdp: drop packets from this address or prefix (repeatable)")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->type_name("ADDR[/LEN]");
+    app.add_option("--xdp-blocklist", o.trace.xdp.blocklist_file,
+                   "xdp: addresses and prefixes to drop, one per line; re-read on change and "
+                   "SIGHUP")
+        ->type_name("FILE");
+    app.add_option("--xdp-interval", raw.xdp_interval,
+                   "xdp: period of the xdp_stats records (default 10s)")
+        ->type_name("TIME");
+    app.add_option("--xdp-top", raw.xdp_top, "xdp: sources per xdp_stats report (default 10)")
+        ->type_name("N");
+    app.add_option("--xdp-max-sources", raw.xdp_max_sources,
+                   "xdp: sources counted at once, least recently seen evicted (default 16384)")
+        ->type_name("N");
+    app.add_option("--xdp-socket", o.trace.xdp.socket_path,
+                   "xdp: control socket (default /run/probelog/xdp-IFACE.sock)")
+        ->type_name("PATH");
+    app.add_option("--xdp-drop-records", raw.xdp_drop_records,
+                   "xdp: at most N xdp_drop records per second per cpu (default 100)")
+        ->type_name("N");
     app.add_flag("-v,--verbose", o.verbose, "Explain more: BPF verifier logs, libbpf messages");
     app.footer(
         "\nExamples:\n"
         "  probelog                              default traces, as a table\n"
         "  probelog --trace exec -o json         every exec as JSON lines\n"
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
-        "  probelog --pid 1234 --duration 10s    one process, for ten seconds");
+        "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
+        "  probelog --xdp eth0 --xdp-block 10.1.2.0/24   per-source counts, drop a prefix\n"
+        "  probelog xdp block|unblock|list|stats ...     talk to a running --xdp agent");
 
     std::vector<std::string> reversed(own.rbegin(), own.rend());
     if (!reversed.empty()) reversed.pop_back();  // argv[0]

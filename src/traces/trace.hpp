@@ -12,12 +12,14 @@
 #include "bpf/runtime.hpp"
 #include "common/result.hpp"
 #include "pipeline/pipeline.hpp"
+#include "xdp/options.hpp"
 
 namespace probelog {
 
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
+    xdp::Options xdp;             // --xdp IFACE and the --xdp-* options
 };
 
 struct TraceInfo {
@@ -38,6 +40,19 @@ class Trace {
     // Called after every ring buffer drain (at least every --poll-ms): for traces
     // that also report from maps (aggregates, periodic stats).
     virtual void tick(Pipeline& /*pipeline*/) {}
+
+    // A trace the user configured explicitly (--xdp IFACE): if it cannot start,
+    // the run fails instead of going on without it.
+    virtual bool required() const { return false; }
+    // File descriptors the event loop also waits on for this trace (a control
+    // socket, a file watch); on_readable() runs when one of them is readable.
+    virtual std::vector<int> watch_fds() const { return {}; }
+    virtual void on_readable(int /*fd*/, Pipeline& /*pipeline*/) {}
+    // SIGHUP: re-read configuration files. Returns true if the trace has some
+    // (then SIGHUP reloads instead of ending the run).
+    virtual bool reload(Pipeline& /*pipeline*/) { return false; }
+    // After the last drain, before detaching: final reports.
+    virtual void finish(Pipeline& /*pipeline*/) {}
 };
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.

@@ -1,0 +1,331 @@
+#include "bpf/xdp.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace probelog::bpf {
+namespace {
+
+constexpr const char* kProgram = "pl_xdp";
+
+// Values of per-cpu maps come as one 8-byte-aligned slot per possible cpu.
+template <typename T>
+T sum_per_cpu(const std::vector<T>& per_cpu);
+
+template <>
+pl_xdp_counters sum_per_cpu(const std::vector<pl_xdp_counters>& per_cpu) {
+    pl_xdp_counters s{};
+    for (const auto& c : per_cpu) {
+        s.pass_packets += c.pass_packets;
+        s.pass_bytes += c.pass_bytes;
+        s.drop_packets += c.drop_packets;
+        s.drop_bytes += c.drop_bytes;
+    }
+    return s;
+}
+
+template <>
+pl_xdp_totals sum_per_cpu(const std::vector<pl_xdp_totals>& per_cpu) {
+    constexpr size_t kFields = sizeof(pl_xdp_totals) / sizeof(uint64_t);
+    uint64_t sum[kFields] = {};
+    for (const auto& t : per_cpu) {
+        uint64_t words[kFields];
+        std::memcpy(words, &t, sizeof(t));
+        for (size_t i = 0; i < kFields; ++i)
+            sum[i] += words[i];
+    }
+    pl_xdp_totals s{};
+    std::memcpy(&s, sum, sizeof(s));
+    return s;
+}
+
+// Every key of a hash map. Keys that vanish or appear while walking (LRU
+// eviction) may be missed; a key seen twice is reported once.
+template <typename Key>
+std::vector<Key> map_keys(int fd) {
+    std::vector<Key> keys;
+    Key key{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+        keys.push_back(key);
+        prev = &keys.back();
+        if (keys.size() > (1u << 24)) break;  // a map cannot be this big: stop a restart loop
+    }
+    std::sort(keys.begin(), keys.end(),
+              [](const Key& a, const Key& b) { return std::memcmp(&a, &b, sizeof(Key)) < 0; });
+    keys.erase(std::unique(keys.begin(), keys.end(),
+                           [](const Key& a, const Key& b) {
+                               return std::memcmp(&a, &b, sizeof(Key)) == 0;
+                           }),
+               keys.end());
+    return keys;
+}
+
+pl_xdp_lpm_key lpm_key(const xdp::Prefix& p) {
+    pl_xdp_lpm_key k{};
+    k.prefixlen = p.mapped_len();
+    std::memcpy(k.addr, p.addr.bytes.data(), 16);
+    return k;
+}
+
+std::string mode_of(uint8_t attach_mode) {
+    switch (attach_mode) {
+        case XDP_ATTACHED_DRV:
+            return "native";
+        case XDP_ATTACHED_SKB:
+            return "generic";
+        case XDP_ATTACHED_HW:
+            return "offload";
+        case XDP_ATTACHED_MULTI:
+            return "several";
+        default:
+            return "none";
+    }
+}
+
+std::string prog_name(uint32_t id) {
+    UniqueFd fd(bpf_prog_get_fd_by_id(id));
+    if (!fd.valid()) return {};
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return {};
+    return info.name;
+}
+
+// Removes whatever XDP program is on the interface: netlink-attached ones by
+// mode, a link (another process's) by detaching the link.
+Status remove_existing(int ifindex, std::string_view ifname) {
+    LIBBPF_OPTS(bpf_xdp_query_opts, q);
+    if (bpf_xdp_query(ifindex, 0, &q) != 0) return {};
+    std::pair<uint32_t, uint32_t> attached[] = {{q.skb_prog_id, XDP_FLAGS_SKB_MODE},
+                                                {q.drv_prog_id, XDP_FLAGS_DRV_MODE},
+                                                {q.hw_prog_id, XDP_FLAGS_HW_MODE}};
+    for (auto [id, flag] : attached) {
+        if (id == 0) continue;
+        int err = bpf_xdp_detach(ifindex, flag, nullptr);
+        if (err == 0) continue;
+        if (err != -EBUSY) {
+            return make_error("--xdp-force: cannot remove XDP program {} from {}: {}", id, ifname,
+                              std::strerror(-err));
+        }
+        // Attached through a BPF link: find the link and detach it.
+        uint32_t link_id = 0;
+        bool detached = false;
+        while (!detached && bpf_link_get_next_id(link_id, &link_id) == 0) {
+            UniqueFd link(bpf_link_get_fd_by_id(link_id));
+            if (!link.valid()) continue;
+            bpf_link_info info{};
+            uint32_t len = sizeof(info);
+            if (bpf_obj_get_info_by_fd(link.get(), &info, &len) != 0) continue;
+            if (info.type != BPF_LINK_TYPE_XDP ||
+                info.xdp.ifindex != static_cast<uint32_t>(ifindex))
+                continue;
+            if (bpf_link_detach(link.get()) != 0) {
+                return make_error("--xdp-force: cannot detach XDP link {} on {}: {}", link_id,
+                                  ifname, std::strerror(errno));
+            }
+            detached = true;
+        }
+        if (!detached) {
+            return make_error("--xdp-force: cannot remove XDP program {} from {}: {}", id, ifname,
+                              std::strerror(EBUSY));
+        }
+    }
+    return {};
+}
+
+int link_xdp(int prog_fd, int ifindex, uint32_t flags) {
+    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+    int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+    return fd >= 0 ? fd : -errno;
+}
+
+std::string attach_error(std::string_view ifname, xdp::Mode mode, int err) {
+    if (err == EOPNOTSUPP && mode == xdp::Mode::Native) {
+        return fmt::format(
+            "cannot attach XDP to {} in native mode: its driver has no native XDP support "
+            "(use --xdp-mode generic or auto)",
+            ifname);
+    }
+    if (err == EBUSY || err == EEXIST) {
+        return fmt::format(
+            "cannot attach XDP to {}: another XDP program is attached (--xdp-force replaces it)",
+            ifname);
+    }
+    if (err == EPERM) {
+        return fmt::format("cannot attach XDP to {}: permission denied (run as root)", ifname);
+    }
+    return fmt::format("cannot attach XDP to {} in {} mode: {}", ifname,
+                       mode == xdp::Mode::Auto ? "any" : xdp::mode_name(mode), std::strerror(err));
+}
+
+}  // namespace
+
+Result<XdpProgram> XdpProgram::load(const Runtime& runtime, const XdpProgramConfig& config) {
+    auto obj = runtime.open("xdp");
+    if (!obj) return obj.error();
+    if (Status st = obj->set_const("xdp_drop_records_per_sec", config.drop_records_per_sec); !st)
+        return st.error();
+    if (Status st = obj->set_const("xdp_ifindex", config.ifindex); !st) return st.error();
+    std::array<char, PL_XDP_IFNAME_LEN> name{};
+    std::memcpy(name.data(), config.ifname.data(), std::min(config.ifname.size(), name.size() - 1));
+    if (Status st = obj->set_const("xdp_ifname", name); !st) return st.error();
+    if (Status st = obj->set_map_max_entries("xdp_sources", config.max_sources); !st)
+        return st.error();
+    if (Status st = obj->load(runtime.verbose()); !st) return st.error();
+
+    XdpProgram p;
+    p.object_ = std::make_unique<Object>(std::move(*obj));
+    p.sources_fd_ = p.object_->map_fd("xdp_sources");
+    p.blocklist_fd_ = p.object_->map_fd("xdp_blocklist");
+    p.reported_fd_ = p.object_->map_fd("xdp_reported");
+    p.ethertypes_fd_ = p.object_->map_fd("xdp_ethertypes");
+    p.totals_fd_ = p.object_->map_fd("xdp_totals");
+    p.ncpu_ = std::max(libbpf_num_possible_cpus(), 1);
+    for (int fd :
+         {p.sources_fd_, p.blocklist_fd_, p.reported_fd_, p.ethertypes_fd_, p.totals_fd_}) {
+        if (fd < 0) return make_error("BPF object 'xdp' lacks one of its maps");
+    }
+    return p;
+}
+
+int XdpProgram::program_fd() const {
+    return object_->program_fd(kProgram);
+}
+
+Status XdpProgram::block(const xdp::Prefix& prefix) {
+    pl_xdp_lpm_key key = lpm_key(prefix);
+    pl_xdp_rule rule{.prefixlen = key.prefixlen, .flags = 0};
+    if (bpf_map_update_elem(blocklist_fd_, &key, &rule, BPF_ANY) != 0) {
+        return make_error("cannot block {}: {}", xdp::to_string(prefix), std::strerror(errno));
+    }
+    return {};
+}
+
+Status XdpProgram::unblock(const xdp::Prefix& prefix) {
+    pl_xdp_lpm_key key = lpm_key(prefix);
+    if (bpf_map_delete_elem(blocklist_fd_, &key) != 0 && errno != ENOENT) {
+        return make_error("cannot unblock {}: {}", xdp::to_string(prefix), std::strerror(errno));
+    }
+    for (const pl_xdp_addr& k : map_keys<pl_xdp_addr>(reported_fd_)) {
+        if (prefix.contains(xdp::Address::from_mapped(k.addr)))
+            bpf_map_delete_elem(reported_fd_, &k);
+    }
+    return {};
+}
+
+Result<xdp::Snapshot> XdpProgram::snapshot() const {
+    xdp::Snapshot s;
+    auto n = static_cast<size_t>(ncpu_);
+    std::vector<pl_xdp_totals> totals(n);
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(totals_fd_, &zero, totals.data()) != 0) {
+        return make_error("cannot read the XDP counters: {}", std::strerror(errno));
+    }
+    s.totals = sum_per_cpu(totals);
+
+    std::vector<pl_xdp_counters> per_cpu(n);
+    for (const pl_xdp_addr& k : map_keys<pl_xdp_addr>(sources_fd_)) {
+        if (bpf_map_lookup_elem(sources_fd_, &k, per_cpu.data()) != 0) continue;  // evicted
+        s.sources.push_back({xdp::Address::from_mapped(k.addr), sum_per_cpu(per_cpu)});
+    }
+    for (uint32_t type : map_keys<uint32_t>(ethertypes_fd_)) {
+        if (bpf_map_lookup_elem(ethertypes_fd_, &type, per_cpu.data()) != 0) continue;
+        s.ethertypes.push_back({static_cast<uint16_t>(type), sum_per_cpu(per_cpu)});
+    }
+    return s;
+}
+
+Result<uint32_t> XdpProgram::test_run(std::span<const uint8_t> frame) const {
+    std::vector<uint8_t> out(frame.size() + 256);
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
+                .data_size_in = static_cast<uint32_t>(frame.size()),
+                .data_size_out = static_cast<uint32_t>(out.size()), .repeat = 1);
+    if (int err = bpf_prog_test_run_opts(program_fd(), &opts); err != 0) {
+        return make_error("BPF_PROG_TEST_RUN: {}", std::strerror(-err));
+    }
+    return opts.retval;
+}
+
+Result<XdpAttached> query_xdp(int ifindex) {
+    LIBBPF_OPTS(bpf_xdp_query_opts, q);
+    if (int err = bpf_xdp_query(ifindex, 0, &q); err != 0) {
+        return make_error("cannot query XDP on interface #{}: {}", ifindex, std::strerror(-err));
+    }
+    XdpAttached a;
+    a.prog_id = q.prog_id != 0 ? q.prog_id : std::max({q.drv_prog_id, q.skb_prog_id, q.hw_prog_id});
+    a.mode = mode_of(q.attach_mode);
+    if (a.prog_id != 0) a.prog_name = prog_name(a.prog_id);
+    return a;
+}
+
+Result<XdpAttachment> XdpAttachment::attach(int prog_fd, int ifindex, std::string_view ifname,
+                                            xdp::Mode mode, bool force, std::string* note) {
+    auto existing = query_xdp(ifindex);
+    if (!existing) return existing.error();
+    if (existing->prog_id != 0) {
+        if (!force) {
+            return make_error(
+                "{} already has an XDP program (id {}{}, {} mode): probelog does not replace "
+                "it (--xdp-force does)",
+                ifname, existing->prog_id,
+                existing->prog_name.empty() ? "" : ", '" + existing->prog_name + "'",
+                existing->mode);
+        }
+        if (Status st = remove_existing(ifindex, ifname); !st) return st.error();
+        if (note != nullptr) {
+            *note = fmt::format("removed XDP program {} ({}) from {} (--xdp-force)",
+                                existing->prog_id, existing->prog_name, ifname);
+        }
+    }
+
+    XdpAttachment a;
+    int fd = -EINVAL;
+    switch (mode) {
+        case xdp::Mode::Native:
+            fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+            break;
+        case xdp::Mode::Generic:
+            fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+            break;
+        case xdp::Mode::Auto: {
+            fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
+            if (fd == -EBUSY || fd == -EEXIST || fd == -EPERM) break;
+            if (fd < 0) {
+                std::string why = fd == -EOPNOTSUPP
+                                      ? "the driver has no native XDP"
+                                      : fmt::format("native mode refused: {}", std::strerror(-fd));
+                fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
+                if (fd >= 0 && note != nullptr) {
+                    if (!note->empty()) *note += "; ";
+                    *note += fmt::format("generic mode because {}", why);
+                }
+            }
+            break;
+        }
+    }
+    if (fd < 0) return Error{attach_error(ifname, mode, -fd)};
+    a.link_.reset(fd);
+
+    auto now = query_xdp(ifindex);
+    if (!now) return now.error();
+    if (now->mode == "native") {
+        a.mode_ = xdp::Mode::Native;
+    } else if (now->mode == "generic") {
+        a.mode_ = xdp::Mode::Generic;
+    } else {
+        return make_error("XDP on {} attached but the kernel reports it in '{}' mode", ifname,
+                          now->mode);
+    }
+    a.prog_id_ = now->prog_id;
+    return a;
+}
+
+}  // namespace probelog::bpf
