@@ -28,6 +28,7 @@
 
 /* Set by user space before load. */
 const volatile __u32 xdp_drop_records_per_sec = 100;
+const volatile __u64 xdp_drop_rate_window_ns = 1000000000ULL; /* tests lengthen it */
 const volatile __u32 xdp_ifindex = 0;
 const volatile char xdp_ifname[PL_XDP_IFNAME_LEN] __attribute__((aligned(8))) = {};
 
@@ -191,12 +192,12 @@ static __always_inline void count_ethertype(__u32 ethertype, __u64 len, struct p
     add(c, false, len);
 }
 
-/* At most xdp_drop_records_per_sec reports per second on this cpu. */
+/* At most xdp_drop_records_per_sec reports per second (per window) on this cpu. */
 static __always_inline bool take_report_token(__u64 now) {
     __u32 zero = 0;
     struct drop_rate* r = bpf_map_lookup_elem(&xdp_drop_rate, &zero);
     if (!r) return false;
-    if (now - r->window_start >= 1000000000ULL) {
+    if (r->window_start == 0 || now - r->window_start >= xdp_drop_rate_window_ns) {
         r->window_start = now;
         r->count = 0;
     }

@@ -173,6 +173,8 @@ Result<XdpProgram> XdpProgram::load(const Runtime& runtime, const XdpProgramConf
     if (!obj) return obj.error();
     if (Status st = obj->set_const("xdp_drop_records_per_sec", config.drop_records_per_sec); !st)
         return st.error();
+    if (Status st = obj->set_const("xdp_drop_rate_window_ns", config.drop_rate_window_ns); !st)
+        return st.error();
     if (Status st = obj->set_const("xdp_ifindex", config.ifindex); !st) return st.error();
     std::array<char, PL_XDP_IFNAME_LEN> name{};
     std::memcpy(name.data(), config.ifname.data(), std::min(config.ifname.size(), name.size() - 1));

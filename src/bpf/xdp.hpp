@@ -25,6 +25,7 @@ struct XdpProgramConfig {
     uint32_t ifindex = 0;
     uint32_t max_sources = 16384;
     uint32_t drop_records_per_sec = 100;
+    uint64_t drop_rate_window_ns = 1'000'000'000;  // the "per second" (tests lengthen it)
 };
 
 class XdpProgram {
