@@ -527,26 +527,30 @@ TEST(XdpE2E, BadInputIsOneClearLine) {
     EXPECT_EQ(f.err,
               "probelog: --xdp: no interface named 'plxnosuch0' here (ip link lists them)\n");
 
-    f = run({probelog_bin(), "--xdp", "lo", "--xdp-block", "10.1.2.0/40"});
+    f = run({probelog_bin(), "--xdp", "plxnosuch0", "--xdp-block", "10.1.2.0/40"});
     EXPECT_EQ(f.exit_code, 2);
     EXPECT_EQ(f.err,
               "probelog: --xdp-block: '10.1.2.0/40': prefix length 40 is out of range for IPv4 "
               "(0 to 32)\n");
 
+    // Blocklist file errors, on an interface that exists (the test's own).
+    TestNet net;
     std::string file = fmt::format("/tmp/probelog-xdp-bad-{}", getpid());
     { std::ofstream(file) << "# ok\n10.0.0.0/8\nfd00::/7 2001:db8::1\n"; }
-    f = run(
-        {probelog_bin(), "--xdp", "lo", "--xdp-blocklist", file, "--xdp-socket", file + ".sock"});
+    f = run(net.in_receiver({probelog_bin(), "--xdp", net.receiver_if, "--xdp-blocklist", file,
+                             "--xdp-socket", file + ".sock"}));
     EXPECT_EQ(f.exit_code, 1);
     EXPECT_EQ(f.err, fmt::format("probelog: --xdp-blocklist {}:3: expected one address or prefix "
                                  "per line, found 'fd00::/7 2001:db8::1'\n",
                                  file));
     unlink(file.c_str());
-    f = run({probelog_bin(), "--xdp", "lo", "--xdp-blocklist", file});
+    f = run(net.in_receiver({probelog_bin(), "--xdp", net.receiver_if, "--xdp-blocklist", file,
+                             "--xdp-socket", file + ".sock"}));
     EXPECT_EQ(f.exit_code, 1);
     EXPECT_EQ(f.err, fmt::format("probelog: --xdp-blocklist {}: cannot read: No such file or "
                                  "directory\n",
                                  file));
+    EXPECT_FALSE(has_xdp(net.receiver_link()));
 
     f = xdp_cli({"-i", "plxnosuch0", "list"});
     EXPECT_EQ(f.exit_code, 1);

@@ -79,12 +79,19 @@ int main(int argc, char** argv) {
     long sent = 0;
     if (flood) {
         double end = now_s() + seconds;
-        long tries = 0;
+        long tries = 0, failed = 0;
+        int first_errno = 0;
         while ((++tries & 255) != 0 || now_s() < end) {
-            if (sendto(fd, buf, payload, 0, (struct sockaddr*)&dst, dst_len) == (ssize_t)payload)
+            if (sendto(fd, buf, payload, 0, (struct sockaddr*)&dst, dst_len) == (ssize_t)payload) {
                 sent++;
+            } else if (failed++ == 0) {
+                first_errno = errno;
+            }
         }
         printf("%ld\n", sent);
+        if (failed != 0)
+            fprintf(stderr, "udp_send: %ld sends failed (first: %s)\n", failed,
+                    strerror(first_errno));
         return 0;
     }
     for (long i = 0; i < count; i++) {
