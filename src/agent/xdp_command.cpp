@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "bpf/unique_fd.hpp"
 #include "xdp/control.hpp"
@@ -13,10 +14,16 @@ namespace probelog {
 namespace {
 
 // Interfaces with a control socket in the default directory.
-std::vector<std::string> running_agents() {
+Result<std::vector<std::string>> running_agents() {
     std::vector<std::string> names;
     std::string dir(xdp::kControlDir);
     DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr && (errno == EACCES || errno == EPERM)) {
+        return make_error(
+            "xdp: cannot look into {}: permission denied (the control socket is "
+            "root only: run as root)",
+            dir);
+    }
     if (d == nullptr) return names;
     while (const dirent* e = ::readdir(d)) {
         std::string_view name = e->d_name;
@@ -96,7 +103,9 @@ Result<XdpCommand> parse_xdp_command(const std::vector<std::string>& args) {
     if (!interface.empty()) {
         cmd.socket_path = xdp::default_control_socket(interface);
     } else if (cmd.socket_path.empty()) {
-        auto agents = running_agents();
+        auto found = running_agents();
+        if (!found) return found.error();
+        const std::vector<std::string>& agents = *found;
         if (agents.empty()) {
             return make_error(
                 "xdp: no probelog agent with --xdp is running (no control socket in {}; start "
