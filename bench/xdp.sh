@@ -14,6 +14,9 @@
 #               (/proc/net/snmp Udp InDatagrams + RcvbufErrors, in its namespace)
 #   xdp_pass/s, xdp_drop/s   what probelog's XDP program passed and dropped
 # Cases run round-robin, RUNS times; the medians are printed as a Markdown table.
+# Then the program's own cost per frame: BPF_PROG_TEST_RUN on the attached
+# program (bpftool prog run ... repeat N), for a passed IPv4 frame, a dropped
+# one (blocked source), an IPv6 one and an ARP frame; median of RUNS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -80,6 +83,7 @@ xdp_totals() {  # "passed dropped" from probelog xdp stats, or "0 0"
 start_agent() {  # $1 = native|generic, $2 = pass|drop
     local block=()
     [[ $2 == drop ]] && block=(--xdp-block $SRC)
+    [[ $2 == drop_other ]] && block=(--xdp-block 10.78.2.0/24)
     ip netns exec "$R" "$probelog" --xdp "$VR" --xdp-mode "$1" --xdp-socket "$sock" "${block[@]}" \
         -o json >/dev/null 2>/tmp/probelog-xdp-bench-$id.err &
     agent_pid=$!
@@ -135,3 +139,44 @@ for c in $cases; do
 done
 echo
 echo "runs=$runs seconds=$seconds payload=$payload frame=$((payload + 42)) bytes; $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The program's cost per frame, from the kernel's own test runner.
+bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
+frames=$(mktemp -d)
+eth="\x02\x78\x00\x00\x00\x02\x02\x78\x00\x00\x00\x01"
+udp="\x9c\x40\x00\x09\x00\x1a\x00\x00$(printf '\\x78%.0s' $(seq 18))"
+printf "$eth\x08\x00\x45\x00\x00\x2e\x00\x01\x00\x00\x40\x11\x00\x00\x0a\x4e\x01\x0a\x0a\x4e\x00\x01$udp" >"$frames/pass4"
+printf "$eth\x08\x00\x45\x00\x00\x2e\x00\x01\x00\x00\x40\x11\x00\x00\x0a\x4e\x01\x14\x0a\x4e\x00\x01$udp" >"$frames/drop4"
+printf "$eth\x86\xdd\x60\x00\x00\x00\x00\x1a\x11\x40\xfd\x78$(printf '\\x00%.0s' $(seq 13))\x10\xfd\x78$(printf '\\x00%.0s' $(seq 13))\x01$udp" >"$frames/pass6"
+printf "$eth\x08\x06$(printf '\\x00%.0s' $(seq 28))" >"$frames/arp"
+start_agent native drop_other
+prog_id=$(ip -n "$R" link show dev "$VR" | awk '/prog\/xdp id/ { print $3 }')
+"$probelog" xdp --socket "$sock" block 10.78.1.20 >/dev/null
+declare -A cost action
+for run in $(seq "$runs"); do
+    for f in pass4 drop4 pass6 arp; do
+        out=$("$bpftool" prog run id "$prog_id" data_in "$frames/$f" repeat 1000000)
+        cost[$f]+="$(awk '/duration/ { gsub(/ns/, "", $NF); print $NF }' <<< "$out") "
+        action[$f]=$(awk '/Return value/ { sub(/,/, "", $3); print ($3 == 1 ? "XDP_DROP" : $3 == 2 ? "XDP_PASS" : $3) }' <<< "$out")
+    done
+done
+stop_agent
+# Baseline: the same runner on a program that only returns XDP_PASS.
+clang=$(command -v clang-16 || command -v clang)
+printf 'struct xdp_md;\n__attribute__((section("xdp"), used)) int pass(struct xdp_md* c) { return 2; }\nchar _license[] __attribute__((section("license"), used)) = "GPL";\n' >"$frames/pass.c"
+"$clang" -O2 -target bpf -c "$frames/pass.c" -o "$frames/pass.o"
+pin=/sys/fs/bpf/plxb_pass_$id
+"$bpftool" prog load "$frames/pass.o" "$pin" type xdp
+for run in $(seq "$runs"); do
+    out=$("$bpftool" prog run pinned "$pin" data_in "$frames/pass4" repeat 1000000)
+    cost[empty]+="$(awk '/duration/ { gsub(/ns/, "", $NF); print $NF }' <<< "$out") "
+done
+action[empty]=XDP_PASS
+rm -f "$pin"
+rm -rf "$frames"
+echo
+echo "| frame (BPF_PROG_TEST_RUN of the attached program, 1000000 repeats) | result | ns per frame, median [min-max] |"
+echo "|---|---|---:|"
+for f in empty pass4 drop4 pass6 arp; do
+    printf "| %s | %s | %s [%s] |\n" "$f" "${action[$f]}" "$(median <<< "${cost[$f]}")" "$(spread <<< "${cost[$f]}")"
+done

@@ -110,6 +110,7 @@ void StatsReporter::report(const Snapshot& now, const ReportContext& ctx, int64_
     r.add_uint("sources", now.sources.size());
     r.add_uint("blocklist", ctx.blocklist != nullptr ? ctx.blocklist->size() : 0);
     std::vector<std::string> top;
+    top.reserve(ranked.size());
     for (const Ranked& k : ranked)
         top.push_back(to_string(k.source->addr));
     packed = pack(r, top, count);
@@ -166,6 +167,7 @@ std::string format_stats(const Snapshot& now, const ReportContext& ctx) {
                        t.drop_records_suppressed);
     }
     std::vector<const EthertypeCounters*> types;
+    types.reserve(now.ethertypes.size());
     for (const EthertypeCounters& e : now.ethertypes)
         types.push_back(&e);
     std::sort(types.begin(), types.end(),
@@ -175,6 +177,7 @@ std::string format_stats(const Snapshot& now, const ReportContext& ctx) {
                        e->c.pass_packets, e->c.pass_bytes);
     }
     std::vector<const SourceCounters*> sources;
+    sources.reserve(now.sources.size());
     for (const SourceCounters& s : now.sources)
         sources.push_back(&s);
     std::sort(sources.begin(), sources.end(), [](auto* a, auto* b) {
