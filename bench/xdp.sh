@@ -53,6 +53,7 @@ cleanup() {
     [[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null || true
     ip netns del "$S" 2>/dev/null || true
     ip netns del "$R" 2>/dev/null || true
+    rm -f "/tmp/probelog-xdp-bench-$id.err" "$sock"
 }
 trap cleanup EXIT
 

@@ -268,6 +268,9 @@ TEST(XdpE2E, ExactCountsPerSourceBlockedSourceDroppedThenUnblockedLive) {
     EXPECT_NE(agent->err().find(fmt::format("attached to {} ", net.receiver_if)), std::string::npos)
         << agent->err();
     EXPECT_NE(agent->err().find("control socket " + sock), std::string::npos) << agent->err();
+    // auto: veth has native XDP.
+    EXPECT_NE(agent->err().find("in native mode;"), std::string::npos) << agent->err();
+    EXPECT_NE(net.receiver_link().find(" xdp "), std::string::npos) << net.receiver_link();
     struct stat st {};
     ASSERT_EQ(stat(sock.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -489,6 +492,31 @@ TEST(XdpE2E, RefusesToReplaceAnotherProgramUnlessForced) {
     stop_agent(*agent);
     // The other program was removed for good: nothing is on the interface.
     EXPECT_FALSE(has_xdp(net.receiver_link())) << net.receiver_link();
+}
+
+TEST(XdpE2E, AutoModeFallsBackToGenericWhereTheDriverHasNoNativeXdp) {
+    PROBELOG_REQUIRE_ROOT();
+    TestNet net;  // its receiver namespace's own loopback: no native XDP there
+    std::string sock = fmt::format("/tmp/probelog-xdp-e2e-{}.sock", net.receiver_if);
+    Finished native = run(net.in_receiver(
+        {probelog_bin(), "--xdp", "lo", "--xdp-mode", "native", "--xdp-socket", sock}));
+    EXPECT_EQ(native.exit_code, 1);
+    EXPECT_EQ(native.err,
+              "probelog: cannot attach XDP to lo in native mode: its driver has no native XDP "
+              "support (use --xdp-mode generic or auto)\n");
+    auto agent = start_agent(net, {"--xdp", "lo", "--xdp-socket", sock, "-o", "json"});
+    EXPECT_NE(
+        agent->err().find("in generic mode (generic mode because the driver has no native XDP)"),
+        std::string::npos)
+        << agent->err();
+    Finished f = stop_agent(*agent);
+    auto records = parse_json_lines(f.out);
+    auto periodic = of_type(records, "xdp_stats");
+    ASSERT_EQ(periodic.size(), 1u) << f.out;  // the one at exit
+    EXPECT_EQ(periodic[0]->str("mode"), "generic");
+    EXPECT_EQ(periodic[0]->str("interface"), "lo");
+    Finished link = run({ip_bin(), "-n", net.receiver_ns, "link", "show", "dev", "lo"});
+    EXPECT_FALSE(has_xdp(link.out)) << link.out;
 }
 
 TEST(XdpE2E, DetachedEvenWhenKilledAndTheStaleSocketIsTakenOver) {
