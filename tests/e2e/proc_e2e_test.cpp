@@ -83,7 +83,7 @@ TEST(SignalE2E, KillOfAChildThenTheKernelsSigchld) {
 
     // The child's death makes the kernel send SIGCHLD to this process, from the child.
     auto chld = where(signals_to(records, getpid(), SIGCHLD),
-                       [&](const JsonRecord& s) { return s.num("pid") == child; });
+                      [&](const JsonRecord& s) { return s.num("pid") == child; });
     ASSERT_EQ(chld.size(), 1u) << p->out();
     EXPECT_EQ(chld[0]->str("comm"), "pl-sig-target");
     EXPECT_EQ(chld[0]->str("code_name"), "CLD_KILLED");
@@ -171,7 +171,7 @@ TEST(SignalE2E, ThreadSignalsQueuedSignalsAndEveryResult) {
     EXPECT_EQ(invalid[0]->str("signal_name"), "SIG999");
 
     auto no_thread = where(signals_to(records, getpid(), SIGUSR1),
-                            [&](const JsonRecord& r) { return r.str("result") == "failed"; });
+                           [&](const JsonRecord& r) { return r.str("result") == "failed"; });
     ASSERT_EQ(no_thread.size(), 1u) << p->out();
     EXPECT_EQ(no_thread[0]->num("error_raw"), ESRCH);
     EXPECT_EQ(no_thread[0]->str("syscall"), "tgkill");
@@ -205,8 +205,7 @@ TEST(ExitE2E, ExitCodeAndPlausibleLifetime) {
     EXPECT_EQ(r.str("status"), "0x300");
     // The child slept 200 ms and cannot have lived longer than the test watched it.
     EXPECT_GE(r.unum("lifetime_ns"), 200'000'000u);
-    EXPECT_LE(r.unum("lifetime_ns"),
-              static_cast<uint64_t>(std::chrono::nanoseconds(span).count()));
+    EXPECT_LE(r.unum("lifetime_ns"), static_cast<uint64_t>(std::chrono::nanoseconds(span).count()));
 }
 
 TEST(ExitE2E, DeathBySigkillAndBySigsegv) {
