@@ -20,6 +20,7 @@ std::string last_lines(const char* log, size_t max_lines) {
     std::string text(log, strnlen(log, kLogSize));
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
+    if (text.empty()) return text;  // a failure before the verifier ran (map creation)
     size_t pos = text.size();
     for (size_t n = 0; n < max_lines && pos != std::string::npos && pos > 0; ++n) {
         pos = text.rfind('\n', pos - 1);

@@ -4,6 +4,12 @@ namespace probelog::decode {
 
 void register_builtin_decoders(Decoder& decoder) {
     decoder.add(PL_EVENT_EXEC, "exec", &decode_exec);
+    decoder.add(PL_EVENT_EXIT, "exit", &decode_exit);
+    decoder.add(PL_EVENT_SIGNAL, "signal", &decode_signal);
+    decoder.add(PL_EVENT_BIND, "bind", &decode_bind);
+    decoder.add(PL_EVENT_LISTEN, "listen", &decode_tcp);
+    decoder.add(PL_EVENT_ACCEPT, "accept", &decode_tcp);
+    decoder.add(PL_EVENT_CONNECT, "connect", &decode_tcp);
 }
 
 }  // namespace probelog::decode

@@ -1,7 +1,11 @@
 // The list of built-in traces. A new trace adds one line to kTraces.
 #include <fmt/format.h>
 
+#include "traces/bind_trace.hpp"
 #include "traces/exec_trace.hpp"
+#include "traces/exit_trace.hpp"
+#include "traces/signal_trace.hpp"
+#include "traces/tcp_trace.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -20,6 +24,10 @@ std::unique_ptr<Trace> make() {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> kTraces = {
         {&ExecTrace::static_info, &make<ExecTrace>},
+        {&ExitTrace::static_info, &make<ExitTrace>},
+        {&SignalTrace::static_info, &make<SignalTrace>},
+        {&BindTrace::static_info, &make<BindTrace>},
+        {&TcpTrace::static_info, &make<TcpTrace>},
     };
     return kTraces;
 }
