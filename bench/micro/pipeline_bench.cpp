@@ -59,7 +59,8 @@ void run_pipeline(benchmark::State& state, bool with_filter) {
         pipeline.add_filter([](const Record& r) { return r.event_type() == "exec"; });
     }
     std::vector<std::vector<std::byte>> events;
-    for (uint64_t i = 0; i < 1024; ++i) events.push_back(exec_event(i));
+    for (uint64_t i = 0; i < 1024; ++i)
+        events.push_back(exec_event(i));
     size_t i = 0;
     for (auto _ : state) {
         pipeline.on_sample(events[i++ & 1023]);
@@ -70,9 +71,15 @@ void run_pipeline(benchmark::State& state, bool with_filter) {
     ::close(devnull);
 }
 
-void BM_DecodeFilterJson(benchmark::State& state) { run_pipeline<JsonSink>(state, true); }
-void BM_DecodeJson(benchmark::State& state) { run_pipeline<JsonSink>(state, false); }
-void BM_DecodeTable(benchmark::State& state) { run_pipeline<TableSink>(state, false); }
+void BM_DecodeFilterJson(benchmark::State& state) {
+    run_pipeline<JsonSink>(state, true);
+}
+void BM_DecodeJson(benchmark::State& state) {
+    run_pipeline<JsonSink>(state, false);
+}
+void BM_DecodeTable(benchmark::State& state) {
+    run_pipeline<TableSink>(state, false);
+}
 
 void BM_DecodeOnly(benchmark::State& state) {
     BootClock clock;

@@ -165,13 +165,14 @@ Status Object::load(bool verbose) {
     if (err == 0) return {};
     err = -err;
     std::string message = fmt::format("cannot load BPF object '{}': {}", name_, std::strerror(err));
-    if (err == EPERM) {
+    std::string tail = last_lines(log_.get(), kLogTailLines);
+    if (err == EPERM && tail.empty()) {
         message += " (loading BPF needs CAP_BPF and CAP_PERFMON: run as root)";
-    } else if (err == EACCES || err == EINVAL || err == E2BIG) {
+    } else if (!tail.empty()) {
+        // Only a program that reached the verifier leaves a log.
         message = fmt::format("cannot load BPF object '{}': the kernel's verifier rejected it ({})",
                               name_, std::strerror(err));
     }
-    std::string tail = last_lines(log_.get(), kLogTailLines);
     if (!tail.empty()) {
         if (verbose) {
             message += "\nverifier log (last lines):\n" + tail;
