@@ -4,6 +4,7 @@
 #include <rapidjson/memorystream.h>
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -73,7 +74,12 @@ void JsonEncoder::write_value(const Value& v) {
             writer_.Bool(v.b);
             break;
         case ValueKind::Float:
-            writer_.Double(v.f);
+            // JSON has no NaN or infinity (rapidjson would write no value at all).
+            if (std::isfinite(v.f)) {
+                writer_.Double(v.f);
+            } else {
+                writer_.Null();
+            }
             break;
         case ValueKind::Str:
             write_string(v.str);

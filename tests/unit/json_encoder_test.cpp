@@ -24,12 +24,24 @@ std::string reference_json(const Record& r) {
         w.Key(f.name.data(), static_cast<rapidjson::SizeType>(f.name.size()));
         const Value& v = f.value;
         switch (v.kind) {
-            case ValueKind::Int: w.Int64(v.i); break;
-            case ValueKind::Uint: w.Uint64(v.u); break;
-            case ValueKind::Bool: w.Bool(v.b); break;
-            case ValueKind::Float: w.Double(v.f); break;
-            case ValueKind::Str: w.String(v.str.data(), static_cast<rapidjson::SizeType>(v.str.size())); break;
-            case ValueKind::Hex: w.String(fmt::format("0x{:x}", v.u).c_str()); break;
+            case ValueKind::Int:
+                w.Int64(v.i);
+                break;
+            case ValueKind::Uint:
+                w.Uint64(v.u);
+                break;
+            case ValueKind::Bool:
+                w.Bool(v.b);
+                break;
+            case ValueKind::Float:
+                w.Double(v.f);
+                break;
+            case ValueKind::Str:
+                w.String(v.str.data(), static_cast<rapidjson::SizeType>(v.str.size()));
+                break;
+            case ValueKind::Hex:
+                w.String(fmt::format("0x{:x}", v.u).c_str());
+                break;
             case ValueKind::Time: {
                 char buf[kRfc3339Size];
                 auto t = format_rfc3339(v.i, buf);
@@ -45,7 +57,8 @@ std::string reference_json(const Record& r) {
                 break;
             case ValueKind::Bytes: {
                 std::string hex;
-                for (char c : v.str) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+                for (char c : v.str)
+                    hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
                 w.String(hex.c_str());
                 break;
             }
@@ -57,13 +70,32 @@ std::string reference_json(const Record& r) {
 
 // Valid UTF-8 text mixing plain ASCII, escapes and multibyte characters.
 std::string random_text(std::mt19937& rng) {
-    static const std::vector<std::string> pieces = {
-        "a", "Z", "0", " ", "/bin/echo", "\"", "\\", "\n", "\t", "\r", std::string(1, '\0'),
-        "\x01", "\x1f", "\x7f", "é", "日本", "😀", "--flag=value", "path with spaces", "{", "}"};
+    static const std::vector<std::string> pieces = {"a",
+                                                    "Z",
+                                                    "0",
+                                                    " ",
+                                                    "/bin/echo",
+                                                    "\"",
+                                                    "\\",
+                                                    "\n",
+                                                    "\t",
+                                                    "\r",
+                                                    std::string(1, '\0'),
+                                                    "\x01",
+                                                    "\x1f",
+                                                    "\x7f",
+                                                    "é",
+                                                    "日本",
+                                                    "😀",
+                                                    "--flag=value",
+                                                    "path with spaces",
+                                                    "{",
+                                                    "}"};
     std::uniform_int_distribution<size_t> count(0, 24);
     std::uniform_int_distribution<size_t> pick(0, pieces.size() - 1);
     std::string s;
-    for (size_t n = count(rng); n > 0; --n) s += pieces[pick(rng)];
+    for (size_t n = count(rng); n > 0; --n)
+        s += pieces[pick(rng)];
     return s;
 }
 
@@ -81,20 +113,34 @@ TEST(JsonEncoder, MatchesRapidjsonByteForByteOnRandomRecords) {
             storage.push_back(i % 3 == 0 ? random_text(rng) : fmt::format("field_{}", i));
             std::string_view name = storage.back();
             switch (kind(rng)) {
-                case 0: r.add_int(name, static_cast<int64_t>(rng()) - (1LL << 31) * static_cast<int64_t>(rng() % 3)); break;
-                case 1: r.add_uint(name, (static_cast<uint64_t>(rng()) << 32) | rng()); break;
-                case 2: r.add_bool(name, rng() % 2 == 0); break;
-                case 3: r.add_float(name, static_cast<double>(rng()) / 7.0 - 1e6); break;
+                case 0:
+                    r.add_int(name, static_cast<int64_t>(rng()) -
+                                        (1LL << 31) * static_cast<int64_t>(rng() % 3));
+                    break;
+                case 1:
+                    r.add_uint(name, (static_cast<uint64_t>(rng()) << 32) | rng());
+                    break;
+                case 2:
+                    r.add_bool(name, rng() % 2 == 0);
+                    break;
+                case 3:
+                    r.add_float(name, static_cast<double>(rng()) / 7.0 - 1e6);
+                    break;
                 case 4:
                     storage.push_back(random_text(rng));
                     r.add_str(name, storage.back());
                     break;
-                case 5: r.add_hex(name, rng()); break;
-                case 6: r.add_time(name, 1795303585123456789LL + static_cast<int64_t>(rng())); break;
+                case 5:
+                    r.add_hex(name, rng());
+                    break;
+                case 6:
+                    r.add_time(name, 1795303585123456789LL + static_cast<int64_t>(rng()));
+                    break;
                 case 7: {
                     std::string packed;
                     uint32_t items = rng() % 5;
-                    for (uint32_t k = 0; k < items; ++k) packed += random_text(rng) + '\0';
+                    for (uint32_t k = 0; k < items; ++k)
+                        packed += random_text(rng) + '\0';
                     // A packed list cannot hold strings with NULs: drop them.
                     std::string clean;
                     uint32_t real = 0;
