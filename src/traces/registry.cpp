@@ -3,6 +3,7 @@
 
 #include "traces/exec_trace.hpp"
 #include "traces/trace.hpp"
+#include "traces/vfs_trace.hpp"
 
 namespace probelog {
 namespace {
@@ -20,6 +21,7 @@ std::unique_ptr<Trace> make() {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> kTraces = {
         {&ExecTrace::static_info, &make<ExecTrace>},
+        {&VfsTrace::static_info, &make<VfsTrace>},
     };
     return kTraces;
 }
