@@ -196,9 +196,11 @@ int run_agent(const Options& o) {
     std::vector<std::unique_ptr<Trace>> traces;
     std::vector<std::string> running;
     size_t hooks = 0;
+    TraceOptions trace_options = o.trace;
+    if (o.command.empty()) trace_options.uprobe_pids = o.pids;
     for (const std::string& name : selected_traces(o)) {
         auto trace = make_trace(name);
-        if (Status st = trace->start(*runtime, o.trace); !st) {
+        if (Status st = trace->start(*runtime, trace_options); !st) {
             say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
             continue;
         }

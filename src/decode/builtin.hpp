@@ -7,6 +7,7 @@ namespace probelog::decode {
 
 const char* decode_exec(Bytes event, Record& out);
 const char* decode_vfs(Bytes event, Record& out);
+const char* decode_malloc(Bytes event, Record& out);
 
 void register_builtin_decoders(Decoder& decoder);
 

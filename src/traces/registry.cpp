@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "traces/exec_trace.hpp"
+#include "traces/malloc_trace.hpp"
 #include "traces/trace.hpp"
 #include "traces/vfs_trace.hpp"
 
@@ -22,6 +23,7 @@ const std::vector<Entry>& entries() {
     static const std::vector<Entry> kTraces = {
         {&ExecTrace::static_info, &make<ExecTrace>},
         {&VfsTrace::static_info, &make<VfsTrace>},
+        {&MallocTrace::static_info, &make<MallocTrace>},
     };
     return kTraces;
 }
