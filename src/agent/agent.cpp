@@ -194,7 +194,9 @@ int run_agent(const Options& o) {
     }
 
     auto started_at = Clock::now();
-    StartedTraces started = start_traces(selected_traces(o), *runtime, o.trace, &say);
+    TraceOptions trace_options = o.trace;
+    if (o.command.empty()) trace_options.uprobe_pids = o.pids;  // uprobes only in those processes
+    StartedTraces started = start_traces(selected_traces(o), *runtime, trace_options, &say);
     std::vector<std::unique_ptr<Trace>>& traces = started.traces;
     const std::vector<std::string>& running = started.names;
     const size_t hooks = started.hooks;

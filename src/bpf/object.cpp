@@ -211,11 +211,18 @@ Result<std::vector<Link>> Object::attach_all() {
 Result<Link> Object::attach_uprobe(std::string_view program, const UprobeTarget& target) {
     bpf_program* prog = find_program(program);
     if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe);
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe,
+                .func_name = target.function.empty() ? nullptr : target.function.c_str());
     bpf_link* link = bpf_program__attach_uprobe_opts(prog, target.pid, target.binary_path.c_str(),
                                                      target.file_offset, &opts);
     if (link == nullptr) {
         int err = errno;
+        if (!target.function.empty()) {
+            return make_error("cannot attach {} to {}:{}: {}",
+                              target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
+                              target.function,
+                              err == ENOENT ? "file or symbol not found" : std::strerror(err));
+        }
         return make_error("cannot attach {} to {} at file offset 0x{:x}: {}",
                           target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
                           target.file_offset, std::strerror(err));

@@ -10,6 +10,8 @@ void register_builtin_decoders(Decoder& decoder) {
     decoder.add(PL_EVENT_LISTEN, "listen", &decode_tcp);
     decoder.add(PL_EVENT_ACCEPT, "accept", &decode_tcp);
     decoder.add(PL_EVENT_CONNECT, "connect", &decode_tcp);
+    decoder.add(PL_EVENT_VFS, "vfs", &decode_vfs);
+    decoder.add(PL_EVENT_MALLOC, "malloc", &decode_malloc);
 }
 
 }  // namespace probelog::decode

@@ -6,7 +6,9 @@
 #include "traces/exit_trace.hpp"
 #include "traces/signal_trace.hpp"
 #include "traces/tcp_trace.hpp"
+#include "traces/malloc_trace.hpp"
 #include "traces/trace.hpp"
+#include "traces/vfs_trace.hpp"
 
 namespace probelog {
 namespace {
@@ -28,6 +30,8 @@ const std::vector<Entry>& entries() {
         {&SignalTrace::static_info, &make<SignalTrace>},
         {&BindTrace::static_info, &make<BindTrace>},
         {&TcpTrace::static_info, &make<TcpTrace>},
+        {&VfsTrace::static_info, &make<VfsTrace>},
+        {&MallocTrace::static_info, &make<MallocTrace>},
     };
     return kTraces;
 }

@@ -18,6 +18,9 @@ namespace probelog {
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
+    // --pid without -- CMD: the processes uprobe traces attach to (empty: every
+    // process that maps the probed file; the kernel filters still apply).
+    std::vector<uint32_t> uprobe_pids;
 };
 
 struct TraceInfo {
