@@ -17,6 +17,7 @@
 #include "agent/child.hpp"
 #include "agent/loss_report.hpp"
 #include "agent/signals.hpp"
+#include "agent/trace_start.hpp"
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
@@ -213,22 +214,15 @@ int run_agent(const Options& o) {
     }
 
     auto started_at = Clock::now();
-    std::vector<std::unique_ptr<Trace>> traces;
-    std::vector<std::string> running;
-    size_t hooks = 0;
-    for (const std::string& name : selected_traces(o)) {
-        auto trace = make_trace(name);
-        if (Status st = trace->start(*runtime, o.trace); !st) {
-            if (trace->required()) {  // configured explicitly: no run without it
-                say(st.error().message);
-                return 1;
-            }
-            say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
-            continue;
-        }
-        hooks += trace->hook_count();
-        running.push_back(name);
-        traces.push_back(std::move(trace));
+    TraceOptions trace_options = o.trace;
+    if (o.command.empty()) trace_options.uprobe_pids = o.pids;  // uprobes only in those processes
+    StartedTraces started = start_traces(selected_traces(o), *runtime, trace_options, &say);
+    std::vector<std::unique_ptr<Trace>>& traces = started.traces;
+    const std::vector<std::string>& running = started.names;
+    const size_t hooks = started.hooks;
+    if (started.fatal) {  // a trace configured explicitly could not start
+        say(started.fatal->message);
+        return 1;
     }
     if (traces.empty()) {
         say("no trace could start; nothing to do");

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "common/parse.hpp"
+#include "config/config.hpp"
 #include "traces/trace.hpp"
 #include "xdp/address.hpp"
 
@@ -40,6 +41,7 @@ struct RawValues {
     std::string poll_ms;
     std::vector<std::string> outputs;
     std::string exec_args;
+    std::string config;
     // --xdp-*
     std::string xdp_mode;
     std::string xdp_max_sources;
@@ -201,6 +203,32 @@ Status apply(const RawValues& raw, Options& o) {
     return apply_xdp(raw, o);
 }
 
+// The command line on top of a config file: lists (traces, pids, outputs) are
+// added to the file's, values given on the command line replace the file's,
+// and an -o output replaces the file's stdout outputs (there is one stdout).
+Options merge(Options file, const Options& cli, const RawValues& raw) {
+    file.traces.insert(file.traces.end(), cli.traces.begin(), cli.traces.end());
+    file.pids.insert(file.pids.end(), cli.pids.begin(), cli.pids.end());
+    file.list_traces = cli.list_traces;
+    if (!cli.comm.empty()) file.comm = cli.comm;
+    if (!cli.cgroup.empty()) file.cgroup = cli.cgroup;
+    file.command = cli.command;
+    if (cli.duration) file.duration = cli.duration;
+    if (cli.max_records) file.max_records = cli.max_records;
+    if (!raw.ringbuf_size.empty()) file.ringbuf_size = cli.ringbuf_size;
+    if (!raw.poll_ms.empty()) file.poll_ms = cli.poll_ms;
+    if (!raw.exec_args.empty()) file.trace.exec_args_max = cli.trace.exec_args_max;
+    if (!cli.trace.xdp.interface.empty()) file.trace.xdp = cli.trace.xdp;
+    file.verbose = file.verbose || cli.verbose;
+    bool cli_stdout = std::any_of(cli.outputs.begin(), cli.outputs.end(),
+                                  [](const OutputSpec& s) { return s.kind == "stdout"; });
+    if (cli_stdout) {
+        std::erase_if(file.outputs, [](const OutputSpec& s) { return s.kind == "stdout"; });
+    }
+    file.outputs.insert(file.outputs.end(), cli.outputs.begin(), cli.outputs.end());
+    return file;
+}
+
 }  // namespace
 
 Result<OutputSpec> parse_output(std::string_view text) {
@@ -264,6 +292,10 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
+    app.add_option("-c,--config", raw.config,
+                   "Fluent Bit config file (classic or .yaml) with an ebpf input; the command "
+                   "line adds to it and overrides it (docs/CONFIG.md)")
+        ->type_name("FILE");
     app.add_option("--xdp", o.trace.xdp.interface,
                    "Count packets per source address on this interface and drop blocked "
                    "sources (XDP); alone, the only trace")
@@ -302,6 +334,7 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         "  probelog --trace exec -o json         every exec as JSON lines\n"
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
         "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
+        "  probelog -c fluent-bit.conf           a Fluent Bit config's ebpf input and outputs\n"
         "  probelog --xdp eth0 --xdp-block 10.1.2.0/24   per-source counts, drop a prefix\n"
         "  probelog xdp block|unblock|list|stats ...     talk to a running --xdp agent");
 
@@ -323,6 +356,14 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         return make_error("{} (see probelog --help)", what);
     }
     if (Status st = apply(raw, o); !st) return st.error();
+    if (!raw.config.empty()) {
+        std::vector<std::string> names;
+        for (const TraceInfo& t : trace_catalog())
+            names.emplace_back(t.name);
+        auto file = config::load_file(raw.config, config::default_context(std::move(names)));
+        if (!file) return file.error();
+        o = merge(std::move(*file), o, raw);
+    }
     return outcome;
 }
 

@@ -20,6 +20,7 @@ std::string last_lines(const char* log, size_t max_lines) {
     std::string text(log, strnlen(log, kLogSize));
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
+    if (text.empty()) return text;  // a failure before the verifier ran (map creation)
     size_t pos = text.size();
     for (size_t n = 0; n < max_lines && pos != std::string::npos && pos > 0; ++n) {
         pos = text.rfind('\n', pos - 1);
@@ -164,13 +165,14 @@ Status Object::load(bool verbose) {
     if (err == 0) return {};
     err = -err;
     std::string message = fmt::format("cannot load BPF object '{}': {}", name_, std::strerror(err));
-    if (err == EPERM) {
+    std::string tail = last_lines(log_.get(), kLogTailLines);
+    if (err == EPERM && tail.empty()) {
         message += " (loading BPF needs CAP_BPF and CAP_PERFMON: run as root)";
-    } else if (err == EACCES || err == EINVAL || err == E2BIG) {
+    } else if (!tail.empty()) {
+        // Only a program that reached the verifier leaves a log.
         message = fmt::format("cannot load BPF object '{}': the kernel's verifier rejected it ({})",
                               name_, std::strerror(err));
     }
-    std::string tail = last_lines(log_.get(), kLogTailLines);
     if (!tail.empty()) {
         if (verbose) {
             message += "\nverifier log (last lines):\n" + tail;
@@ -209,11 +211,18 @@ Result<std::vector<Link>> Object::attach_all() {
 Result<Link> Object::attach_uprobe(std::string_view program, const UprobeTarget& target) {
     bpf_program* prog = find_program(program);
     if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe);
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe,
+                .func_name = target.function.empty() ? nullptr : target.function.c_str());
     bpf_link* link = bpf_program__attach_uprobe_opts(prog, target.pid, target.binary_path.c_str(),
                                                      target.file_offset, &opts);
     if (link == nullptr) {
         int err = errno;
+        if (!target.function.empty()) {
+            return make_error("cannot attach {} to {}:{}: {}",
+                              target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
+                              target.function,
+                              err == ENOENT ? "file or symbol not found" : std::strerror(err));
+        }
         return make_error("cannot attach {} to {} at file offset 0x{:x}: {}",
                           target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
                           target.file_offset, std::strerror(err));

@@ -43,6 +43,9 @@ struct UprobeTarget {
     int pid = -1;              // -1: every process that maps the file
     bool retprobe = false;
     uint64_t cookie = 0;  // bpf_get_attach_cookie() in the program
+    // When set, libbpf finds this function's symbol in binary_path and file_offset
+    // is an offset from its start (0: the function's entry).
+    std::string function;
 };
 
 class Object {

@@ -1,6 +1,7 @@
 #include "bpf/system.hpp"
 
 #include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -65,6 +66,14 @@ Result<std::string> ensure_tracefs() {
             std::strerror(errno));
     }
     return std::string("mounted tracefs at /sys/kernel/tracing");
+}
+
+bool tracepoint_exists(std::string_view category, std::string_view name) {
+    for (const char* root : {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"}) {
+        std::string path = fmt::format("{}/{}/{}", root, category, name);
+        if (exists(path.c_str())) return true;
+    }
+    return false;
 }
 
 void configure_libbpf_logging(bool verbose) {

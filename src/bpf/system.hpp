@@ -3,6 +3,7 @@
 // libbpf's diagnostics, and which optional kernel hooks exist.
 
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -14,6 +15,9 @@ Status check_privileges();
 // Makes sure tracefs is mounted (libbpf finds tracepoint ids there); mounts it
 // at /sys/kernel/tracing if needed. Returns a note when it mounted something.
 Result<std::string> ensure_tracefs();
+
+// Whether the tracepoint category/name exists on this kernel (tracefs must be mounted).
+bool tracepoint_exists(std::string_view category, std::string_view name);
 
 // libbpf's own messages: silent unless verbose.
 void configure_libbpf_logging(bool verbose);

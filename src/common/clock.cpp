@@ -1,5 +1,6 @@
 #include "common/clock.hpp"
 
+#include <cstring>
 #include <ctime>
 
 namespace probelog {
@@ -58,6 +59,25 @@ std::string_view format_rfc3339(int64_t realtime_ns, char* out) {
     out[16] = ':';
     put_digits(out + 17, static_cast<uint64_t>(utc.tm_sec), 2);
     out[19] = '.';
+    put_digits(out + 20, static_cast<uint64_t>(frac), 9);
+    out[29] = 'Z';
+    return {out, kRfc3339Size};
+}
+
+std::string_view Rfc3339Formatter::format(int64_t realtime_ns, char* out) {
+    int64_t secs = realtime_ns / 1'000'000'000;
+    int64_t frac = realtime_ns % 1'000'000'000;
+    if (frac < 0) {
+        frac += 1'000'000'000;
+        secs -= 1;
+    }
+    if (secs != cached_second_) {
+        char full[kRfc3339Size];
+        format_rfc3339(secs * 1'000'000'000, full);
+        std::memcpy(prefix_, full, sizeof(prefix_));
+        cached_second_ = secs;
+    }
+    std::memcpy(out, prefix_, sizeof(prefix_));
     put_digits(out + 20, static_cast<uint64_t>(frac), 9);
     out[29] = 'Z';
     return {out, kRfc3339Size};

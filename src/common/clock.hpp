@@ -30,6 +30,17 @@ class BootClock {
 inline constexpr size_t kRfc3339Size = 30;
 std::string_view format_rfc3339(int64_t realtime_ns, char* out);
 
+// format_rfc3339 that remembers the last second it formatted: records arrive in
+// time order, so the calendar conversion runs about once per second, not per record.
+class Rfc3339Formatter {
+  public:
+    std::string_view format(int64_t realtime_ns, char* out);
+
+  private:
+    int64_t cached_second_ = INT64_MIN;
+    char prefix_[20] = {};  // "YYYY-MM-DDTHH:MM:SS"
+};
+
 // "23:26:25.123456" in local time, for the terminal table (out: at least 16 bytes).
 std::string_view format_clock_time(int64_t realtime_ns, char* out);
 

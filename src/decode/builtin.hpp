@@ -6,6 +6,12 @@
 namespace probelog::decode {
 
 const char* decode_exec(Bytes event, Record& out);
+const char* decode_exit(Bytes event, Record& out);
+const char* decode_signal(Bytes event, Record& out);
+const char* decode_bind(Bytes event, Record& out);
+const char* decode_tcp(Bytes event, Record& out);
+const char* decode_vfs(Bytes event, Record& out);
+const char* decode_malloc(Bytes event, Record& out);
 const char* decode_xdp_drop(Bytes event, Record& out);
 
 void register_builtin_decoders(Decoder& decoder);

@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "sinks/file_sink.hpp"
 #include "sinks/json_sink.hpp"
 #include "sinks/table_sink.hpp"
 
@@ -26,6 +27,11 @@ Result<std::unique_ptr<Sink>> make_sink(const OutputSpec& spec) {
     std::unique_ptr<Sink> sink;
     if (spec.kind == "stdout") {
         sink = make_stdout_sink(spec.format);
+    } else if (spec.kind == "file") {
+        auto it = spec.params.find("mkdir");
+        auto file = FileSink::open(spec.target, it != spec.params.end() && it->second == "true");
+        if (!file) return file.error();
+        sink = std::move(*file);
     } else {
         return make_error("unknown output '{}'", spec.kind);
     }

@@ -1,8 +1,14 @@
 // The list of built-in traces. A new trace adds one line to kTraces.
 #include <fmt/format.h>
 
+#include "traces/bind_trace.hpp"
 #include "traces/exec_trace.hpp"
+#include "traces/exit_trace.hpp"
+#include "traces/signal_trace.hpp"
+#include "traces/tcp_trace.hpp"
+#include "traces/malloc_trace.hpp"
 #include "traces/trace.hpp"
+#include "traces/vfs_trace.hpp"
 #include "traces/xdp_trace.hpp"
 
 namespace probelog {
@@ -21,6 +27,12 @@ std::unique_ptr<Trace> make() {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> kTraces = {
         {&ExecTrace::static_info, &make<ExecTrace>},
+        {&ExitTrace::static_info, &make<ExitTrace>},
+        {&SignalTrace::static_info, &make<SignalTrace>},
+        {&BindTrace::static_info, &make<BindTrace>},
+        {&TcpTrace::static_info, &make<TcpTrace>},
+        {&VfsTrace::static_info, &make<VfsTrace>},
+        {&MallocTrace::static_info, &make<MallocTrace>},
         {&XdpTrace::static_info, &make<XdpTrace>},
     };
     return kTraces;

@@ -19,7 +19,10 @@ namespace probelog {
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
-    xdp::Options xdp;             // --xdp IFACE and the --xdp-* options
+    // --pid without -- CMD: the processes uprobe traces attach to (empty: every
+    // process that maps the probed file; the kernel filters still apply).
+    std::vector<uint32_t> uprobe_pids;
+    xdp::Options xdp;  // --xdp IFACE and the --xdp-* options
 };
 
 struct TraceInfo {

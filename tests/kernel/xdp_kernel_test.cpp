@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/trace_start.hpp"
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
@@ -328,6 +329,29 @@ TEST(XdpKernel, FirstDropRecordsAreRateLimited) {
     EXPECT_EQ(s.totals.drop_records, 2u);
     EXPECT_EQ(s.totals.drop_records_suppressed, 3u);
     EXPECT_EQ(s.totals.drop_packets, 5u);
+}
+
+// --xdp is configured explicitly: if it cannot start, the run does not go on
+// without it (unlike a default trace that is unavailable on this kernel).
+TEST(XdpKernel, ARequiredTraceThatCannotStartStopsTheStart) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    bpf::configure_libbpf_logging(false);
+    bpf::RuntimeConfig rc;
+    rc.ringbuf_bytes = 1 << 16;
+    rc.filter.self_tgid = static_cast<uint32_t>(getpid());
+    auto rt = bpf::Runtime::create(rc);
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    TraceOptions options;
+    options.xdp.interface = "plxnosuch0";
+    std::vector<std::string> reported;
+    StartedTraces started = start_traces({"xdp", "exec"}, *rt, options,
+                                         [&](std::string_view m) { reported.emplace_back(m); });
+    ASSERT_TRUE(started.fatal.has_value());
+    EXPECT_EQ(started.fatal->message,
+              "--xdp: no interface named 'plxnosuch0' here (ip link lists them)");
+    EXPECT_TRUE(started.traces.empty());  // exec was not started after it
+    EXPECT_TRUE(reported.empty());
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // The --xdp options and the `probelog xdp ...` subcommand's command line.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "agent/cli.hpp"
 #include "agent/xdp_command.hpp"
@@ -105,6 +108,17 @@ TEST(XdpCli, ErrorsAreOneLineNamingTheOption) {
               "--xdp-max-sources: '8' is not a number from 16 to 16777216");
     EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-interval", "1ms"}),
               "--xdp-interval: '1ms' is shorter than 10ms");
+}
+
+TEST(XdpCli, XdpOptionsSurviveAConfigFile) {
+    std::string path = "/tmp/probelog-xdp-cli-" + std::to_string(getpid()) + ".conf";
+    { std::ofstream(path) << "[INPUT]\n    Name ebpf\n    Trace trace_exec\n"; }
+    auto r = parse({"-c", path, "--xdp", "veth0", "--xdp-block", "10.0.0.0/8"});
+    unlink(path.c_str());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "xdp"}));
+    EXPECT_EQ(r->options.trace.xdp.interface, "veth0");
+    ASSERT_EQ(r->options.trace.xdp.block.size(), 1u);
 }
 
 Result<XdpCommand> sub(std::vector<std::string> args) {

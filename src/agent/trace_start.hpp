@@ -1,0 +1,36 @@
+#pragma once
+// Starting the selected traces: one that cannot load or attach on this kernel
+// is reported and skipped, and the others run.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpf/runtime.hpp"
+#include "traces/trace.hpp"
+
+namespace probelog {
+
+struct StartedTraces {
+    std::vector<std::unique_ptr<Trace>> traces;  // running, in start order
+    std::vector<std::string> names;              // their names, same order
+    size_t hooks = 0;                            // attached hooks, all traces
+    // A required() trace that could not start (the run must not go on without
+    // it); set, starting stopped there.
+    std::optional<Error> fatal;
+};
+
+using TraceFactory = std::function<std::unique_ptr<Trace>(std::string_view name)>;
+
+// Starts each named trace made by `make` (make_trace for a run); a trace that
+// fails to start is reported through `report` ("trace 'x' unavailable: why"),
+// unless it is required(): then its error is `fatal` and nothing more starts.
+StartedTraces start_traces(const std::vector<std::string>& names, const bpf::Runtime& runtime,
+                           const TraceOptions& options,
+                           const std::function<void(std::string_view)>& report,
+                           const TraceFactory& make = &make_trace);
+
+}  // namespace probelog

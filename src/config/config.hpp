@@ -1,0 +1,41 @@
+#pragma once
+// Fluent Bit configuration files for the ebpf input, classic ([INPUT] ...) or
+// YAML (pipeline: inputs: ...), turned into probelog Options. Pure: files and
+// environment variables only, no BPF, so it is unit-tested as is.
+//
+// Every error is one line naming the file and line: "probelog.conf:4: unknown
+// trace 'foo' (known: exec, vfs)". docs/CONFIG.md describes every key.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/options.hpp"
+#include "common/result.hpp"
+
+namespace probelog::config {
+
+struct Context {
+    // The traces a Trace key may name (without the "trace_" prefix).
+    std::vector<std::string> known_traces;
+    // ${NAME} in values: @SET / env: variables first, then this (getenv by default).
+    std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// Reads `path`: YAML if it ends in .yaml or .yml, classic otherwise.
+Result<Options> load_file(const std::string& path, const Context& context);
+
+// The same from text; `file_name` is used in error messages and to resolve
+// @INCLUDE / includes: relative to its directory.
+Result<Options> parse_classic(std::string_view text, const std::string& file_name,
+                              const Context& context);
+Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
+                           const Context& context);
+
+// A Context whose known traces are the built-in ones and whose ${NAME} comes
+// from the environment.
+Context default_context(std::vector<std::string> known_traces);
+
+}  // namespace probelog::config

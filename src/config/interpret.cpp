@@ -1,0 +1,303 @@
+// The meaning of the sections: [INPUT] Name ebpf -> traces and kernel-side
+// settings, [OUTPUT] stdout/file -> OutputSpecs, [SERVICE] accepted.
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include "common/parse.hpp"
+#include "config/sections.hpp"
+
+namespace probelog::config::detail {
+namespace {
+
+// [SERVICE] keys Fluent Bit knows; probelog accepts and ignores them.
+constexpr std::string_view kServiceKeys[] = {
+    "flush",
+    "grace",
+    "daemon",
+    "log_file",
+    "log_level",
+    "parsers_file",
+    "plugins_file",
+    "streams_file",
+    "http_server",
+    "http_listen",
+    "http_port",
+    "health_check",
+    "hc_errors_count",
+    "hc_retry_failure_count",
+    "hc_period",
+    "coro_stack_size",
+    "scheduler.cap",
+    "scheduler.base",
+    "json.convert_nan_to_null",
+    "hot_reload",
+    "dns.mode",
+    "dns.resolver",
+    "dns.prefer_ipv4",
+    "storage.path",
+    "storage.sync",
+    "storage.checksum",
+    "storage.metrics",
+    "storage.backlog.mem_limit",
+    "storage.max_chunks_up",
+    "storage.delete_irrecoverable_chunks",
+    "enable_chunk_trace",
+};
+
+// Properties every Fluent Bit input or output has that mean nothing here.
+constexpr std::string_view kIgnoredInputKeys[] = {
+    "alias",
+    "log_level",
+    "mem_buf_limit",
+    "storage.type",
+    "storage.pause_on_chunks_overlimit",
+    "threaded",
+    "routable",
+    "log_suppress_interval",
+};
+constexpr std::string_view kIgnoredOutputKeys[] = {
+    "alias",
+    "retry_limit",
+    "workers",
+    "log_level",
+    "storage.total_limit_size",
+    "log_suppress_interval",
+};
+
+constexpr const char* kInputKeys =
+    "Name, Trace, poll_ms, ringbuf_map_name, Tag, pid, comm, cgroup, ringbuf_size, exec_args";
+
+bool one_of(std::string_view key, std::span<const std::string_view> keys) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+const Property* find(const Section& s, std::string_view key) {
+    for (const Property& p : s.properties) {
+        if (lower(p.key) == key) return &p;
+    }
+    return nullptr;
+}
+
+// "a, b,c" -> {"a", "b", "c"}
+std::vector<std::string_view> split_list(std::string_view value) {
+    std::vector<std::string_view> items;
+    while (!value.empty()) {
+        size_t comma = value.find(',');
+        std::string_view item = trim(value.substr(0, comma));
+        if (!item.empty()) items.push_back(item);
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
+Result<bool> parse_bool(const Property& p) {
+    std::string v = lower(p.value);
+    if (v == "on" || v == "true" || v == "yes" || v == "1") return true;
+    if (v == "off" || v == "false" || v == "no" || v == "0") return false;
+    return error_at(p.file, p.line, "{}: '{}' is not on/off (true/false, yes/no)", p.key, p.value);
+}
+
+std::string known_list(const Context& context) {
+    std::string out;
+    for (const std::string& name : context.known_traces) {
+        if (!out.empty()) out += ", ";
+        out += name;
+    }
+    return out;
+}
+
+Status apply_input_key(const Property& p, const Context& context, Options& o) {
+    std::string key = lower(p.key);
+    if (key == "name" || key == "tag" || key == "ringbuf_map_name" ||
+        one_of(key, kIgnoredInputKeys)) {
+        return {};  // Tag is used for routing; ringbuf_map_name: probelog has one ring, pl_events
+    }
+    if (key == "trace") {
+        for (std::string_view item : split_list(p.value)) {
+            std::string_view name = item;
+            if (name.starts_with("trace_")) name.remove_prefix(6);  // Fluent Bit's spelling
+            auto known = std::find(context.known_traces.begin(), context.known_traces.end(), name);
+            if (known == context.known_traces.end()) {
+                return error_at(p.file, p.line, "unknown trace '{}' (known: {})", item,
+                                known_list(context));
+            }
+            o.traces.emplace_back(name);
+        }
+        return {};
+    }
+    if (key == "poll_ms") {
+        auto n = parse_uint(p.value);
+        if (!n || *n == 0 || *n > 60000) {
+            return error_at(p.file, p.line,
+                            "{}: '{}' is not a number of milliseconds from 1 to 60000", p.key,
+                            p.value);
+        }
+        o.poll_ms = static_cast<uint32_t>(*n);
+        return {};
+    }
+    if (key == "pid") {
+        for (std::string_view item : split_list(p.value)) {
+            auto pid = parse_uint(item);
+            if (!pid || *pid == 0 || *pid > 4194304) {
+                return error_at(p.file, p.line, "{}: '{}' is not a process id", p.key, item);
+            }
+            o.pids.push_back(static_cast<uint32_t>(*pid));
+        }
+        return {};
+    }
+    if (key == "comm") {
+        if (p.value.size() > 15) {
+            return error_at(p.file, p.line,
+                            "{}: '{}' is longer than the 15 characters the kernel keeps of a "
+                            "command name: use '{}'",
+                            p.key, p.value, p.value.substr(0, 15));
+        }
+        o.comm = p.value;
+        return {};
+    }
+    if (key == "cgroup") {
+        o.cgroup = p.value;
+        return {};
+    }
+    if (key == "ringbuf_size") {
+        auto n = parse_size(p.value);
+        if (!n || *n < 4096 || *n > (1ULL << 30)) {
+            return error_at(p.file, p.line, "{}: '{}' is not a size from 4K to 1G", p.key, p.value);
+        }
+        o.ringbuf_size = *n;
+        return {};
+    }
+    if (key == "exec_args") {
+        auto n = parse_uint(p.value);
+        if (!n || *n == 0 || *n > 128) {
+            return error_at(p.file, p.line, "{}: '{}' is not a number from 1 to 128", p.key,
+                            p.value);
+        }
+        o.trace.exec_args_max = static_cast<uint32_t>(*n);
+        return {};
+    }
+    return error_at(p.file, p.line, "unknown key '{}' in [INPUT] ebpf (known: {})", p.key,
+                    kInputKeys);
+}
+
+Result<OutputFormat> stdout_format(const Property& p) {
+    std::string v = lower(p.value);
+    if (v == "msgpack" || v == "auto") return OutputFormat::Auto;
+    if (v == "json" || v == "json_lines" || v == "json_stream") return OutputFormat::Json;
+    if (v == "table") return OutputFormat::Table;
+    return error_at(p.file, p.line,
+                    "{}: '{}' is not a stdout format (json_lines, json, json_stream, msgpack, "
+                    "table)",
+                    p.key, p.value);
+}
+
+Result<OutputSpec> interpret_output(const Section& s, const std::vector<std::string>& tags) {
+    const Property* name = find(s, "name");
+    if (name == nullptr) return error_at(s.file, s.line, "[OUTPUT] has no Name");
+    std::string kind = lower(name->value);
+    if (kind != "stdout" && kind != "file") {
+        return error_at(name->file, name->line,
+                        "output '{}' is not supported (supported: stdout, file)", name->value);
+    }
+    OutputSpec spec;
+    spec.kind = kind;
+    const Property* match = nullptr;
+    std::string dir;
+    std::string file_name;
+    for (const Property& p : s.properties) {
+        std::string key = lower(p.key);
+        if (key == "name" || one_of(key, kIgnoredOutputKeys)) continue;
+        if (key == "match") {
+            match = &p;
+        } else if (key == "match_regex") {
+            return error_at(p.file, p.line, "Match_Regex is not supported: use Match with *");
+        } else if (kind == "stdout" && key == "format") {
+            auto format = stdout_format(p);
+            if (!format) return format.error();
+            spec.format = *format;
+        } else if (kind == "stdout" && (key == "json_date_key" || key == "json_date_format")) {
+            continue;  // records always carry "time" as RFC 3339
+        } else if (kind == "file" && key == "path") {
+            dir = p.value;
+        } else if (kind == "file" && key == "file") {
+            file_name = p.value;
+        } else if (kind == "file" && key == "format") {
+            std::string v = lower(p.value);
+            if (v != "plain" && v != "out_file" && v != "json_lines") {
+                return error_at(p.file, p.line,
+                                "{}: '{}' is not supported by the file output (it writes JSON "
+                                "lines: plain)",
+                                p.key, p.value);
+            }
+        } else if (kind == "file" && key == "mkdir") {
+            auto on = parse_bool(p);
+            if (!on) return on.error();
+            spec.params["mkdir"] = *on ? "true" : "false";
+        } else {
+            return error_at(
+                p.file, p.line, "unknown key '{}' in [OUTPUT] {} (known: {})", p.key, kind,
+                kind == "stdout" ? "Name, Match, Format, json_date_key, json_date_format"
+                                 : "Name, Match, Path, File, Format, Mkdir");
+        }
+    }
+    if (match == nullptr) {
+        return error_at(s.file, s.line,
+                        "[OUTPUT] {} has no Match, so Fluent Bit would send it nothing: add "
+                        "'Match *'",
+                        kind);
+    }
+    // Fluent Bit matches the input's Tag; a pattern that matches it takes every record.
+    // Any other pattern is matched against each record's event_type (exec, vfs*, ...).
+    bool matches_tag = std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
+        return match_event_type(match->value, tag);
+    });
+    spec.match = matches_tag ? "*" : match->value;
+    if (kind == "file") {
+        spec.format = OutputFormat::Json;
+        if (file_name.empty()) file_name = tags.empty() ? "ebpf.0" : tags.front();
+        spec.target = dir.empty() ? file_name : (dir.ends_with('/') ? dir : dir + "/") + file_name;
+    }
+    return spec;
+}
+
+}  // namespace
+
+Result<Options> interpret(const LoadState& state) {
+    const Context& context = *state.context;
+    Options o;
+    std::vector<std::string> tags;
+    for (const Section& s : state.sections) {
+        if (s.kind == "service") {
+            for (const Property& p : s.properties) {
+                if (!one_of(lower(p.key), kServiceKeys)) {
+                    return error_at(p.file, p.line, "unknown [SERVICE] key '{}'", p.key);
+                }
+            }
+        } else if (s.kind == "input") {
+            const Property* name = find(s, "name");
+            if (name == nullptr) return error_at(s.file, s.line, "[INPUT] has no Name");
+            if (lower(name->value) != "ebpf") {
+                return error_at(name->file, name->line,
+                                "input '{}' is not supported (probelog is Fluent Bit's ebpf "
+                                "input: Name ebpf)",
+                                name->value);
+            }
+            const Property* tag = find(s, "tag");
+            tags.push_back(tag != nullptr ? tag->value : fmt::format("ebpf.{}", tags.size()));
+            for (const Property& p : s.properties) {
+                if (Status st = apply_input_key(p, context, o); !st) return st.error();
+            }
+        }
+    }
+    for (const Section& s : state.sections) {
+        if (s.kind != "output") continue;
+        auto spec = interpret_output(s, tags);
+        if (!spec) return spec.error();
+        o.outputs.push_back(*spec);
+    }
+    return o;
+}
+
+}  // namespace probelog::config::detail

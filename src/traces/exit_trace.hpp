@@ -1,0 +1,26 @@
+#pragma once
+
+#include "traces/trace.hpp"
+
+namespace probelog {
+
+class ExitTrace final : public ObjectTrace {
+  public:
+    // How the last thread of a process is recognised (see bpf/progs/exit.bpf.c).
+    enum class Variant {
+        Auto,       // group_dead if this kernel's tracepoint has it, else LiveCount
+        GroupDead,  // the tracepoint's group_dead argument (recent kernels)
+        LiveCount,  // the group's live-thread count plus a claim map (older kernels)
+    };
+    explicit ExitTrace(Variant variant = Variant::Auto) : variant_(variant) {}
+
+    static const TraceInfo& static_info();
+    const TraceInfo& info() const override { return static_info(); }
+    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+
+  private:
+    Status start_variant(const bpf::Runtime& runtime, Variant variant);
+    Variant variant_;
+};
+
+}  // namespace probelog

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "traces/trace.hpp"
+
+namespace probelog {
+
+// Path operations (open*, creat, unlink*, rename*, mkdir*, rmdir, truncate,
+// chmod/chown families, link*, symlink*) from their syscall tracepoints.
+class VfsTrace final : public ObjectTrace {
+  public:
+    static const TraceInfo& static_info();
+    const TraceInfo& info() const override { return static_info(); }
+    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+};
+
+}  // namespace probelog

@@ -1,0 +1,100 @@
+#pragma once
+// Hand-built event bytes for the decoder tests: a fixed-size event struct with
+// its header filled in, and helpers to read the decoded Record.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "decode/decoder.hpp"
+
+extern "C" {
+#include "event_header.h"
+}
+
+namespace probelog::test {
+
+// The bytes of `e` with a plausible header of `type` (size = sizeof(T)).
+template <typename T>
+std::vector<std::byte> event_bytes(T e, uint16_t type, uint16_t trace) {
+    e.hdr.type = type;
+    e.hdr.trace = trace;
+    e.hdr.size = sizeof(T);
+    e.hdr.seq = 3;
+    e.hdr.boot_ns = 5'000'000'000;
+    e.hdr.cpu = 1;
+    e.hdr.pid = 100;
+    e.hdr.tid = 101;
+    e.hdr.ppid = 1;
+    e.hdr.uid = 1000;
+    e.hdr.gid = 1001;
+    e.hdr.cgroup_id = 42;
+    std::memcpy(e.hdr.comm, "sender", 6);
+    std::vector<std::byte> bytes(sizeof(T));
+    std::memcpy(bytes.data(), &e, sizeof(T));
+    return bytes;
+}
+
+inline const char* decode_bytes(const std::vector<std::byte>& bytes, Record& out) {
+    static const decode::Decoder decoder;
+    static const BootClock clock;
+    return decoder.decode(bytes, clock, out);
+}
+
+// Overwrites the header's size to `size` and cuts or pads the bytes to it.
+inline std::vector<std::byte> resized(std::vector<std::byte> bytes, size_t size) {
+    bytes.resize(size);
+    uint32_t s = static_cast<uint32_t>(size);
+    if (size >= sizeof(pl_event_header))
+        std::memcpy(bytes.data() + offsetof(pl_event_header, size), &s, sizeof(s));
+    return bytes;
+}
+
+inline std::string str_of(const Record& r, const char* name) {
+    const Field* f = r.find(name);
+    return f != nullptr && f->value.kind == ValueKind::Str ? std::string(f->value.str)
+                                                           : "<missing>";
+}
+inline int64_t int_of(const Record& r, const char* name) {
+    const Field* f = r.find(name);
+    return f != nullptr && f->value.kind == ValueKind::Int ? f->value.i : INT64_MIN;
+}
+inline uint64_t uint_of(const Record& r, const char* name) {
+    const Field* f = r.find(name);
+    return f != nullptr && (f->value.kind == ValueKind::Uint || f->value.kind == ValueKind::Hex)
+               ? f->value.u
+               : UINT64_MAX;
+}
+inline bool bool_of(const Record& r, const char* name) {
+    const Field* f = r.find(name);
+    return f != nullptr && f->value.kind == ValueKind::Bool && f->value.b;
+}
+// The event's own field names, in order (the common header fields left out).
+inline std::vector<std::string> own_keys(const Record& r) {
+    std::vector<std::string> keys;
+    for (const Field& f : r.fields()) {
+        if ((f.flags & kCommon) == 0) keys.emplace_back(f.name);
+    }
+    return keys;
+}
+
+// Every cut of a valid event, and the same event one byte longer, must be
+// rejected with a message (never decoded, never a crash).
+inline void expect_every_wrong_size_rejected(const std::vector<std::byte>& bytes) {
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        std::vector<std::byte> cut(bytes.begin(), bytes.begin() + static_cast<long>(n));
+        Record r;
+        EXPECT_NE(decode_bytes(cut, r), nullptr) << "accepted " << n << " of " << bytes.size();
+        // The same cut with a header that agrees with it.
+        Record r2;
+        EXPECT_NE(decode_bytes(resized(bytes, n), r2), nullptr)
+            << "accepted a consistent header of " << n << " bytes";
+    }
+    Record r;
+    EXPECT_NE(decode_bytes(resized(bytes, bytes.size() + 8), r), nullptr)
+        << "accepted an oversized event";
+}
+
+}  // namespace probelog::test
