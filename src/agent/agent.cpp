@@ -6,19 +6,24 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <csignal>
 #include <cstring>
 #include <memory>
 #include <optional>
 
+#include "agent/agent_metrics.hpp"
 #include "agent/cgroup.hpp"
 #include "agent/child.hpp"
 #include "agent/loss_report.hpp"
 #include "agent/signals.hpp"
+#include "bpf/ring_fill.hpp"
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "common/clock.hpp"
+#include "metrics/registry.hpp"
+#include "metrics/server.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
@@ -88,6 +93,39 @@ Result<FollowHooks> start_follow(const bpf::Runtime& rt) {
     return hooks;
 }
 
+// The record outputs (each named kind.N unless it has an alias) and the
+// metrics endpoints among o.outputs; stdout when there is no record output.
+struct Outputs {
+    std::vector<OutputSpec> sinks;
+    std::vector<MetricsEndpoint> metrics;
+};
+
+Result<Outputs> split_outputs(const Options& o) {
+    Outputs out;
+    std::map<std::string, int> per_kind;
+    for (const OutputSpec& spec : o.outputs) {
+        std::string kind = canonical_kind(spec.kind);
+        if (kind == "prometheus") {
+            auto m = metrics_endpoint(spec);
+            if (!m) return m.error();
+            out.metrics.push_back(*m);
+            continue;
+        }
+        OutputSpec named = spec;
+        bool has_alias = false;
+        for (const auto& [k, v] : spec.params)
+            has_alias = has_alias || k == "alias" || k == "Alias";
+        if (!has_alias) named.params["alias"] = fmt::format("{}.{}", kind, per_kind[kind]++);
+        out.sinks.push_back(std::move(named));
+    }
+    if (out.sinks.empty()) {
+        OutputSpec stdout_spec;
+        stdout_spec.params["alias"] = "stdout.0";
+        out.sinks.push_back(stdout_spec);
+    }
+    return out;
+}
+
 class EventLoop {
   public:
     static Result<EventLoop> create(const SignalFd& signals, const bpf::RingReader& ring) {
@@ -152,6 +190,24 @@ int run_agent(const Options& o) {
         say(config.error().message);
         return 1;
     }
+    auto outputs = split_outputs(o);
+    if (!outputs) {
+        say(outputs.error().message);
+        return 1;
+    }
+    // Before anything is attached: a busy metrics port fails the run cheaply.
+    metrics::Registry registry;
+    std::vector<std::unique_ptr<metrics::Server>> metrics_servers;
+    for (const MetricsEndpoint& m : outputs->metrics) {
+        auto server = metrics::Server::start(m.host, m.port, registry);
+        if (!server) {
+            say(server.error().message);
+            return 1;
+        }
+        metrics_servers.push_back(std::move(*server));
+    }
+    TraceOptions trace_options = o.trace;
+    trace_options.metrics = &registry;
 
     // Signals first, so that the child inherits the blocked mask only until it
     // resets it, and no signal is lost between here and the loop.
@@ -198,7 +254,7 @@ int run_agent(const Options& o) {
     size_t hooks = 0;
     for (const std::string& name : selected_traces(o)) {
         auto trace = make_trace(name);
-        if (Status st = trace->start(*runtime, o.trace); !st) {
+        if (Status st = trace->start(*runtime, trace_options); !st) {
             say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
             continue;
         }
@@ -213,9 +269,7 @@ int run_agent(const Options& o) {
 
     BootClock clock;
     Pipeline pipeline(clock);
-    std::vector<OutputSpec> outputs =
-        o.outputs.empty() ? std::vector<OutputSpec>{OutputSpec{}} : o.outputs;
-    for (const OutputSpec& spec : outputs) {
+    for (const OutputSpec& spec : outputs->sinks) {
         auto sink = make_sink(spec);
         if (!sink) {
             say(sink.error().message);
@@ -235,9 +289,14 @@ int run_agent(const Options& o) {
         return 1;
     }
     LossReport losses(traces);
+    AgentMetrics agent_metrics(registry, traces, pipeline, runtime->ringbuf_bytes());
+    auto ring_fill = bpf::RingFill::map(runtime->ring_fd());
+    if (!ring_fill && o.verbose) say(ring_fill.error().message);
 
     auto attach_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    for (const auto& server : metrics_servers)
+        say(fmt::format("metrics at {}", server->url()));
     say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
                     fmt::join(running, ", "), hooks, attach_ms.count()));
     if (child) {
@@ -278,11 +337,15 @@ int run_agent(const Options& o) {
                 stop = true;
             }
         }
+        if (ring_fill) agent_metrics.sample_ring(ring_fill->used_bytes());
         ring->consume();
         for (auto& trace : traces)
             trace->tick(pipeline);
         clock.refresh();
-        losses.report(runtime->read_counters(), pipeline);
+        auto counters = runtime->read_counters();
+        losses.report(counters, pipeline);
+        losses.report_sinks(pipeline);
+        agent_metrics.publish(counters, pipeline);
         if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken())
             say(st.error().message);
         if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
@@ -291,7 +354,12 @@ int run_agent(const Options& o) {
     // Drain what the kernel wrote before we stopped.
     ring->consume();
     losses.report(runtime->read_counters(), pipeline);
+    losses.report_sinks(pipeline);
     (void)pipeline.flush();
+    // Network sinks deliver what they still hold (up to their grace period).
+    if (Status st = pipeline.close_sinks(); !st && !pipeline.any_sink_broken())
+        say(st.error().message);
+    agent_metrics.publish(runtime->read_counters(), pipeline);
     say(losses.summary(runtime->read_counters(), pipeline, o.verbose));
     traces.clear();  // detach before the runtime's maps go
     return exit_code.value_or(0);
