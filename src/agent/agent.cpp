@@ -195,17 +195,7 @@ int run_agent(const Options& o) {
         say(outputs.error().message);
         return 1;
     }
-    // Before anything is attached: a busy metrics port fails the run cheaply.
     metrics::Registry registry;
-    std::vector<std::unique_ptr<metrics::Server>> metrics_servers;
-    for (const MetricsEndpoint& m : outputs->metrics) {
-        auto server = metrics::Server::start(m.host, m.port, registry);
-        if (!server) {
-            say(server.error().message);
-            return 1;
-        }
-        metrics_servers.push_back(std::move(*server));
-    }
     TraceOptions trace_options = o.trace;
     trace_options.metrics = &registry;
 
@@ -216,6 +206,18 @@ int run_agent(const Options& o) {
     if (!signals) {
         say(signals.error().message);
         return 1;
+    }
+    // After the signal mask (threads inherit it: a signal must reach the
+    // signalfd, not kill the process in a server thread), before anything is
+    // attached (a busy port fails the run cheaply).
+    std::vector<std::unique_ptr<metrics::Server>> metrics_servers;
+    for (const MetricsEndpoint& m : outputs->metrics) {
+        auto server = metrics::Server::start(m.host, m.port, registry);
+        if (!server) {
+            say(server.error().message);
+            return 1;
+        }
+        metrics_servers.push_back(std::move(*server));
     }
     std::optional<GatedChild> child;
     if (!o.command.empty()) {

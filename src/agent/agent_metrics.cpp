@@ -9,8 +9,8 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
                            const Pipeline& pipeline, uint64_t ringbuf_bytes) {
     auto& generated = reg.counter("probelog_kernel_events_total",
                                   "Events that passed the kernel filters, by trace", {"trace"});
-    auto& delivered =
-        reg.counter("probelog_records_total", "Records delivered to the sinks, by trace", {"trace"});
+    auto& delivered = reg.counter("probelog_records_total",
+                                  "Records delivered to the sinks, by trace", {"trace"});
     auto& filtered = reg.counter("probelog_filtered_records_total",
                                  "Records dropped by user-space filters, by trace", {"trace"});
     auto& lost = reg.counter("probelog_lost_events_total",
@@ -43,8 +43,9 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
 
     auto& s_accepted = reg.counter("probelog_sink_records_total",
                                    "Records given to each sink (after its Match)", {"sink"});
-    auto& s_sent = reg.counter("probelog_sink_sent_records_total",
-                               "Records each sink delivered (acknowledged, with acks on)", {"sink"});
+    auto& s_sent =
+        reg.counter("probelog_sink_sent_records_total",
+                    "Records each sink delivered (acknowledged, with acks on)", {"sink"});
     auto& s_dropped = reg.counter(
         "probelog_sink_dropped_records_total",
         "Records each sink lost: queue_full (destination down or slow, queue at its bound), "
@@ -76,8 +77,8 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
             p.up = &s_up.labels({st->name});
         }
         for (const PerTrace& t : traces_) {
-            p.lost_by_trace.emplace_back(
-                t.id, &lost.labels({trace_name(t.id), "sink:" + st->name}));
+            p.lost_by_trace.emplace_back(t.id,
+                                         &lost.labels({trace_name(t.id), "sink:" + st->name}));
         }
         sinks_.push_back(std::move(p));
     }

@@ -33,8 +33,8 @@ RingFill::~RingFill() {
 
 uint64_t RingFill::used_bytes() const {
     auto* consumer = reinterpret_cast<const unsigned long*>(pages_);
-    auto* producer = reinterpret_cast<const unsigned long*>(static_cast<const char*>(pages_) +
-                                                            page_size_);
+    auto* producer =
+        reinterpret_cast<const unsigned long*>(static_cast<const char*>(pages_) + page_size_);
     unsigned long cons = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
     unsigned long prod = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
     return prod >= cons ? prod - cons : 0;

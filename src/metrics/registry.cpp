@@ -113,8 +113,8 @@ Histogram::Histogram(std::span<const double> upper_bounds)
 }
 
 void Histogram::observe(double v) {
-    size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                   bounds_.begin());
+    size_t i =
+        static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -277,8 +277,7 @@ void TopCounter::add(std::string_view key, uint64_t delta) {
         for (auto& [k, n] : candidates_)
             v.emplace_back(n, k);
         size_t keep = v.size() / 2;
-        std::nth_element(v.begin(), v.begin() + static_cast<long>(keep), v.end(),
-                         std::greater<>());
+        std::nth_element(v.begin(), v.begin() + static_cast<long>(keep), v.end(), std::greater<>());
         v.resize(keep);
         candidates_.clear();
         for (auto& [n, k] : v)
@@ -367,8 +366,7 @@ GaugeFamily& Registry::gauge(std::string_view name, std::string_view help,
 HistogramFamily& Registry::histogram(std::string_view name, std::string_view help,
                                      std::vector<std::string> label_names,
                                      std::vector<double> bounds) {
-    return add<HistogramFamily>(name, std::string(help), std::move(label_names),
-                                std::move(bounds));
+    return add<HistogramFamily>(name, std::string(help), std::move(label_names), std::move(bounds));
 }
 
 TopCounter& Registry::top_counter(std::string_view name, std::string_view help,

@@ -43,9 +43,10 @@ Result<std::unique_ptr<Server>> Server::start(const std::string& host, uint16_t 
         server->port_ = static_cast<uint16_t>(p);
     } else {
         if (!http.bind_to_port(bind_host, port)) {
-            return make_error("--metrics: cannot listen on {}:{} (in use, or not an address of "
-                              "this host?)",
-                              host, port);
+            return make_error(
+                "--metrics: cannot listen on {}:{} (in use, or not an address of "
+                "this host?)",
+                host, port);
         }
         server->port_ = port;
     }

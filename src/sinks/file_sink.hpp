@@ -40,7 +40,7 @@ class FileSink final : public Sink {
     SinkStats stats_;
     int fd_ = -1;
     std::unique_ptr<FdWriter> out_;
-    uint64_t file_size_ = 0;       // bytes in the file before out_ was created
+    uint64_t file_size_ = 0;        // bytes in the file before out_ was created
     uint64_t records_pending_ = 0;  // records in out_'s buffer
     bool reopen_failed_ = false;
 };

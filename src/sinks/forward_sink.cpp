@@ -194,8 +194,8 @@ class ForwardTransport final : public Transport {
         size_t pending = messages_.size();
         while (pending > 0) {
             unpacker_->reserve_buffer(4096);
-            auto n = net::recv_some(sock_, unpacker_->buffer(), unpacker_->buffer_capacity(),
-                                    deadline);
+            auto n =
+                net::recv_some(sock_, unpacker_->buffer(), unpacker_->buffer_capacity(), deadline);
             if (!n || *n == 0) {
                 d.error = n ? make_error("connection closed before the acknowledgement")
                             : make_error("waiting for an acknowledgement: {}", n.error().message);

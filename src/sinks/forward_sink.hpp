@@ -19,10 +19,10 @@ namespace probelog {
 struct ForwardConfig {
     std::string host = "127.0.0.1";
     uint16_t port = 24224;
-    std::string unix_path;                  // set: a Unix socket instead of TCP
+    std::string unix_path;                      // set: a Unix socket instead of TCP
     std::string tag = "probelog.{event_type}";  // {event_type} is replaced per record
     bool require_ack = false;
-    bool send_options = false;  // options {"size": n} even without acks
+    bool send_options = false;     // options {"size": n} even without acks
     bool time_as_integer = false;  // whole seconds instead of EventTime (old Fluentd)
     QueueSettings queue;
 

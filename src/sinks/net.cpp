@@ -31,8 +31,8 @@ bool wait_for(int fd, short events, const Deadline& deadline) {
     }
 }
 
-Result<Socket> connect_addr(int family, const sockaddr* addr, socklen_t len, const Deadline& deadline,
-                            const std::string& what) {
+Result<Socket> connect_addr(int family, const sockaddr* addr, socklen_t len,
+                            const Deadline& deadline, const std::string& what) {
     Socket s(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!s.valid()) return make_error("socket: {}", std::strerror(errno));
     if (::connect(s.fd(), addr, len) != 0) {

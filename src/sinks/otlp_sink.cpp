@@ -199,11 +199,10 @@ class OtlpTransport final : public Transport {
             client_->set_keep_alive(true);
             client_->set_compress(config_.gzip);
         }
-        auto left = std::max<int64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(
-                deadline.effective() - std::chrono::steady_clock::now())
-                .count(),
-            1000);
+        auto left = std::max<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          deadline.effective() - std::chrono::steady_clock::now())
+                                          .count(),
+                                      1000);
         client_->set_connection_timeout(std::chrono::microseconds(left));
         client_->set_read_timeout(std::chrono::microseconds(left));
         client_->set_write_timeout(std::chrono::microseconds(left));

@@ -90,7 +90,8 @@ void QueuedSink::run() {
     for (;;) {
         bool closing = closing_.load();
         auto now = SteadyClock::now();
-        auto close_deadline = closing ? from_ns(close_deadline_ns_.load()) : SteadyClock::time_point::max();
+        auto close_deadline =
+            closing ? from_ns(close_deadline_ns_.load()) : SteadyClock::time_point::max();
         if (closing && (queue_.size() == 0 || now >= close_deadline)) break;
 
         queue_.peek(batch, settings_.batch_size, settings_.batch_bytes,

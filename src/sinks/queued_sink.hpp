@@ -25,13 +25,13 @@ namespace probelog {
 // Settings of the queue and the retry loop (params: queue_size, batch_size,
 // retry_wait, retry_max_wait, timeout, grace).
 struct QueueSettings {
-    size_t queue_size = 10000;   // records held at most (queued + in flight)
-    size_t batch_size = 1000;    // records per send
-    size_t batch_bytes = 4 << 20;  // bytes per send, about
-    std::chrono::milliseconds retry_wait{250};       // first backoff
+    size_t queue_size = 10000;                        // records held at most (queued + in flight)
+    size_t batch_size = 1000;                         // records per send
+    size_t batch_bytes = 4 << 20;                     // bytes per send, about
+    std::chrono::milliseconds retry_wait{250};        // first backoff
     std::chrono::milliseconds retry_max_wait{10000};  // backoff cap
-    std::chrono::milliseconds timeout{10000};  // one connect, send or acknowledgement
-    std::chrono::milliseconds grace{5000};     // at exit, to deliver what is queued
+    std::chrono::milliseconds timeout{10000};         // one connect, send or acknowledgement
+    std::chrono::milliseconds grace{5000};            // at exit, to deliver what is queued
 };
 
 // The protocol part of a network sink.
@@ -76,8 +76,8 @@ class QueuedSink final : public Sink {
     std::unique_ptr<Transport> transport_;
     std::atomic<bool> closing_{false};
     std::atomic<int64_t> close_deadline_ns_{INT64_MAX};  // steady clock; set by begin_close
-    bool failing_ = false;                       // I/O thread: in an outage
-    std::thread thread_;                         // last: started after everything else
+    bool failing_ = false;                               // I/O thread: in an outage
+    std::thread thread_;                                 // last: started after everything else
 };
 
 }  // namespace probelog

@@ -131,7 +131,8 @@ void RecordQueue::pop_locked(size_t n, std::vector<uint16_t>* traces) {
         // A drained block that the producer may still append to stays (unless
         // it is not the last one).
         if (b->consumed == b->entries && blocks_.size() > 1) {
-            if (spare_.size() < 2 && b->size == block_bytes_) spare_.push_back(std::move(blocks_.front()));
+            if (spare_.size() < 2 && b->size == block_bytes_)
+                spare_.push_back(std::move(blocks_.front()));
             blocks_.pop_front();
         } else {
             break;

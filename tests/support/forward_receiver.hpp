@@ -18,8 +18,8 @@
 
 namespace probelog::test {
 
-using FieldValue =
-    std::variant<std::monostate, int64_t, uint64_t, bool, double, std::string, std::vector<std::string>>;
+using FieldValue = std::variant<std::monostate, int64_t, uint64_t, bool, double, std::string,
+                                std::vector<std::string>>;
 
 struct ForwardEvent {
     std::string tag;

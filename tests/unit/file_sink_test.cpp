@@ -136,8 +136,10 @@ TEST(FileSink, AppendsToAnExistingFileAndCountsItsSize) {
     ASSERT_TRUE((*sink)->flush().ok());
     // Already past rotate_size: the old content moved to .1 before the first record.
     EXPECT_EQ(read_file(c.path + ".1"), std::string(2000, 'x') + "\n");
-    EXPECT_EQ(read_file(c.path), R"({"event_type":"exec","n":1,"pad":"some text to make the line about sixty bytes long"})"
-                                 "\n");
+    EXPECT_EQ(
+        read_file(c.path),
+        R"({"event_type":"exec","n":1,"pad":"some text to make the line about sixty bytes long"})"
+        "\n");
 }
 
 TEST(FileSink, RotateKeepZeroKeepsNoOldFile) {

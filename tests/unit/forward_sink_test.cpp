@@ -167,9 +167,9 @@ TEST(ForwardSink, TagTimeAndEveryFieldReachTheReceiver) {
         std::vector<std::string> keys;
         for (const auto& [k, v] : e.fields)
             keys.push_back(k);
-        EXPECT_EQ(keys, (std::vector<std::string>{"time", "event_type", "pid", "comm", "n",
-                                                  "error_raw", "args_truncated", "ratio", "flags",
-                                                  "args", "raw"}));
+        EXPECT_EQ(keys,
+                  (std::vector<std::string>{"time", "event_type", "pid", "comm", "n", "error_raw",
+                                            "args_truncated", "ratio", "flags", "args", "raw"}));
         EXPECT_EQ(e.str("event_type"), i == 1 ? "exit" : "exec");
         EXPECT_EQ(std::get<uint64_t>(*e.find("pid")), 4242u);
         EXPECT_EQ(e.str("comm"), "echo");

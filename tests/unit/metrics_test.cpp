@@ -18,29 +18,30 @@ TEST(Metrics, RendersCountersGaugesAndHistogramsInTheTextFormat) {
     records.labels({"exit"}).set(7);
     records.labels({"exec"}).inc();
     reg.gauge("probelog_ringbuf_used_bytes", "Fill\nof the ring \\ buffer").get().set(1.5);
-    auto& lat = reg.histogram("probelog_probe_latency_seconds", "Latency", {"probe"},
-                              {0.001, 0.01, 0.1});
+    auto& lat =
+        reg.histogram("probelog_probe_latency_seconds", "Latency", {"probe"}, {0.001, 0.01, 0.1});
     Histogram& h = lat.labels({"libc:\"malloc\""});
     h.observe(0.0005);
     h.observe(0.001);  // le is inclusive
     h.observe(0.05);
     h.observe(3);
-    EXPECT_EQ(reg.render(),
-              "# HELP probelog_records_total Records by trace\n"
-              "# TYPE probelog_records_total counter\n"
-              "probelog_records_total{trace=\"exec\"} 4\n"
-              "probelog_records_total{trace=\"exit\"} 7\n"
-              "# HELP probelog_ringbuf_used_bytes Fill\\nof the ring \\\\ buffer\n"
-              "# TYPE probelog_ringbuf_used_bytes gauge\n"
-              "probelog_ringbuf_used_bytes 1.5\n"
-              "# HELP probelog_probe_latency_seconds Latency\n"
-              "# TYPE probelog_probe_latency_seconds histogram\n"
-              "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.001\"} 2\n"
-              "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.01\"} 2\n"
-              "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.1\"} 3\n"
-              "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"+Inf\"} 4\n"
-              "probelog_probe_latency_seconds_sum{probe=\"libc:\\\"malloc\\\"\"} 3.0515\n"
-              "probelog_probe_latency_seconds_count{probe=\"libc:\\\"malloc\\\"\"} 4\n");
+    EXPECT_EQ(
+        reg.render(),
+        "# HELP probelog_records_total Records by trace\n"
+        "# TYPE probelog_records_total counter\n"
+        "probelog_records_total{trace=\"exec\"} 4\n"
+        "probelog_records_total{trace=\"exit\"} 7\n"
+        "# HELP probelog_ringbuf_used_bytes Fill\\nof the ring \\\\ buffer\n"
+        "# TYPE probelog_ringbuf_used_bytes gauge\n"
+        "probelog_ringbuf_used_bytes 1.5\n"
+        "# HELP probelog_probe_latency_seconds Latency\n"
+        "# TYPE probelog_probe_latency_seconds histogram\n"
+        "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.001\"} 2\n"
+        "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.01\"} 2\n"
+        "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"0.1\"} 3\n"
+        "probelog_probe_latency_seconds_bucket{probe=\"libc:\\\"malloc\\\"\",le=\"+Inf\"} 4\n"
+        "probelog_probe_latency_seconds_sum{probe=\"libc:\\\"malloc\\\"\"} 3.0515\n"
+        "probelog_probe_latency_seconds_count{probe=\"libc:\\\"malloc\\\"\"} 4\n");
 }
 
 TEST(Metrics, SameNameReturnsTheSameFamilyAndChildrenAreStable) {
@@ -103,8 +104,8 @@ TEST(TopCounter, KeepsAtMostNSeriesAndAnExactTotal) {
     top.add("10.0.0.3", 4);  // no slot left: counted in other
     top.add("10.0.0.1", 1);
     top.end_period();
-    EXPECT_EQ(top.series(), (std::map<std::string, uint64_t>{
-                                {"10.0.0.1", 6}, {"10.0.0.2", 3}, {"other", 4}}));
+    EXPECT_EQ(top.series(),
+              (std::map<std::string, uint64_t>{{"10.0.0.1", 6}, {"10.0.0.2", 3}, {"other", 4}}));
     // 10.0.0.2 goes quiet for two periods while 10.0.0.3 keeps sending: it takes the slot.
     top.add("10.0.0.1", 1);
     top.add("10.0.0.3", 10);
@@ -115,7 +116,8 @@ TEST(TopCounter, KeepsAtMostNSeriesAndAnExactTotal) {
     top.end_period();
     auto s = top.series();
     // 10.0.0.3 starts at 0; its 24 before stay in other, with 10.0.0.2's 3.
-    EXPECT_EQ(s, (std::map<std::string, uint64_t>{{"10.0.0.1", 8}, {"10.0.0.3", 0}, {"other", 27}}));
+    EXPECT_EQ(s,
+              (std::map<std::string, uint64_t>{{"10.0.0.1", 8}, {"10.0.0.3", 0}, {"other", 27}}));
     uint64_t total = 0;
     for (const auto& [k, v] : s)
         total += v;

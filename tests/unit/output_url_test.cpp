@@ -47,9 +47,10 @@ TEST(OutputUrl, ForwardTcpAndUnix) {
     EXPECT_FALSE(c->require_ack);
     EXPECT_EQ(c->queue.queue_size, 10000u);
 
-    s = parsed("forward+tcp://[::1]:9000?Require_ack_response=true&tag=pl.{event_type}&"
-               "queue_size=10&retry_wait=50ms&retry_max_wait=2s&timeout=3s&grace=1s&"
-               "batch_size=100&match=tcp*&time_as_integer=on&send_options=yes");
+    s = parsed(
+        "forward+tcp://[::1]:9000?Require_ack_response=true&tag=pl.{event_type}&"
+        "queue_size=10&retry_wait=50ms&retry_max_wait=2s&timeout=3s&grace=1s&"
+        "batch_size=100&match=tcp*&time_as_integer=on&send_options=yes");
     EXPECT_EQ(s.match, "tcp*");
     c = forward_config(s);
     ASSERT_TRUE(c.ok()) << c.error().message;
@@ -84,7 +85,8 @@ TEST(OutputUrl, FluentBitStyleParamsBuildTheSameConfig) {
                    {"Require_ack_response", "On"},
                    {"Queue_Size", "5"}};
     auto a = forward_config(spec);
-    auto b = forward_config(parsed("forward://10.1.2.3:24225?tag=x&require_ack_response=on&queue_size=5"));
+    auto b = forward_config(
+        parsed("forward://10.1.2.3:24225?tag=x&require_ack_response=on&queue_size=5"));
     ASSERT_TRUE(a.ok()) << a.error().message;
     ASSERT_TRUE(b.ok());
     EXPECT_EQ(a->host, b->host);
@@ -122,7 +124,8 @@ TEST(OutputUrl, FluentBitStyleParamsBuildTheSameConfig) {
 TEST(OutputUrl, OtlpDefaultsAndPath) {
     OutputSpec s = parsed("otlp+http://127.0.0.1:4318/v1/logs");
     EXPECT_EQ(s.kind, "otlp");
-    EXPECT_EQ(s.params, (Params{{"host", "127.0.0.1"}, {"port", "4318"}, {"logs_uri", "/v1/logs"}}));
+    EXPECT_EQ(s.params,
+              (Params{{"host", "127.0.0.1"}, {"port", "4318"}, {"logs_uri", "/v1/logs"}}));
     auto c = otlp_config(parsed("otlp://collector"));
     ASSERT_TRUE(c.ok());
     EXPECT_EQ(c->port, 4318);
@@ -162,8 +165,8 @@ TEST(OutputUrl, PrometheusAndMetricsFlag) {
     EXPECT_EQ(m->host, "0.0.0.0");
     EXPECT_EQ(m->port, 9100);
 
-    auto cli = parse_command_line({"probelog", "--metrics", "127.0.0.1:9464", "--metrics", "0",
-                                   "-o", "json"});
+    auto cli = parse_command_line(
+        {"probelog", "--metrics", "127.0.0.1:9464", "--metrics", "0", "-o", "json"});
     ASSERT_TRUE(cli.ok()) << cli.error().message;
     const auto& outs = cli->options.outputs;
     ASSERT_EQ(outs.size(), 3u);
@@ -204,7 +207,8 @@ TEST(OutputUrl, ErrorsNameTheProblem) {
               "otlp: compress='zstd' is not supported (gzip is)");
     EXPECT_EQ(error_of("file:///tmp/x?rotate_size=big"),
               "file: rotate_size: 'big' is not a size (examples: 4096, 256K, 4M, 1G)");
-    EXPECT_EQ(error_of("json?color=on"), "stdout: unknown setting 'color' (known: alias, format, match)");
+    EXPECT_EQ(error_of("json?color=on"),
+              "stdout: unknown setting 'color' (known: alias, format, match)");
 }
 
 TEST(OutputUrl, SplitHostPort) {
