@@ -1,6 +1,7 @@
 #include "metrics/server.hpp"
 
 #include <httplib.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -52,6 +53,7 @@ Result<std::unique_ptr<Server>> Server::start(const std::string& host, uint16_t 
     }
     Impl* impl = server->impl_.get();
     impl->thread = std::thread([impl] {
+        (void)::pthread_setname_np(::pthread_self(), "pl-metrics");
         impl->http.listen_after_bind();
         impl->done = true;
     });

@@ -48,7 +48,7 @@ Status FileSink::flush_counted() {
     records_pending_ = 0;
     Status st = out_->flush();
     if (!st) {
-        stats_.dropped.fetch_add(records, std::memory_order_relaxed);
+        stats_.rejected.fetch_add(records, std::memory_order_relaxed);
     } else {
         stats_.sent.fetch_add(records, std::memory_order_relaxed);
     }

@@ -109,7 +109,10 @@ void write_value(Writer& w, const Value& v) {
 }  // namespace
 
 void write_json_record(const Record& record, FdWriter& out) {
-    Writer w(out);
+    // One writer per thread, rebound to `out`: its nesting stack is allocated
+    // once, not per record.
+    thread_local Writer w;
+    w.Reset(out);
     w.StartObject();
     for (const Field& f : record.fields()) {
         w.Key(f.name.data(), static_cast<rapidjson::SizeType>(f.name.size()));

@@ -1,6 +1,7 @@
 #include "sinks/queued_sink.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <algorithm>
 
@@ -85,6 +86,9 @@ void QueuedSink::note_failure(const Error& error) {
 }
 
 void QueuedSink::run() {
+    std::string thread_name = "pl-" + stats_.name;
+    thread_name.resize(std::min<size_t>(thread_name.size(), 15));
+    (void)::pthread_setname_np(::pthread_self(), thread_name.c_str());
     std::vector<RecordQueue::Entry> batch;
     auto backoff = settings_.retry_wait;
     for (;;) {

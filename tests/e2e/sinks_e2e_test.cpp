@@ -162,9 +162,9 @@ TEST(SinksE2E, OtlpReceiverGetsTheExecAsALogRecord) {
     int port = server.bind_to_any_port("127.0.0.1");
     std::thread t([&] { server.listen_after_bind(); });
     std::string token = unique_token("otlp");
-    Finished f = run({probelog_bin(), "--trace", "exec", "--poll-ms", "20", "-o",
-                      fmt::format("otlp+http://127.0.0.1:{}/v1/logs", port), "--", "/bin/true",
-                      token});
+    Finished f =
+        run({probelog_bin(), "--trace", "exec", "--poll-ms", "20", "-o",
+             fmt::format("otlp+http://127.0.0.1:{}/v1/logs", port), "--", "/bin/true", token});
     server.stop();
     t.join();
     ASSERT_EQ(f.exit_code, 0) << f.err;
@@ -177,9 +177,10 @@ TEST(SinksE2E, OtlpReceiverGetsTheExecAsALogRecord) {
             std::map<std::string, std::string> attrs;
             for (const auto& a : lr["attributes"].GetArray()) {
                 const auto& v = a["value"];
-                attrs[a["key"].GetString()] = v.HasMember("stringValue")
-                                                  ? v["stringValue"].GetString()
-                                                  : (v.HasMember("intValue") ? v["intValue"].GetString() : "");
+                attrs[a["key"].GetString()] =
+                    v.HasMember("stringValue")
+                        ? v["stringValue"].GetString()
+                        : (v.HasMember("intValue") ? v["intValue"].GetString() : "");
             }
             if (attrs["argv1"] != token) continue;
             ++found;
@@ -199,16 +200,17 @@ TEST(SinksE2E, FileRotationKeepsEveryExecOnceAndInOrderAndMatchSelectsPerSink) {
     std::string path = dir.file("execs.jsonl");
     std::string token = unique_token("rot");
     constexpr int kExecs = 60;
-    Finished f = run({probelog_bin(), "--trace", "exec", "--poll-ms", "20", "-o",
-                      fmt::format("file://{}?rotate_size=4K&rotate_keep=1000", path), "-o",
-                      fmt::format("file://{}?match=lost", dir.file("lost.jsonl")), "--", "/bin/sh",
-                      "-c",
-                      fmt::format("i=0; while [ $i -lt {} ]; do /bin/true {}-$i; i=$((i+1)); done",
-                                  kExecs, token)});
+    Finished f =
+        run({probelog_bin(), "--trace", "exec", "--poll-ms", "20", "-o",
+             fmt::format("file://{}?rotate_size=4K&rotate_keep=1000", path), "-o",
+             fmt::format("file://{}?match=lost", dir.file("lost.jsonl")), "--", "/bin/sh", "-c",
+             fmt::format("i=0; while [ $i -lt {} ]; do /bin/true {}-$i; i=$((i+1)); done", kExecs,
+                         token)});
     ASSERT_EQ(f.exit_code, 0) << f.err;
     std::vector<std::string> files;
     for (int i = 1000; i >= 1; --i) {
-        if (fs::exists(fmt::format("{}.{}", path, i))) files.push_back(fmt::format("{}.{}", path, i));
+        if (fs::exists(fmt::format("{}.{}", path, i)))
+            files.push_back(fmt::format("{}.{}", path, i));
     }
     files.push_back(path);
     EXPECT_GE(files.size(), 5u) << "the records should have filled several files";
@@ -254,8 +256,8 @@ class Prometheus {
     // The value of an instant query's single sample, or "" when it has none yet.
     std::string query(const std::string& promql) {
         httplib::Client client("127.0.0.1", port_);
-        auto res = client.Get("/api/v1/query", httplib::Params{{"query", promql}},
-                              httplib::Headers{});
+        auto res =
+            client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
         if (!res || res->status != 200) return "";
         rapidjson::Document doc;
         doc.Parse(res->body.c_str());
@@ -340,10 +342,11 @@ TEST(SinksE2E, RealPrometheusScrapesRecordAndLossCountersAndPromtoolAccepts) {
 
     p->signal(SIGTERM);  // passed on to the command; probelog ends with it
     Finished f = p->wait();
-    EXPECT_NE(f.err.find(fmt::format(
-                  "output forward.0 (127.0.0.1:{}): 0 sent, 7 lost (5 queue full, 2 unsent at exit)",
-                  dead)),
-              std::string::npos)
+    EXPECT_NE(
+        f.err.find(fmt::format(
+            "output forward.0 (127.0.0.1:{}): 0 sent, 7 lost (5 queue full, 2 unsent at exit)",
+            dead)),
+        std::string::npos)
         << f.err;
 }
 

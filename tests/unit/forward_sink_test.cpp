@@ -2,6 +2,8 @@
 // EventTime, every field, acknowledgements, and the queue while the receiver
 // is down (nothing lost within the bound; every drop beyond it counted).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <msgpack.hpp>
@@ -336,6 +338,46 @@ TEST(ForwardSink, AWriteNeverWaitsForADeadDestination) {
     ASSERT_TRUE(sink->close().ok());
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
     EXPECT_EQ(sink->stats()->unsent.load(), 1000u);
+}
+
+TEST(ForwardSink, AStalledReceiverNeverSlowsWritesAndOnlyAFullQueueDrops) {
+    // A listener that never accepts nor reads: connects succeed (the kernel's
+    // backlog), then the socket buffers fill and sends stall until the timeout.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ASSERT_EQ(::listen(fd, 4), 0);
+    ForwardConfig c;
+    c.port = ntohs(addr.sin_port);
+    c.queue.queue_size = 20000;
+    c.queue.timeout = 1s;
+    c.queue.grace = 200ms;
+    auto sink = make_forward_sink("forward.stalled", c);
+    Record r;
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < 60000; ++i) {  // about 15 MB encoded: far beyond socket buffers
+        fill(r, i);
+        sink->write(r);
+        if (i % 1000 == 0) {
+            ASSERT_TRUE(sink->flush().ok());
+        }
+    }
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(took, 3s) << "writes must not wait for the destination";
+    std::this_thread::sleep_for(300ms);
+    const SinkStats* st = sink->stats();
+    uint64_t sent = st->sent.load();
+    EXPECT_LT(sent, 60000u);
+    // Every record is sent, queued or counted as dropped: none vanishes.
+    EXPECT_EQ(sent + st->queued.load() + st->dropped.load(), 60000u);
+    EXPECT_GE(st->dropped.load(), 60000u - 20000u - sent);
+    ASSERT_TRUE(sink->close().ok());
+    EXPECT_EQ(st->sent.load() + st->lost(), 60000u);
+    ::close(fd);
 }
 
 TEST(ForwardSink, FactoryBuildsItFromAUrlSpecWithItsMatch) {
