@@ -295,6 +295,7 @@ void TopCounter::end_period() {
     }
     if (!candidates_.empty() && !idle.empty()) {
         std::vector<std::pair<uint64_t, std::string>> heavy;
+        heavy.reserve(candidates_.size());
         for (auto& [k, n] : candidates_)
             heavy.emplace_back(n, k);
         std::sort(heavy.begin(), heavy.end(), std::greater<>());

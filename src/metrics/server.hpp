@@ -10,10 +10,6 @@
 #include "common/result.hpp"
 #include "metrics/registry.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace probelog::metrics {
 
 class Server {

@@ -55,7 +55,7 @@ class Settings {
         return it == values_.end() ? nullptr : &it->second;
     }
 
-    Result<std::string> text(const std::string& key, std::string fallback) {
+    Result<std::string> text(const std::string& key, const std::string& fallback) {
         const std::string* v = find(key);
         return v != nullptr ? *v : fallback;
     }
@@ -123,10 +123,13 @@ class Settings {
     std::set<std::string> known_;
 };
 
+// `var` names a variable: it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PL_TRY(var, expr)                           \
     auto var##_result = (expr);                     \
     if (!var##_result) return var##_result.error(); \
     auto var = std::move(*var##_result)
+// NOLINTEND(bugprone-macro-parentheses)
 
 Status queue_settings(Settings& s, QueueSettings& q) {
     PL_TRY(queue_size, s.number("queue_size", q.queue_size, 1, 100'000'000));

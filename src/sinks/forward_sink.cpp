@@ -126,7 +126,7 @@ class ForwardTransport final : public Transport {
                 return d;
             }
             sock_ = std::move(*s);
-            unpacker_ = std::make_unique<msgpack::unpacker>();
+            acks_.clear();
         }
         build_messages(batch);
         if (Status st = net::send_all(sock_, out_, deadline); !st) {
@@ -193,18 +193,20 @@ class ForwardTransport final : public Transport {
         Delivery d;
         size_t pending = messages_.size();
         while (pending > 0) {
-            unpacker_->reserve_buffer(4096);
-            auto n =
-                net::recv_some(sock_, unpacker_->buffer(), unpacker_->buffer_capacity(), deadline);
+            std::array<char, 4096> buf{};
+            auto n = net::recv_some(sock_, buf.data(), buf.size(), deadline);
             if (!n || *n == 0) {
                 d.error = n ? make_error("connection closed before the acknowledgement")
                             : make_error("waiting for an acknowledgement: {}", n.error().message);
                 break;
             }
-            unpacker_->buffer_consumed(*n);
-            msgpack::object_handle oh;
+            acks_.append(buf.data(), *n);
+            size_t used = 0;
             try {
-                while (unpacker_->next(oh)) {
+                while (used < acks_.size()) {
+                    size_t off = used;
+                    msgpack::object_handle oh = msgpack::unpack(acks_.data(), acks_.size(), off);
+                    used = off;
                     std::string_view ack = ack_of(oh.get());
                     for (Message& m : messages_) {
                         if (!m.acked && m.chunk == ack) {
@@ -214,10 +216,13 @@ class ForwardTransport final : public Transport {
                         }
                     }
                 }
+            } catch (const msgpack::insufficient_bytes&) {
+                // The rest of an answer is still on its way.
             } catch (const msgpack::unpack_error& e) {
                 d.error = make_error("malformed acknowledgement: {}", e.what());
                 break;
             }
+            acks_.erase(0, used);
         }
         for (const Message& m : messages_) {
             if (!m.acked) break;
@@ -247,7 +252,7 @@ class ForwardTransport final : public Transport {
     std::string out_;
     std::vector<Message> messages_;
     std::mt19937_64 rng_;
-    std::unique_ptr<msgpack::unpacker> unpacker_;
+    std::string acks_;  // received bytes not yet decoded
 };
 
 }  // namespace
