@@ -17,14 +17,7 @@
 namespace probelog {
 namespace {
 
-// rapidjson's output stream concept over a std::string.
-struct StringOut {
-    using Ch = char;
-    std::string* out;
-    void Put(char c) { out->push_back(c); }
-    void Flush() {}
-};
-using Writer = rapidjson::Writer<StringOut>;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 int64_t realtime_now_ns() {
     timespec ts{};
@@ -34,14 +27,14 @@ int64_t realtime_now_ns() {
 
 class Encoder {
   public:
-    Encoder() : w_(stream_) {}
-    explicit Encoder(std::string& out) : Encoder() { begin(out); }
+    Encoder() : w_(buffer_) {}
 
-    // Starts a new document into `out`, reusing the writer's memory.
-    void begin(std::string& out) {
-        stream_.out = &out;
-        w_.Reset(stream_);
+    // Starts a new document, reusing the buffer's and the writer's memory.
+    void begin() {
+        buffer_.Clear();
+        w_.Reset(buffer_);
     }
+    std::string_view text() const { return {buffer_.GetString(), buffer_.GetSize()}; }
 
     void string(std::string_view s) {
         s = clean_utf8(s, scratch_);
@@ -169,7 +162,7 @@ class Encoder {
     Writer& writer() { return w_; }
 
   private:
-    StringOut stream_{nullptr};
+    rapidjson::StringBuffer buffer_;
     Writer w_;
     std::string scratch_;
     std::string hex_;
@@ -185,11 +178,10 @@ class OtlpTransport final : public Transport {
         : config_(config), prefix_(otlp_request_prefix(config)) {}
 
     void encode(const Record& record, std::string_view& key, std::string_view& body) override {
-        entry_.clear();
-        encoder_.begin(entry_);
+        encoder_.begin();
         encoder_.log_record(record, realtime_now_ns());
         key = {};
-        body = entry_;
+        body = encoder_.text();
     }
 
     Delivery deliver(std::span<const RecordQueue::Entry> batch, net::Deadline deadline) override {
@@ -259,9 +251,7 @@ class OtlpTransport final : public Transport {
 
     OtlpConfig config_;
     std::string prefix_;
-    // Event loop thread.
-    Encoder encoder_;
-    std::string entry_;
+    Encoder encoder_;  // event loop thread
     // I/O thread.
     std::unique_ptr<httplib::Client> client_;
     std::string request_;
@@ -276,8 +266,10 @@ std::string OtlpConfig::target() const {
 }
 
 void encode_otlp_log_record(const Record& record, int64_t observed_ns, std::string& out) {
-    Encoder e(out);
+    Encoder e;
+    e.begin();
     e.log_record(record, observed_ns);
+    out.append(e.text());
 }
 
 std::string otlp_request_prefix(const OtlpConfig& config) {
@@ -286,8 +278,8 @@ std::string otlp_request_prefix(const OtlpConfig& config) {
         std::array<char, 256> buf{};
         if (::gethostname(buf.data(), buf.size() - 1) == 0) host = buf.data();
     }
-    std::string out;
-    Encoder e(out);
+    Encoder e;
+    e.begin();
     Writer& w = e.writer();
     w.StartObject();
     e.key("resourceLogs");
@@ -313,6 +305,7 @@ std::string otlp_request_prefix(const OtlpConfig& config) {
     w.EndObject();
     e.key("logRecords");
     // The writer's state is left open: the records and the suffix complete it.
+    std::string out(e.text());
     out.append(":[");
     return out;
 }
