@@ -7,21 +7,26 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <csignal>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
 
+#include "agent/agent_metrics.hpp"
 #include "agent/cgroup.hpp"
 #include "agent/child.hpp"
 #include "agent/loss_report.hpp"
 #include "agent/signals.hpp"
 #include "agent/trace_start.hpp"
+#include "bpf/ring_fill.hpp"
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "common/clock.hpp"
+#include "metrics/registry.hpp"
+#include "metrics/server.hpp"
 #include "pipeline/pipeline.hpp"
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
@@ -89,6 +94,39 @@ Result<FollowHooks> start_follow(const bpf::Runtime& rt) {
     if (!links) return links.error();
     hooks.links = std::move(*links);
     return hooks;
+}
+
+// The record outputs (each named kind.N unless it has an alias) and the
+// metrics endpoints among o.outputs; stdout when there is no record output.
+struct Outputs {
+    std::vector<OutputSpec> sinks;
+    std::vector<MetricsEndpoint> metrics;
+};
+
+Result<Outputs> split_outputs(const Options& o) {
+    Outputs out;
+    std::map<std::string, int> per_kind;
+    for (const OutputSpec& spec : o.outputs) {
+        std::string kind = canonical_kind(spec.kind);
+        if (kind == "prometheus") {
+            auto m = metrics_endpoint(spec);
+            if (!m) return m.error();
+            out.metrics.push_back(*m);
+            continue;
+        }
+        OutputSpec named = spec;
+        bool has_alias = false;
+        for (const auto& [k, v] : spec.params)
+            has_alias = has_alias || k == "alias" || k == "Alias";
+        if (!has_alias) named.params["alias"] = fmt::format("{}.{}", kind, per_kind[kind]++);
+        out.sinks.push_back(std::move(named));
+    }
+    if (out.sinks.empty()) {
+        OutputSpec stdout_spec;
+        stdout_spec.params["alias"] = "stdout.0";
+        out.sinks.push_back(stdout_spec);
+    }
+    return out;
 }
 
 class EventLoop {
@@ -173,6 +211,14 @@ int run_agent(const Options& o) {
         say(config.error().message);
         return 1;
     }
+    auto outputs = split_outputs(o);
+    if (!outputs) {
+        say(outputs.error().message);
+        return 1;
+    }
+    metrics::Registry registry;
+    TraceOptions trace_options = o.trace;
+    trace_options.metrics = &registry;
 
     // Signals first, so that the child inherits the blocked mask only until it
     // resets it, and no signal is lost between here and the loop.
@@ -181,6 +227,18 @@ int run_agent(const Options& o) {
     if (!signals) {
         say(signals.error().message);
         return 1;
+    }
+    // After the signal mask (threads inherit it: a signal must reach the
+    // signalfd, not kill the process in a server thread), before anything is
+    // attached (a busy port fails the run cheaply).
+    std::vector<std::unique_ptr<metrics::Server>> metrics_servers;
+    for (const MetricsEndpoint& m : outputs->metrics) {
+        auto server = metrics::Server::start(m.host, m.port, registry);
+        if (!server) {
+            say(server.error().message);
+            return 1;
+        }
+        metrics_servers.push_back(std::move(*server));
     }
     std::optional<GatedChild> child;
     if (!o.command.empty()) {
@@ -214,7 +272,6 @@ int run_agent(const Options& o) {
     }
 
     auto started_at = Clock::now();
-    TraceOptions trace_options = o.trace;
     if (o.command.empty()) trace_options.uprobe_pids = o.pids;  // uprobes only in those processes
     StartedTraces started = start_traces(selected_traces(o), *runtime, trace_options, &say);
     std::vector<std::unique_ptr<Trace>>& traces = started.traces;
@@ -231,9 +288,7 @@ int run_agent(const Options& o) {
 
     BootClock clock;
     Pipeline pipeline(clock);
-    std::vector<OutputSpec> outputs =
-        o.outputs.empty() ? std::vector<OutputSpec>{OutputSpec{}} : o.outputs;
-    for (const OutputSpec& spec : outputs) {
+    for (const OutputSpec& spec : outputs->sinks) {
         auto sink = make_sink(spec);
         if (!sink) {
             say(sink.error().message);
@@ -263,9 +318,14 @@ int run_agent(const Options& o) {
         }
     }
     LossReport losses(traces);
+    AgentMetrics agent_metrics(registry, traces, pipeline, runtime->ringbuf_bytes());
+    auto ring_fill = bpf::RingFill::map(runtime->ring_fd());
+    if (!ring_fill && o.verbose) say(ring_fill.error().message);
 
     auto attach_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    for (const auto& server : metrics_servers)
+        say(fmt::format("metrics at {}", server->url()));
     say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
                     fmt::join(running, ", "), hooks, attach_ms.count()));
     if (child) {
@@ -317,11 +377,15 @@ int run_agent(const Options& o) {
                 stop = true;
             }
         }
+        if (ring_fill) agent_metrics.sample_ring(ring_fill->used_bytes());
         ring->consume();
         for (auto& trace : traces)
             trace->tick(pipeline);
         clock.refresh();
-        losses.report(runtime->read_counters(), pipeline);
+        auto counters = runtime->read_counters();
+        losses.report(counters, pipeline);
+        losses.report_sinks(pipeline);
+        agent_metrics.publish(counters, pipeline);
         if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken())
             say(st.error().message);
         if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
@@ -332,7 +396,12 @@ int run_agent(const Options& o) {
     for (auto& trace : traces)
         trace->finish(pipeline);
     losses.report(runtime->read_counters(), pipeline);
+    losses.report_sinks(pipeline);
     (void)pipeline.flush();
+    // Network sinks deliver what they still hold (up to their grace period).
+    if (Status st = pipeline.close_sinks(); !st && !pipeline.any_sink_broken())
+        say(st.error().message);
+    agent_metrics.publish(runtime->read_counters(), pipeline);
     say(losses.summary(runtime->read_counters(), pipeline, o.verbose));
     traces.clear();  // detach before the runtime's maps go
     return exit_code.value_or(0);

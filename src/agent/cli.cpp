@@ -8,6 +8,8 @@
 
 #include "common/parse.hpp"
 #include "config/config.hpp"
+#include "sinks/factory.hpp"
+#include "sinks/output_url.hpp"
 #include "traces/trace.hpp"
 #include "xdp/address.hpp"
 
@@ -40,6 +42,7 @@ struct RawValues {
     std::string ringbuf_size;
     std::string poll_ms;
     std::vector<std::string> outputs;
+    std::vector<std::string> metrics;
     std::string exec_args;
     std::string config;
     // --xdp-*
@@ -193,6 +196,21 @@ Status apply(const RawValues& raw, Options& o) {
         if (!spec) return make_error("-o: {}", spec.error().message);
         o.outputs.push_back(*spec);
     }
+    for (const std::string& m : raw.metrics) {
+        auto hp = split_host_port(m.find(':') == std::string::npos ? ":" + m : m);
+        if (!hp || hp->port.empty()) {
+            return make_error("--metrics: '{}' is not HOST:PORT (such as 127.0.0.1:9464)", m);
+        }
+        OutputSpec spec;
+        spec.kind = "prometheus";
+        spec.target = m;
+        spec.params["host"] = hp->host.empty() ? "127.0.0.1" : hp->host;
+        spec.params["port"] = hp->port;
+        if (Status st = check_output(spec); !st) {
+            return make_error("--metrics: {}", st.error().message);
+        }
+        o.outputs.push_back(spec);
+    }
     if (!raw.exec_args.empty()) {
         auto n = parse_uint(raw.exec_args);
         if (!n || *n == 0 || *n > 128) {
@@ -232,14 +250,9 @@ Options merge(Options file, const Options& cli, const RawValues& raw) {
 }  // namespace
 
 Result<OutputSpec> parse_output(std::string_view text) {
-    OutputSpec spec;
-    if (text == "json" || text == "jsonl") {
-        spec.format = OutputFormat::Json;
-    } else if (text == "table") {
-        spec.format = OutputFormat::Table;
-    } else {
-        return make_error("unknown output '{}' (expected json or table)", text);
-    }
+    auto spec = parse_output_url(text);
+    if (!spec) return spec.error();
+    if (Status st = check_output(*spec); !st) return st.error();
     return spec;
 }
 
@@ -286,9 +299,17 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
                    "Longest wait between ring buffer drains, in ms (default 100)")
         ->type_name("MS");
     app.add_option("-o,--output", raw.outputs,
-                   "Output format: table (default on a terminal) or json (JSON lines)")
+                   "Where records go (repeatable): table (default on a terminal), json, null, "
+                   "forward://HOST:PORT, forward+unix:///PATH, otlp+http://HOST:PORT/v1/logs, "
+                   "file:///PATH; settings as ?key=value&... (match=exec, queue_size=N, "
+                   "rotate_size=10M, ...; see docs/OUTPUTS.md)")
         ->allow_extra_args(false)
-        ->type_name("FORMAT");
+        ->type_name("OUTPUT");
+    app.add_option("--metrics", raw.metrics,
+                   "Serve Prometheus metrics at http://HOST:PORT/metrics (127.0.0.1:9464; "
+                   "port 0 picks a free one)")
+        ->allow_extra_args(false)
+        ->type_name("HOST:PORT");
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
@@ -335,6 +356,8 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
         "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
         "  probelog -c fluent-bit.conf           a Fluent Bit config's ebpf input and outputs\n"
+        "  probelog -o forward://127.0.0.1:24224 --metrics 127.0.0.1:9464\n"
+        "                                        to Fluent Bit, with a /metrics endpoint\n"
         "  probelog --xdp eth0 --xdp-block 10.1.2.0/24   per-source counts, drop a prefix\n"
         "  probelog xdp block|unblock|list|stats ...     talk to a running --xdp agent");
 

@@ -44,6 +44,51 @@ void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& coun
     }
 }
 
+void LossReport::report_sinks(Pipeline& pipeline) {
+    const auto& sinks = pipeline.sinks();
+    reported_sink_lost_.resize(sinks.size());
+    for (size_t i = 0; i < sinks.size(); ++i) {
+        const SinkStats* st = sinks[i]->stats();
+        if (st == nullptr) continue;
+        uint64_t lost = st->lost();
+        if (lost == reported_sink_lost_[i]) continue;
+        int64_t now = realtime_now_ns();
+        record_.clear();
+        record_.set_event_type("lost");
+        record_.set_time_ns(now);
+        record_.add_time("time", now, kCommon);
+        record_.add_str("event_type", "lost", kCommon);
+        record_.add_str("sink", st->name);
+        record_.add_str("target", st->target);
+        record_.add_uint("lost", lost - reported_sink_lost_[i]);
+        record_.add_uint("lost_total", lost);
+        record_.add_uint("queue_full_total", st->dropped.load());
+        record_.add_uint("rejected_total", st->rejected.load());
+        record_.add_str("reason",
+                        st->rejected.load() != 0
+                            ? "output queue full or records refused by the destination"
+                            : "output queue full: destination down or slow (raise queue_size)");
+        pipeline.emit_except(record_, sinks[i].get());
+        reported_sink_lost_[i] = lost;
+    }
+}
+
+std::string LossReport::sinks_summary(const Pipeline& pipeline) {
+    std::string out;
+    for (const auto& sink : pipeline.sinks()) {
+        const SinkStats* st = sink->stats();
+        if (st == nullptr || (st->queue_capacity == 0 && st->lost() == 0)) continue;
+        out += fmt::format("; output {} ({}): {} sent, {} lost", st->name, st->target,
+                           st->sent.load(), st->lost());
+        std::vector<std::string> why;
+        if (st->dropped != 0) why.push_back(fmt::format("{} queue full", st->dropped.load()));
+        if (st->rejected != 0) why.push_back(fmt::format("{} refused", st->rejected.load()));
+        if (st->unsent != 0) why.push_back(fmt::format("{} unsent at exit", st->unsent.load()));
+        if (!why.empty()) out += fmt::format(" ({})", fmt::join(why, ", "));
+    }
+    return out;
+}
+
 std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
                                 const Pipeline& pipeline, bool verbose) const {
     uint64_t delivered = 0;
@@ -67,6 +112,7 @@ std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MA
     }
     if (pc.beyond_limit != 0)
         out += fmt::format("; {} after --max-records not shown", pc.beyond_limit);
+    out += sinks_summary(pipeline);
     return out;
 }
 

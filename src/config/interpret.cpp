@@ -5,6 +5,7 @@
 #include <span>
 
 #include "common/parse.hpp"
+#include "sinks/factory.hpp"
 #include "config/sections.hpp"
 
 namespace probelog::config::detail {
@@ -193,14 +194,71 @@ Result<OutputFormat> stdout_format(const Property& p) {
                     p.key, p.value);
 }
 
+// Fluent Bit's pattern rules for Match (see interpret_output).
+Result<std::string> match_pattern(const Section& s, const Property* match, std::string_view kind,
+                                  const std::vector<std::string>& tags) {
+    if (match == nullptr) {
+        return error_at(s.file, s.line,
+                        "[OUTPUT] {} has no Match, so Fluent Bit would send it nothing: add "
+                        "'Match *'",
+                        kind);
+    }
+    bool matches_tag = std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
+        return match_event_type(match->value, tag);
+    });
+    return matches_tag ? std::string("*") : match->value;
+}
+
+// forward, opentelemetry, prometheus_exporter: every key is a setting of the sink
+// under its Fluent Bit name (docs/OUTPUTS.md); the sink factory validates them.
+Result<OutputSpec> interpret_network_output(const Section& s, const Property& name,
+                                            const std::vector<std::string>& tags) {
+    OutputSpec spec;
+    spec.kind = lower(name.value);
+    if (spec.kind == "opentelemetry") spec.kind = "otlp";
+    if (spec.kind == "prometheus_exporter") spec.kind = "prometheus";
+    if (spec.kind != "forward" && spec.kind != "otlp" && spec.kind != "prometheus") {
+        return error_at(name.file, name.line,
+                        "output '{}' is not supported (supported: stdout, file, forward, "
+                        "opentelemetry, prometheus_exporter)",
+                        name.value);
+    }
+    const Property* match = nullptr;
+    for (const Property& p : s.properties) {
+        std::string key = lower(p.key);
+        if (key == "name" || one_of(key, kIgnoredOutputKeys)) continue;
+        if (key == "match") {
+            match = &p;
+            continue;
+        }
+        spec.params[key] = p.value;
+    }
+    if (spec.kind != "prometheus") {
+        auto pattern = match_pattern(s, match, spec.kind, tags);
+        if (!pattern) return pattern.error();
+        spec.match = *pattern;
+    }
+    if (Status st = check_output(spec); !st) {
+        // Point at the line of the setting the message names, else at the section.
+        const std::string& message = st.error().message;
+        for (const Property& p : s.properties) {
+            std::string key = lower(p.key);
+            for (const std::string& form : {"'" + key + "'", " " + key + "=", " " + key + ":"}) {
+                if (key != "name" && message.find(form) != std::string::npos) {
+                    return error_at(p.file, p.line, "{}", message);
+                }
+            }
+        }
+        return error_at(s.file, s.line, "{}", message);
+    }
+    return spec;
+}
+
 Result<OutputSpec> interpret_output(const Section& s, const std::vector<std::string>& tags) {
     const Property* name = find(s, "name");
     if (name == nullptr) return error_at(s.file, s.line, "[OUTPUT] has no Name");
     std::string kind = lower(name->value);
-    if (kind != "stdout" && kind != "file") {
-        return error_at(name->file, name->line,
-                        "output '{}' is not supported (supported: stdout, file)", name->value);
-    }
+    if (kind != "stdout" && kind != "file") return interpret_network_output(s, *name, tags);
     OutputSpec spec;
     spec.kind = kind;
     const Property* match = nullptr;

@@ -30,6 +30,23 @@ void Pipeline::emit(const Record& record) {
         sink->write(record);
 }
 
+void Pipeline::emit_except(const Record& record, const Sink* skip) {
+    for (auto& sink : sinks_) {
+        if (sink.get() != skip) sink->write(record);
+    }
+}
+
+Status Pipeline::close_sinks() {
+    for (auto& sink : sinks_)
+        sink->begin_close();
+    Status first;
+    for (auto& sink : sinks_) {
+        Status st = sink->close();
+        if (!st && first.ok()) first = st;
+    }
+    return first;
+}
+
 Status Pipeline::flush() {
     Status first;
     for (auto& sink : sinks_) {

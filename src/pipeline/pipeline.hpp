@@ -41,9 +41,15 @@ class Pipeline {
     void on_sample(std::span<const std::byte> sample);
     // A record made in user space (loss reports, stats); not counted per trace.
     void emit(const Record& record);
+    // The same, to every sink but `skip` (a report about that sink's own losses).
+    void emit_except(const Record& record, const Sink* skip);
 
     // Flushes every sink; the first error is returned, later sinks still flush.
     Status flush();
+    // At exit: every sink delivers what it still holds (network sinks, in
+    // parallel, up to their grace period). The first error is returned.
+    Status close_sinks();
+    const std::vector<std::unique_ptr<Sink>>& sinks() const { return sinks_; }
 
     bool limit_reached() const { return max_records_ && total_delivered_ >= *max_records_; }
     bool any_sink_broken() const;

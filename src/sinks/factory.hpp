@@ -1,14 +1,44 @@
 #pragma once
 // Builds the sink an OutputSpec describes. New sink kinds are added here.
+//
+// Every sink setting is an OutputSpec param (keys case-insensitive), so an -o
+// URL's query and a config file's [OUTPUT] section map onto the same thing;
+// docs/OUTPUTS.md lists them. Unknown keys are errors (a typo should not be
+// silently ignored).
 
+#include <chrono>
 #include <memory>
+#include <string>
 
 #include "common/result.hpp"
+#include "sinks/file_sink.hpp"
+#include "sinks/forward_sink.hpp"
+#include "sinks/otlp_sink.hpp"
 #include "sinks/output_spec.hpp"
 #include "sinks/sink.hpp"
 
 namespace probelog {
 
+// Fluent Bit's plugin names are accepted as aliases: opentelemetry -> otlp,
+// prometheus_exporter -> prometheus.
+std::string canonical_kind(std::string_view kind);
+
+// The settings of each kind, checked (nothing is opened or connected).
+Result<ForwardConfig> forward_config(const OutputSpec& spec);
+Result<OtlpConfig> otlp_config(const OutputSpec& spec);
+Result<FileConfig> file_config(const OutputSpec& spec);
+struct MetricsEndpoint {
+    std::string host = "127.0.0.1";
+    uint16_t port = 9464;  // 0: any free port
+};
+Result<MetricsEndpoint> metrics_endpoint(const OutputSpec& spec);
+
+// Checks an output's kind and settings without opening anything, so that the
+// command line and config files fail early with a clear message.
+Status check_output(const OutputSpec& spec);
+
+// The record sink for `spec` (not for kind prometheus: that is the agent's
+// metrics endpoint). Its name is params["alias"], or the kind.
 Result<std::unique_ptr<Sink>> make_sink(const OutputSpec& spec);
 
 // Only records whose event_type matches `pattern` reach `inner`.
@@ -21,6 +51,9 @@ class MatchingSink final : public Sink {
     }
     Status flush() override { return inner_->flush(); }
     bool broken() const override { return inner_->broken(); }
+    const SinkStats* stats() const override { return inner_->stats(); }
+    void begin_close() override { inner_->begin_close(); }
+    Status close() override { return inner_->close(); }
 
   private:
     std::string pattern_;

@@ -31,6 +31,7 @@ Status FdWriter::flush() {
         if (n < 0) {
             if (errno == EINTR) continue;
             int err = errno;
+            written_ += done;
             used_ = 0;
             if (err == EPIPE) {
                 broken_ = true;
@@ -40,6 +41,7 @@ Status FdWriter::flush() {
         }
         done += static_cast<size_t>(n);
     }
+    written_ += done;
     used_ = 0;
     return {};
 }

@@ -2,6 +2,7 @@
 // Buffered writes to a file descriptor. Also a rapidjson output stream (Put/Flush).
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,9 @@ class FdWriter {
     Status flush();
     bool broken() const { return broken_; }
     int fd() const { return fd_; }
+    // Bytes written to the fd so far, and bytes buffered now.
+    uint64_t written() const { return written_; }
+    size_t pending() const { return used_; }
 
   private:
     void spill();
@@ -35,6 +39,7 @@ class FdWriter {
     int fd_;
     std::vector<char> buffer_;
     size_t used_ = 0;
+    uint64_t written_ = 0;
     bool broken_ = false;
 };
 

@@ -5,57 +5,129 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "sinks/json_sink.hpp"
 
 namespace probelog {
 namespace {
 
-// mkdir -p of the directory part of `path`.
-Status make_parent_dirs(const std::string& path) {
-    for (size_t slash = path.find('/', 1); slash != std::string::npos;
-         slash = path.find('/', slash + 1)) {
-        std::string dir = path.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-            return make_error("cannot create directory {} for output file {}: {}", dir, path,
-                              std::strerror(errno));
-        }
-    }
-    return {};
-}
+constexpr size_t kFlushAt = 48 * 1024;  // below FdWriter's 64K buffer: no spill mid-record
 
 }  // namespace
 
-Result<std::unique_ptr<FileSink>> FileSink::open(const std::string& path, bool make_dirs) {
-    if (path.empty()) return make_error("the file output needs a file name");
-    if (make_dirs) {
-        if (Status st = make_parent_dirs(path); !st) return st.error();
-    }
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int err = errno;
-        return make_error(
-            "cannot open output file {}: {}{}", path, std::strerror(err),
-            err == ENOENT ? " (its directory does not exist; Mkdir On creates it)" : "");
-    }
-    return std::unique_ptr<FileSink>(new FileSink(fd, path));
+Result<std::unique_ptr<FileSink>> FileSink::open(std::string name, const FileConfig& config) {
+    if (config.path.empty()) return make_error("file output: no path given");
+    std::unique_ptr<FileSink> sink(new FileSink(config));
+    sink->stats_.name = std::move(name);
+    sink->stats_.target = config.path;
+    if (Status st = sink->open_file(); !st) return st.error();
+    return sink;
 }
 
 FileSink::~FileSink() {
-    (void)out_.flush();
+    (void)flush_counted();
+    out_.reset();
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Status FileSink::open_file() {
+    if (config_.make_dirs) {
+        std::error_code ec;
+        std::filesystem::path parent = std::filesystem::path(config_.path).parent_path();
+        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+        if (ec) return make_error("cannot create {}: {}", parent.string(), ec.message());
+    }
+    int fd = ::open(config_.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT && !config_.make_dirs) {
+            return make_error(
+                "cannot open {}: its directory does not exist (create it, or set "
+                "mkdir=true / Mkdir On)",
+                config_.path);
+        }
+        return make_error("cannot open {}: {}", config_.path, std::strerror(err));
+    }
+    struct stat st {};
+    file_size_ = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    fd_ = fd;
+    out_ = std::make_unique<FdWriter>(fd);
+    return {};
+}
+
+Status FileSink::flush_counted() {
+    if (!out_) return {};
+    uint64_t records = records_pending_;
+    records_pending_ = 0;
+    Status st = out_->flush();
+    if (!st) {
+        stats_.rejected.fetch_add(records, std::memory_order_relaxed);
+    } else {
+        stats_.sent.fetch_add(records, std::memory_order_relaxed);
+    }
+    return st;
+}
+
+Status FileSink::rotate() {
+    Status st = flush_counted();
+    out_.reset();
     ::close(fd_);
+    fd_ = -1;
+    const std::string& p = config_.path;
+    if (config_.rotate_keep == 0) {
+        (void)::unlink(p.c_str());
+    } else {
+        for (uint32_t i = config_.rotate_keep - 1; i >= 1; --i) {
+            std::string from = fmt::format("{}.{}", p, i);
+            std::string to = fmt::format("{}.{}", p, i + 1);
+            (void)std::rename(from.c_str(), to.c_str());  // absent: nothing to move
+        }
+        std::string first = p + ".1";
+        if (std::rename(p.c_str(), first.c_str()) != 0 && errno != ENOENT) {
+            return make_error("cannot rotate {}: {}", p, std::strerror(errno));
+        }
+    }
+    if (Status opened = open_file(); !opened) return opened;
+    return st;
 }
 
 void FileSink::write(const Record& record) {
-    write_json_record(record, out_);
-    out_.Put('\n');
+    stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+    if (!out_) {
+        // The file could not be reopened after a rotation: try again now.
+        if (Status st = open_file(); !st) {
+            stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+            stats_.count_lost(record.trace());
+            return;
+        }
+    }
+    if (config_.rotate_size != 0) {
+        uint64_t size = file_size_ + out_->written() + out_->pending();
+        if (size >= config_.rotate_size) {
+            if (Status st = rotate(); !st) {
+                if (!reopen_failed_) fmt::print(stderr, "probelog: {}\n", st.error().message);
+                reopen_failed_ = true;
+                if (!out_) {
+                    stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+                    stats_.count_lost(record.trace());
+                    return;
+                }
+            }
+        }
+    }
+    out_->append(encoder_.encode(record));
+    out_->Put('\n');
+    ++records_pending_;
+    if (out_->pending() >= kFlushAt) (void)flush_counted();
 }
 
 Status FileSink::flush() {
-    Status st = out_.flush();
-    if (!st) return make_error("{}: {}", path_, st.error().message);
-    return st;
+    Status st = flush_counted();
+    if (!st) return make_error("{}: {}", config_.path, st.error().message);
+    return {};
 }
 
 }  // namespace probelog

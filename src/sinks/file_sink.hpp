@@ -1,37 +1,51 @@
 #pragma once
-// JSON lines appended to a file (Fluent Bit's file output, Format plain).
-// Rotation and reopening are not done here yet.
+// JSON lines appended to a file, with optional size-based rotation:
+// when the file reaches rotate_size bytes, path.(keep-1) becomes path.keep,
+// ..., path becomes path.1, and a new path is started (only ever between two
+// records: every record is in exactly one file, whole). rotate_keep old files
+// are kept; 0 keeps none. Writes happen on the event loop thread, like stdout.
 
 #include <memory>
 #include <string>
 
 #include "common/result.hpp"
 #include "sinks/fd_writer.hpp"
+#include "sinks/json_sink.hpp"
 #include "sinks/sink.hpp"
 
 namespace probelog {
 
+struct FileConfig {
+    std::string path;
+    uint64_t rotate_size = 0;  // bytes; 0: never rotate
+    uint32_t rotate_keep = 5;  // rotated files kept
+    bool make_dirs = false;    // create missing parent directories (Fluent Bit's Mkdir)
+};
+
 class FileSink final : public Sink {
   public:
-    // Opens `path` for appending (created 0644 if missing); with `make_dirs`,
-    // creates its missing parent directories first.
-    static Result<std::unique_ptr<FileSink>> open(const std::string& path, bool make_dirs);
-
-    FileSink(const FileSink&) = delete;
-    FileSink& operator=(const FileSink&) = delete;
+    // Opens (appends to) the file; fails with a message naming the path.
+    static Result<std::unique_ptr<FileSink>> open(std::string name, const FileConfig& config);
     ~FileSink() override;
 
     void write(const Record& record) override;
     Status flush() override;
-    bool broken() const override { return out_.broken(); }
-    const std::string& path() const { return path_; }
+    const SinkStats* stats() const override { return &stats_; }
 
   private:
-    FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)), out_(fd) {}
+    explicit FileSink(const FileConfig& config) : config_(config) {}
+    Status open_file();
+    Status rotate();
+    Status flush_counted();
 
-    int fd_;
-    std::string path_;
-    FdWriter out_;
+    FileConfig config_;
+    SinkStats stats_;
+    int fd_ = -1;
+    std::unique_ptr<FdWriter> out_;
+    uint64_t file_size_ = 0;        // bytes in the file before out_ was created
+    uint64_t records_pending_ = 0;  // records in out_'s buffer
+    bool reopen_failed_ = false;
+    JsonEncoder encoder_;
 };
 
 }  // namespace probelog

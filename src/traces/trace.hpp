@@ -16,6 +16,10 @@
 
 namespace probelog {
 
+namespace metrics {
+class Registry;
+}
+
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
@@ -23,6 +27,9 @@ struct TraceOptions {
     // process that maps the probed file; the kernel filters still apply).
     std::vector<uint32_t> uprobe_pids;
     xdp::Options xdp;  // --xdp IFACE and the --xdp-* options
+    // Where a trace registers its own metrics (per-probe counters, histograms,
+    // top-N sources); set by the agent, never null there (docs/OUTPUTS.md).
+    metrics::Registry* metrics = nullptr;
 };
 
 struct TraceInfo {

@@ -90,7 +90,11 @@ TEST(Cli, ErrorMessages) {
               "--poll-ms: '0' is not a number of milliseconds from 1 to 60000");
     EXPECT_EQ(error_of({"--max-records", "-1"}),
               "--max-records: '-1' is not a positive whole number");
-    EXPECT_EQ(error_of({"-o", "xml"}), "-o: unknown output 'xml' (expected json or table)");
+    EXPECT_TRUE(
+        error_of({"-o", "xml"})
+            .starts_with(
+                "-o: unknown output 'xml' (expected json, table, null, or a URL: forward://"))
+        << error_of({"-o", "xml"});
     EXPECT_EQ(error_of({"--exec-args", "500"}), "--exec-args: '500' is not a number from 1 to 128");
     EXPECT_EQ(error_of({"--comm", "a-very-long-command-name"}),
               "--comm: 'a-very-long-command-name' is longer than 15 characters, and the kernel "

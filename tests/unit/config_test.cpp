@@ -293,7 +293,8 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
          "ebpf)"},
         {"[OUTPUT]\n    Match *\n", "fb.conf:1: [OUTPUT] has no Name"},
         {"[OUTPUT]\n    Name es\n    Match *\n",
-         "fb.conf:2: output 'es' is not supported (supported: stdout, file)"},
+         "fb.conf:2: output 'es' is not supported (supported: stdout, file, forward, "
+         "opentelemetry, prometheus_exporter)"},
         {"[OUTPUT]\n    Name stdout\n",
          "fb.conf:1: [OUTPUT] stdout has no Match, so Fluent Bit would send it nothing: add "
          "'Match *'"},
@@ -478,7 +479,8 @@ TEST(ConfigYaml, EveryErrorIsOneLineWithFileAndLine) {
          "so Fluent Bit would send it nothing: add "
          "'Match *'"},
         {"pipeline:\n  outputs:\n    - name: http\n      match: '*'\n",
-         "fb.yaml:3: output 'http' is not supported (supported: stdout, file)"},
+         "fb.yaml:3: output 'http' is not supported (supported: stdout, file, forward, "
+         "opentelemetry, prometheus_exporter)"},
         {"pipeline:\n  filters:\n    - name: grep\n",
          "fb.yaml:2: filters are not supported (probelog takes pipeline inputs: name ebpf and "
          "outputs: stdout/file)"},
@@ -572,6 +574,65 @@ TEST(ConfigCli, FileErrorsComeOutAsOneLine) {
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().message,
               "cannot read config file /nonexistent/fb.conf: No such file or directory");
+}
+
+}  // namespace
+}  // namespace probelog
+
+namespace probelog {
+namespace {
+
+TEST(ConfigNetworkOutputs, ForwardOpentelemetryAndPrometheusExporter) {
+    auto r = classic(
+        "[INPUT]\n"
+        "    Name ebpf\n"
+        "    Trace trace_exec\n"
+        "[OUTPUT]\n"
+        "    Name  forward\n"
+        "    Match exec\n"
+        "    Host  127.0.0.1\n"
+        "    Port  24224\n"
+        "    Require_ack_response true\n"
+        "[OUTPUT]\n"
+        "    Name opentelemetry\n"
+        "    Match *\n"
+        "    Host 127.0.0.1\n"
+        "    Port 4318\n"
+        "    Logs_uri /v1/logs\n"
+        "[OUTPUT]\n"
+        "    Name prometheus_exporter\n"
+        "    Host 127.0.0.1\n"
+        "    Port 9464\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->outputs.size(), 3u);
+    EXPECT_EQ(r->outputs[0].kind, "forward");
+    EXPECT_EQ(r->outputs[0].match, "exec");
+    EXPECT_EQ(r->outputs[0].params.at("host"), "127.0.0.1");
+    EXPECT_EQ(r->outputs[0].params.at("require_ack_response"), "true");
+    EXPECT_EQ(r->outputs[1].kind, "otlp");
+    EXPECT_EQ(r->outputs[1].params.at("logs_uri"), "/v1/logs");
+    EXPECT_EQ(r->outputs[2].kind, "prometheus");
+    EXPECT_EQ(r->outputs[2].params.at("port"), "9464");
+}
+
+TEST(ConfigNetworkOutputs, ABadSettingIsReportedAtItsLine) {
+    auto r = classic(
+        "[INPUT]\n"
+        "    Name ebpf\n"
+        "[OUTPUT]\n"
+        "    Name  forward\n"
+        "    Match *\n"
+        "    Host  127.0.0.1\n"
+        "    Frobnicate yes\n");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.rfind("fb.conf:7: ", 0), 0u) << r.error().message;
+    EXPECT_NE(r.error().message.find("frobnicate"), std::string::npos) << r.error().message;
+
+    auto unknown = classic("[INPUT]\n    Name ebpf\n[OUTPUT]\n    Name kafka\n    Match *\n");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().message,
+              "fb.conf:4: output 'kafka' is not supported (supported: stdout, file, forward, "
+              "opentelemetry, prometheus_exporter)");
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#pragma once
+// probelog's own metrics: what the kernel generated and lost, what the
+// pipeline delivered, how full the ring buffer got, and what every sink sent
+// and dropped. Counters that live elsewhere (BPF maps, pipeline counters) are
+// published into the registry by the event loop after each drain, so a
+// scrape on the HTTP thread only ever reads atomics.
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "bpf/runtime.hpp"
+#include "metrics/registry.hpp"
+#include "pipeline/pipeline.hpp"
+#include "traces/trace.hpp"
+
+namespace probelog {
+
+class AgentMetrics {
+  public:
+    AgentMetrics(metrics::Registry& registry, const std::vector<std::unique_ptr<Trace>>& traces,
+                 const Pipeline& pipeline, uint64_t ringbuf_bytes);
+
+    // The ring buffer's fill, sampled just before a drain (its high point).
+    void sample_ring(uint64_t used_bytes);
+    // Publishes the current totals (event loop thread).
+    void publish(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& kernel,
+                 const Pipeline& pipeline);
+
+  private:
+    struct PerTrace {
+        uint16_t id = 0;
+        metrics::Counter* generated = nullptr;
+        metrics::Counter* delivered = nullptr;
+        metrics::Counter* filtered = nullptr;
+        metrics::Counter* lost_ring = nullptr;
+        metrics::Counter* lost_map_full = nullptr;
+    };
+    struct PerSink {
+        const SinkStats* stats = nullptr;
+        metrics::Counter* accepted = nullptr;
+        metrics::Counter* sent = nullptr;
+        metrics::Counter* dropped_full = nullptr;
+        metrics::Counter* dropped_rejected = nullptr;
+        metrics::Counter* dropped_exit = nullptr;
+        metrics::Counter* retries = nullptr;
+        metrics::Gauge* queued = nullptr;
+        metrics::Gauge* up = nullptr;
+        std::vector<std::pair<uint16_t, metrics::Counter*>> lost_by_trace;
+    };
+
+    std::vector<PerTrace> traces_;
+    std::vector<PerSink> sinks_;
+    metrics::Counter* lost_decoder_ = nullptr;
+    metrics::Gauge* ring_used_ = nullptr;
+    metrics::Gauge* ring_peak_ = nullptr;
+    uint64_t ring_peak_bytes_ = 0;
+};
+
+}  // namespace probelog

@@ -1,0 +1,322 @@
+#include "sinks/otlp_sink.hpp"
+
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <cmath>
+
+#include "common/clock.hpp"
+#include "sinks/encode_util.hpp"
+
+namespace probelog {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+int64_t realtime_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+class Encoder {
+  public:
+    Encoder() : w_(buffer_) {}
+
+    // Starts a new document, reusing the buffer's and the writer's memory.
+    void begin() {
+        buffer_.Clear();
+        w_.Reset(buffer_);
+    }
+    std::string_view text() const { return {buffer_.GetString(), buffer_.GetSize()}; }
+
+    void string(std::string_view s) {
+        s = clean_utf8(s, scratch_);
+        w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    }
+    void key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+    // proto3 JSON: 64-bit integers are strings.
+    void int64_string(int64_t v) {
+        std::array<char, 24> buf{};
+        auto n = fmt::format_to_n(buf.data(), buf.size(), "{}", v).size;
+        w_.String(buf.data(), static_cast<rapidjson::SizeType>(n));
+    }
+    void string_value(std::string_view s) {
+        w_.StartObject();
+        key("stringValue");
+        string(s);
+        w_.EndObject();
+    }
+
+    void any_value(const Value& v) {
+        switch (v.kind) {
+            case ValueKind::Int:
+                w_.StartObject();
+                key("intValue");
+                int64_string(v.i);
+                w_.EndObject();
+                break;
+            case ValueKind::Uint:
+                if (v.u <= static_cast<uint64_t>(INT64_MAX)) {
+                    w_.StartObject();
+                    key("intValue");
+                    int64_string(static_cast<int64_t>(v.u));
+                    w_.EndObject();
+                } else {
+                    std::array<char, 24> buf{};
+                    auto n = fmt::format_to_n(buf.data(), buf.size(), "{}", v.u).size;
+                    string_value({buf.data(), n});
+                }
+                break;
+            case ValueKind::Bool:
+                w_.StartObject();
+                key("boolValue");
+                w_.Bool(v.b);
+                w_.EndObject();
+                break;
+            case ValueKind::Float:
+                w_.StartObject();
+                key("doubleValue");
+                if (std::isfinite(v.f)) {
+                    w_.Double(v.f);
+                } else {
+                    w_.String(std::isnan(v.f) ? "NaN" : (v.f > 0 ? "Infinity" : "-Infinity"));
+                }
+                w_.EndObject();
+                break;
+            case ValueKind::Str:
+                string_value(v.str);
+                break;
+            case ValueKind::Hex: {
+                std::array<char, 20> buf{};
+                string_value(format_hex(v.u, buf.data()));
+                break;
+            }
+            case ValueKind::Time: {
+                std::array<char, kRfc3339Size> buf{};
+                string_value(format_rfc3339(v.i, buf.data()));
+                break;
+            }
+            case ValueKind::StrList:
+                w_.StartObject();
+                key("arrayValue");
+                w_.StartObject();
+                key("values");
+                w_.StartArray();
+                StrListView(v.str, v.count).for_each([&](std::string_view s) { string_value(s); });
+                w_.EndArray();
+                w_.EndObject();
+                w_.EndObject();
+                break;
+            case ValueKind::Bytes:
+                hex_.clear();
+                append_hex_bytes(hex_, v.str);
+                string_value(hex_);
+                break;
+        }
+    }
+
+    void attribute(std::string_view k, std::string_view v) {
+        w_.StartObject();
+        key("key");
+        string(k);
+        key("value");
+        string_value(v);
+        w_.EndObject();
+    }
+
+    void log_record(const Record& r, int64_t observed_ns) {
+        int64_t t = r.time_ns() > 0 ? r.time_ns() : observed_ns;
+        bool warn = r.event_type() == "lost";
+        w_.StartObject();
+        key("timeUnixNano");
+        int64_string(t);
+        key("observedTimeUnixNano");
+        int64_string(observed_ns);
+        key("severityNumber");
+        w_.Int(warn ? 13 : 9);  // WARN for loss reports, INFO otherwise
+        key("severityText");
+        w_.String(warn ? "WARN" : "INFO");
+        key("body");
+        string_value(r.event_type());
+        key("attributes");
+        w_.StartArray();
+        for (const Field& f : r.fields()) {
+            w_.StartObject();
+            key("key");
+            string(f.name);
+            key("value");
+            any_value(f.value);
+            w_.EndObject();
+        }
+        w_.EndArray();
+        w_.EndObject();
+    }
+
+    Writer& writer() { return w_; }
+
+  private:
+    rapidjson::StringBuffer buffer_;
+    Writer w_;
+    std::string scratch_;
+    std::string hex_;
+};
+
+bool retryable(int status) {
+    return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+class OtlpTransport final : public Transport {
+  public:
+    explicit OtlpTransport(const OtlpConfig& config)
+        : config_(config), prefix_(otlp_request_prefix(config)) {}
+
+    void encode(const Record& record, std::string_view& key, std::string_view& body) override {
+        encoder_.begin();
+        encoder_.log_record(record, realtime_now_ns());
+        key = {};
+        body = encoder_.text();
+    }
+
+    Delivery deliver(std::span<const RecordQueue::Entry> batch, net::Deadline deadline) override {
+        Delivery d;
+        if (!client_) {
+            client_ = std::make_unique<httplib::Client>(config_.host, config_.port);
+            client_->set_keep_alive(true);
+            client_->set_compress(config_.gzip);
+        }
+        auto left = std::max<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          deadline.effective() - std::chrono::steady_clock::now())
+                                          .count(),
+                                      1000);
+        client_->set_connection_timeout(std::chrono::microseconds(left));
+        client_->set_read_timeout(std::chrono::microseconds(left));
+        client_->set_write_timeout(std::chrono::microseconds(left));
+
+        request_.assign(prefix_);
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (i > 0) request_.push_back(',');
+            request_.append(batch[i].body);
+        }
+        request_.append(otlp_request_suffix());
+        auto res = client_->Post(config_.logs_uri, request_, "application/json");
+        if (!res) {
+            d.error = make_error("cannot send: {}", httplib::to_string(res.error()));
+            return d;
+        }
+        if (res->status >= 200 && res->status < 300) {
+            d.sent = batch.size();
+            size_t refused = rejected_in(res->body);
+            d.sent -= std::min(refused, d.sent);
+            d.rejected = batch.size() - d.sent;
+            return d;
+        }
+        if (retryable(res->status)) {
+            d.error = make_error("answered HTTP {}", res->status);
+            return d;
+        }
+        // The destination will never take these: count them and go on.
+        d.rejected = batch.size();
+        if (!warned_) {
+            warned_ = true;
+            fmt::print(stderr, "probelog: OTLP {} refused {} records: HTTP {} {}\n",
+                       config_.target(), batch.size(), res->status, res->body.substr(0, 200));
+        }
+        return d;
+    }
+
+    void disconnect() override { client_.reset(); }
+
+  private:
+    // partialSuccess.rejectedLogRecords of an ExportLogsServiceResponse.
+    static size_t rejected_in(const std::string& body) {
+        if (body.empty()) return 0;
+        rapidjson::Document doc;
+        doc.Parse(body.data(), body.size());
+        if (doc.HasParseError() || !doc.IsObject()) return 0;
+        auto ps = doc.FindMember("partialSuccess");
+        if (ps == doc.MemberEnd() || !ps->value.IsObject()) return 0;
+        auto n = ps->value.FindMember("rejectedLogRecords");
+        if (n == ps->value.MemberEnd()) return 0;
+        if (n->value.IsUint64()) return n->value.GetUint64();
+        if (n->value.IsString()) return std::strtoull(n->value.GetString(), nullptr, 10);
+        return 0;
+    }
+
+    OtlpConfig config_;
+    std::string prefix_;
+    Encoder encoder_;  // event loop thread
+    // I/O thread.
+    std::unique_ptr<httplib::Client> client_;
+    std::string request_;
+    bool warned_ = false;
+};
+
+}  // namespace
+
+std::string OtlpConfig::target() const {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return fmt::format("http://{}:{}{}", h, port, logs_uri);
+}
+
+void encode_otlp_log_record(const Record& record, int64_t observed_ns, std::string& out) {
+    Encoder e;
+    e.begin();
+    e.log_record(record, observed_ns);
+    out.append(e.text());
+}
+
+std::string otlp_request_prefix(const OtlpConfig& config) {
+    std::string host = config.host_name;
+    if (host.empty()) {
+        std::array<char, 256> buf{};
+        if (::gethostname(buf.data(), buf.size() - 1) == 0) host = buf.data();
+    }
+    Encoder e;
+    e.begin();
+    Writer& w = e.writer();
+    w.StartObject();
+    e.key("resourceLogs");
+    w.StartArray();
+    w.StartObject();
+    e.key("resource");
+    w.StartObject();
+    e.key("attributes");
+    w.StartArray();
+    e.attribute("service.name", config.service_name);
+    e.attribute("host.name", host);
+    w.EndArray();
+    w.EndObject();
+    e.key("scopeLogs");
+    w.StartArray();
+    w.StartObject();
+    e.key("scope");
+    w.StartObject();
+    e.key("name");
+    w.String("probelog");
+    e.key("version");
+    w.String(PROBELOG_VERSION);
+    w.EndObject();
+    e.key("logRecords");
+    // The writer's state is left open: the records and the suffix complete it.
+    std::string out(e.text());
+    out.append(":[");
+    return out;
+}
+
+std::string_view otlp_request_suffix() {
+    return "]}]}]}";
+}
+
+std::unique_ptr<Sink> make_otlp_sink(std::string name, const OtlpConfig& config) {
+    return std::make_unique<QueuedSink>(std::move(name), config.target(), config.queue,
+                                        std::make_unique<OtlpTransport>(config));
+}
+
+}  // namespace probelog
