@@ -289,6 +289,8 @@ Result<OutputSpec> interpret_output(const Section& s, const std::vector<std::str
                                 "lines: plain)",
                                 p.key, p.value);
             }
+        } else if (kind == "file" && (key == "rotate_size" || key == "rotate_keep")) {
+            spec.params[key] = p.value;  // checked by the sink factory below
         } else if (kind == "file" && key == "mkdir") {
             auto on = parse_bool(p);
             if (!on) return on.error();
@@ -296,8 +298,9 @@ Result<OutputSpec> interpret_output(const Section& s, const std::vector<std::str
         } else {
             return error_at(
                 p.file, p.line, "unknown key '{}' in [OUTPUT] {} (known: {})", p.key, kind,
-                kind == "stdout" ? "Name, Match, Format, json_date_key, json_date_format"
-                                 : "Name, Match, Path, File, Format, Mkdir");
+                kind == "stdout"
+                    ? "Name, Match, Format, json_date_key, json_date_format"
+                    : "Name, Match, Path, File, Format, Mkdir, Rotate_Size, Rotate_Keep");
         }
     }
     if (match == nullptr) {
@@ -316,6 +319,8 @@ Result<OutputSpec> interpret_output(const Section& s, const std::vector<std::str
         spec.format = OutputFormat::Json;
         if (file_name.empty()) file_name = tags.empty() ? "ebpf.0" : tags.front();
         spec.target = dir.empty() ? file_name : (dir.ends_with('/') ? dir : dir + "/") + file_name;
+        if (Status st = check_output(spec); !st)
+            return error_at(s.file, s.line, "{}", st.error().message);
     }
     return spec;
 }

@@ -313,7 +313,7 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
          "json_date_key, json_date_format)"},
         {"[OUTPUT]\n    Name file\n    Match *\n    Delimiter ;\n",
          "fb.conf:4: unknown key 'Delimiter' in [OUTPUT] file (known: Name, Match, Path, File, "
-         "Format, Mkdir)"},
+         "Format, Mkdir, Rotate_Size, Rotate_Keep)"},
         {"[SERVICE]\n    Flush 1\n    Colour blue\n", "fb.conf:3: unknown [SERVICE] key 'Colour'"},
         {"Name ebpf\n", "fb.conf:1: 'Name' is outside of a section (add [INPUT] above it)"},
         {in + "    Trace\n", "fb.conf:3: 'Trace' has no value"},
@@ -613,6 +613,21 @@ TEST(ConfigNetworkOutputs, ForwardOpentelemetryAndPrometheusExporter) {
     EXPECT_EQ(r->outputs[1].params.at("logs_uri"), "/v1/logs");
     EXPECT_EQ(r->outputs[2].kind, "prometheus");
     EXPECT_EQ(r->outputs[2].params.at("port"), "9464");
+}
+
+TEST(ConfigNetworkOutputs, FileRotationSettings) {
+    auto r = classic(
+        "[INPUT]\n    Name ebpf\n[OUTPUT]\n    Name file\n    Match *\n    Path /tmp\n"
+        "    Rotate_Size 10M\n    Rotate_Keep 3\n");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->outputs[0].params.at("rotate_size"), "10M");
+    EXPECT_EQ(r->outputs[0].params.at("rotate_keep"), "3");
+    auto bad = classic(
+        "[INPUT]\n    Name ebpf\n[OUTPUT]\n    Name file\n    Match *\n    Rotate_Size lots\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message.rfind("fb.conf:3: file: rotate_size: 'lots' is not a size", 0),
+              0u)
+        << bad.error().message;
 }
 
 TEST(ConfigNetworkOutputs, ABadSettingIsReportedAtItsLine) {
