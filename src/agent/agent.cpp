@@ -290,6 +290,8 @@ int run_agent(const Options& o) {
     }
     // Drain what the kernel wrote before we stopped.
     ring->consume();
+    for (auto& trace : traces)
+        trace->finish(pipeline);
     losses.report(runtime->read_counters(), pipeline);
     (void)pipeline.flush();
     say(losses.summary(runtime->read_counters(), pipeline, o.verbose));

@@ -38,6 +38,9 @@ struct RawValues {
     std::string poll_ms;
     std::vector<std::string> outputs;
     std::string exec_args;
+    std::string io_map_size;
+    std::string io_min_latency;
+    std::string io_aggregate;
 };
 
 Status apply(const RawValues& raw, Options& o) {
@@ -101,6 +104,28 @@ Status apply(const RawValues& raw, Options& o) {
             return make_error("--exec-args: '{}' is not a number from 1 to 128", raw.exec_args);
         }
         o.trace.exec_args_max = static_cast<uint32_t>(*n);
+    }
+    if (!raw.io_map_size.empty()) {
+        auto n = parse_uint(raw.io_map_size);
+        if (!n || *n == 0 || *n > (1u << 20)) {
+            return make_error("--io-map-size: '{}' is not a number of entries from 1 to 1048576",
+                              raw.io_map_size);
+        }
+        o.trace.io_map_size = static_cast<uint32_t>(*n);
+    }
+    if (!raw.io_min_latency.empty()) {
+        auto d = parse_duration(raw.io_min_latency);
+        if (!d) return make_error("--io-min-latency: {}", d.error().message);
+        o.trace.io_min_latency_ns = static_cast<uint64_t>(d->count());
+    }
+    if (!raw.io_aggregate.empty()) {
+        auto d = parse_duration(raw.io_aggregate);
+        if (!d) return make_error("--io-aggregate: {}", d.error().message);
+        if (*d < std::chrono::milliseconds(100)) {
+            return make_error("--io-aggregate: '{}' is too short an interval (at least 100ms)",
+                              raw.io_aggregate);
+        }
+        o.trace.io_aggregate_ns = static_cast<uint64_t>(d->count());
     }
     return {};
 }
@@ -168,13 +193,26 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
+    app.add_option("--io-min-latency", raw.io_min_latency,
+                   "io: only calls at least this slow (1ms, 250us), filtered in the kernel")
+        ->type_name("TIME");
+    app.add_flag("--io-all-files", o.trace.io_all_files,
+                 "io: also pipes, sockets, ttys and other non-regular files");
+    app.add_option("--io-aggregate", raw.io_aggregate,
+                   "io: per (process, file) totals every TIME instead of one record per call")
+        ->type_name("TIME");
+    app.add_option("--io-map-size", raw.io_map_size,
+                   "io: calls in flight tracked at once (default 10240; more are counted as "
+                   "map_full)")
+        ->type_name("N");
     app.add_flag("-v,--verbose", o.verbose, "Explain more: BPF verifier logs, libbpf messages");
     app.footer(
         "\nExamples:\n"
         "  probelog                              default traces, as a table\n"
         "  probelog --trace exec -o json         every exec as JSON lines\n"
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
-        "  probelog --pid 1234 --duration 10s    one process, for ten seconds");
+        "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
+        "  probelog --trace io --io-min-latency 10ms   file reads/writes slower than 10 ms");
 
     std::vector<std::string> reversed(own.rbegin(), own.rend());
     if (!reversed.empty()) reversed.pop_back();  // argv[0]

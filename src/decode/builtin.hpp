@@ -6,6 +6,7 @@
 namespace probelog::decode {
 
 const char* decode_exec(Bytes event, Record& out);
+const char* decode_io(Bytes event, Record& out);
 
 void register_builtin_decoders(Decoder& decoder);
 

@@ -18,6 +18,11 @@ namespace probelog {
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
+    // io: entries of the per-thread correlation map (and of each aggregate map).
+    uint32_t io_map_size = 10240;
+    bool io_all_files = false;       // io: every fd type, not only regular files
+    uint64_t io_min_latency_ns = 0;  // io: only calls at least this slow
+    uint64_t io_aggregate_ns = 0;    // io: per (process, file) totals this often; 0 = per call
 };
 
 struct TraceInfo {
@@ -38,6 +43,8 @@ class Trace {
     // Called after every ring buffer drain (at least every --poll-ms): for traces
     // that also report from maps (aggregates, periodic stats).
     virtual void tick(Pipeline& /*pipeline*/) {}
+    // Called once after the last drain, before the summary: report what is left.
+    virtual void finish(Pipeline& /*pipeline*/) {}
 };
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.
