@@ -1,0 +1,160 @@
+// The io trace's correlation map, loaded in-process: entries exist only for calls
+// in progress on files the trace keeps, and never outlive their thread.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "bpf/map.hpp"
+#include "bpf/runtime.hpp"
+#include "bpf/system.hpp"
+#include "support/process.hpp"
+#include "support/root.hpp"
+#include "traces/io_trace.hpp"
+
+namespace probelog {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool contains(const std::vector<uint32_t>& v, uint32_t x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Polls `pred` for up to 10 s (the kernel runs exit hooks asynchronously to our waits).
+template <typename Pred>
+bool eventually(Pred pred) {
+    for (int i = 0; i < 1000; ++i) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+}
+
+Result<bpf::Runtime> comm_runtime(const char* comm) {
+    bpf::RuntimeConfig rc;
+    rc.ringbuf_bytes = 1 << 16;
+    rc.filter.self_tgid = 0;  // the test process's own threads are traced
+    rc.filter.flags = PL_FILTER_COMM;
+    std::strncpy(rc.filter.comm, comm, sizeof(rc.filter.comm) - 1);
+    return bpf::Runtime::create(rc);
+}
+
+TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    bpf::configure_libbpf_logging(false);
+    auto rt = comm_runtime("io_reader");
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    // Two traces side by side: the default (regular files only) and --io-all-files.
+    IoTrace regular;
+    IoTrace all;
+    TraceOptions options;
+    Status st = regular.start(*rt, options);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    options.io_all_files = true;
+    st = all.start(*rt, options);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+
+    // A thread named io_reader blocks in read() on a pipe; it says its tid once it is.
+    test::Process blocked({test::testprog("io_ops"), "block"});
+    ASSERT_TRUE(blocked.wait_for_stderr("\n")) << blocked.err();
+    ASSERT_EQ(blocked.err().rfind("blocked ", 0), 0u) << blocked.err();
+    uint32_t tid = static_cast<uint32_t>(std::stoul(blocked.err().substr(8)));
+
+    EXPECT_TRUE(contains(all.inflight_tids(), tid)) << "the read in progress has an entry";
+    EXPECT_FALSE(contains(regular.inflight_tids(), tid)) << "a pipe never gets an entry";
+
+    blocked.signal(SIGKILL);
+    test::Finished f = blocked.wait();
+    EXPECT_EQ(f.exit_code, 128 + SIGKILL);
+    EXPECT_TRUE(eventually([&] { return !contains(all.inflight_tids(), tid); }))
+        << "the killed thread's entry is still in the map";
+    EXPECT_FALSE(contains(regular.inflight_tids(), tid));
+}
+
+TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    auto rt = comm_runtime("io_reaper_test");
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    // Only the read entry hook and the exit-of-thread reaper: every read leaves an
+    // entry behind, as a call that never returns would, until its thread dies.
+    auto obj = rt->open("io");
+    ASSERT_TRUE(obj.ok()) << obj.error().message;
+    Status st = obj->load(false);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    auto enter = obj->attach("pl_io_enter_read");
+    ASSERT_TRUE(enter.ok()) << enter.error().message;
+    auto reap = obj->attach("pl_io_reap");
+    ASSERT_TRUE(reap.ok()) << reap.error().message;
+    bpf::MapView inflight(obj->map_fd("io_inflight"), sizeof(uint32_t));
+
+    std::string path = "/tmp/" + test::unique_token("reap");
+    { std::ofstream(path) << "some bytes"; }
+    std::mutex m;
+    std::condition_variable cv;
+    std::atomic<uint32_t> tid{0};
+    bool may_exit = false;
+    std::thread t([&] {
+        prctl(PR_SET_NAME, "io_reaper_test");
+        int fd = open(path.c_str(), O_RDONLY);
+        char buf[16];
+        (void)!read(fd, buf, sizeof(buf));
+        close(fd);
+        tid = static_cast<uint32_t>(syscall(SYS_gettid));
+        std::unique_lock lock(m);
+        cv.notify_all();
+        cv.wait(lock, [&] { return may_exit; });
+    });
+    {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return tid != 0; });
+    }
+    EXPECT_TRUE(contains(inflight.typed_keys<uint32_t>(), tid.load()))
+        << "without an exit hook the read's entry stays while the thread lives";
+    {
+        std::lock_guard lock(m);
+        may_exit = true;
+    }
+    cv.notify_all();
+    t.join();
+    EXPECT_TRUE(eventually([&] { return !contains(inflight.typed_keys<uint32_t>(), tid.load()); }))
+        << "the dead thread's entry is still in the map";
+    unlink(path.c_str());
+}
+
+TEST(IoKernel, CompletedCallsLeaveTheMapEmpty) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    auto rt = comm_runtime("io_ops");
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    IoTrace trace;
+    TraceOptions options;
+    options.io_all_files = true;
+    Status st = trace.start(*rt, options);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    std::string path = "/tmp/" + test::unique_token("empty");
+    test::Finished f = test::run({test::testprog("io_ops"), "files", path});
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    unlink(path.c_str());
+    auto counters = rt->read_counters();
+    EXPECT_GE(counters[PL_TRACE_IO].generated, 18u);  // 14 file calls + 4 socket/pipe
+    EXPECT_EQ(counters[PL_TRACE_IO].map_full, 0u);
+    // Other io_ops processes (a concurrent test run) could be mid-call: none is ours.
+    EXPECT_TRUE(eventually([&] { return trace.inflight_tids().empty(); }));
+}
+
+}  // namespace
+}  // namespace probelog
