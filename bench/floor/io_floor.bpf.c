@@ -7,14 +7,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define EMPTY(name)                                                 \
-    SEC("tp/syscalls/sys_enter_" #name)                             \
-    int floor_enter_##name(void* ctx) {                             \
-        return 0;                                                   \
-    }                                                               \
-    SEC("tp/syscalls/sys_exit_" #name)                              \
-    int floor_exit_##name(void* ctx) {                              \
-        return 0;                                                   \
+#define EMPTY(name)                     \
+    SEC("tp/syscalls/sys_enter_" #name) \
+    int floor_enter_##name(void* ctx) { \
+        return 0;                       \
+    }                                   \
+    SEC("tp/syscalls/sys_exit_" #name)  \
+    int floor_exit_##name(void* ctx) {  \
+        return 0;                       \
     }
 
 EMPTY(read)

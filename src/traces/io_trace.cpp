@@ -44,8 +44,9 @@ const TraceInfo& IoTrace::static_info() {
     return info;
 }
 
-Status IoTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
-    auto obj = runtime.open("io");
+Status IoTrace::load(const bpf::Runtime& runtime, const TraceOptions& options,
+                     std::string_view name) {
+    auto obj = runtime.open(name);
     if (!obj) return obj.error();
     uint32_t all_files = options.io_all_files ? 1 : 0;
     uint32_t aggregate = options.io_aggregate_ns != 0 ? 1 : 0;
@@ -63,6 +64,20 @@ Status IoTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) 
     }
     if (Status st = obj->load(runtime.verbose()); !st) return st;
     object_ = std::make_unique<bpf::Object>(std::move(*obj));
+    object_name_ = name;
+    return {};
+}
+
+Status IoTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
+    if (!object_name_.empty()) {
+        if (Status st = load(runtime, options, object_name_); !st) return st;
+    } else if (Status fast = load(runtime, options, "io"); !fast) {
+        // Kernels before 6.2 have no bpf_rdonly_cast: the probe-read variant.
+        if (Status compat = load(runtime, options, "io_compat"); !compat) {
+            return make_error("{}; and its probe-read variant io_compat: {}", fast.error().message,
+                              compat.error().message);
+        }
+    }
 
     // Exit hooks (and the reaper) before entry hooks: an entry made while its exit
     // hook is not attached yet would stay in the map until the thread exits.

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "pipeline/record.hpp"
 #include "traces/trace.hpp"
@@ -13,6 +15,10 @@ namespace probelog {
 // from a BPF map every interval (Trace::tick) and at the end (Trace::finish).
 class IoTrace final : public Trace {
   public:
+    // `object`: "io" (direct loads, kernel 6.2+), "io_compat" (probe reads), or
+    // empty: the first of the two that this kernel loads.
+    explicit IoTrace(std::string_view object = {}) : object_name_(object) {}
+
     static const TraceInfo& static_info();
     const TraceInfo& info() const override { return static_info(); }
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
@@ -23,13 +29,17 @@ class IoTrace final : public Trace {
     // Thread ids with an entry in the correlation map (calls between entry and
     // exit), for tests and diagnostics.
     std::vector<uint32_t> inflight_tids() const;
+    // The BPF object that loaded ("io" or "io_compat").
+    const std::string& object_name() const { return object_name_; }
 
   private:
     using Clock = std::chrono::steady_clock;
 
+    Status load(const bpf::Runtime& runtime, const TraceOptions& options, std::string_view name);
     void flip(Clock::time_point now);
     void drain(uint32_t slot, Pipeline& pipeline);
 
+    std::string object_name_;
     std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links
     std::vector<bpf::Link> links_;
 

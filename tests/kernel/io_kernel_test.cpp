@@ -5,22 +5,26 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "bpf/map.hpp"
+#include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+#include "pipeline/pipeline.hpp"
 #include "traces/io_trace.hpp"
 
 namespace probelog {
@@ -49,6 +53,83 @@ Result<bpf::Runtime> comm_runtime(const char* comm) {
     rc.filter.flags = PL_FILTER_COMM;
     std::strncpy(rc.filter.comm, comm, sizeof(rc.filter.comm) - 1);
     return bpf::Runtime::create(rc);
+}
+
+// Keeps the io records' fields as one line of text each ("pread64 32 32 1000 /tmp/x").
+class IoLines final : public Sink {
+  public:
+    explicit IoLines(std::vector<std::string>& out) : out_(out) {}
+    void write(const Record& r) override {
+        if (r.event_type() != "io") return;
+        auto text = [&](const char* name) -> std::string {
+            const Field* f = r.find(name);
+            if (f == nullptr) return "-";
+            switch (f->value.kind) {
+                case ValueKind::Str:
+                    return std::string(f->value.str);
+                case ValueKind::Int:
+                    return std::to_string(f->value.i);
+                case ValueKind::Uint:
+                    return std::to_string(f->value.u);
+                default:
+                    return "?";
+            }
+        };
+        out_.push_back(text("operation") + " " + text("count") + " " + text("ret") + " " +
+                       text("offset") + " " + text("iovcnt") + " " + text("file_type") + " " +
+                       text("path"));
+    }
+    Status flush() override { return {}; }
+
+  private:
+    std::vector<std::string>& out_;
+};
+
+// Both BPF objects (direct loads and probe reads) see the same calls the same way.
+TEST(IoKernel, BothObjectVariantsRecordTheSameCalls) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    for (const char* object : {"io", "io_compat"}) {
+        SCOPED_TRACE(object);
+        auto rt = comm_runtime("io_ops");
+        ASSERT_TRUE(rt.ok()) << rt.error().message;
+        IoTrace trace(object);
+        TraceOptions options;
+        options.io_all_files = true;
+        Status st = trace.start(*rt, options);
+        ASSERT_TRUE(st.ok()) << st.error().message;
+        EXPECT_EQ(trace.object_name(), object);
+        BootClock clock;
+        Pipeline pipeline(clock);
+        std::vector<std::string> lines;
+        pipeline.add_sink(std::make_unique<IoLines>(lines));
+        auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
+        ASSERT_TRUE(ring.ok());
+
+        std::string path = "/tmp/" + test::unique_token("variant");
+        test::Finished f = test::run({test::testprog("io_ops"), "files", path});
+        ASSERT_EQ(f.exit_code, 0) << f.err;
+        unlink(path.c_str());
+        ring->consume();
+        std::vector<std::string> mine;
+        for (const std::string& l : lines) {
+            if (l.ends_with(" " + path) || l.find(" socket:[") != std::string::npos ||
+                l.find(" pipe:[") != std::string::npos) {
+                mine.push_back(l.substr(0, l.rfind(' ')));  // without the path
+            }
+        }
+        std::vector<std::string> want = {
+            "write 100 100 0 - regular",    "pwrite64 50 50 1000 - regular",
+            "writev 60 60 100 3 regular",   "pwritev 15 15 2000 2 regular",
+            "pwritev2 5 5 3000 1 regular",  "fsync - 0 - - regular",
+            "fdatasync - 0 - - regular",    "read 64 64 0 - regular",
+            "pread64 32 32 1000 - regular", "readv 32 32 64 2 regular",
+            "preadv 8 8 2000 2 regular",    "preadv2 5 5 96 1 regular",
+            "pread64 100 0 5000 - regular", "read 7 -9 0 - regular",
+            "write 11 11 - - socket",       "read 11 11 - - socket",
+            "write 13 13 - - pipe",         "read 13 13 - - pipe"};
+        EXPECT_EQ(mine, want);
+    }
 }
 
 TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
@@ -145,6 +226,11 @@ TEST(IoKernel, CompletedCallsLeaveTheMapEmpty) {
     options.io_all_files = true;
     Status st = trace.start(*rt, options);
     ASSERT_TRUE(st.ok()) << st.error().message;
+    utsname u{};
+    uname(&u);
+    int major = 0, minor = 0;
+    std::sscanf(u.release, "%d.%d", &major, &minor);
+    EXPECT_EQ(trace.object_name(), major * 100 + minor >= 602 ? "io" : "io_compat") << u.release;
     std::string path = "/tmp/" + test::unique_token("empty");
     test::Finished f = test::run({test::testprog("io_ops"), "files", path});
     ASSERT_EQ(f.exit_code, 0) << f.err;
