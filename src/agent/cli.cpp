@@ -52,6 +52,9 @@ struct RawValues {
     std::string xdp_top;
     std::vector<std::string> xdp_block;
     std::string xdp_drop_records;
+    std::string io_map_size;
+    std::string io_min_latency;
+    std::string io_aggregate;
 };
 
 bool valid_interface_name(std::string_view name) {
@@ -218,6 +221,28 @@ Status apply(const RawValues& raw, Options& o) {
         }
         o.trace.exec_args_max = static_cast<uint32_t>(*n);
     }
+    if (!raw.io_map_size.empty()) {
+        auto n = parse_uint(raw.io_map_size);
+        if (!n || *n == 0 || *n > (1u << 20)) {
+            return make_error("--io-map-size: '{}' is not a number of entries from 1 to 1048576",
+                              raw.io_map_size);
+        }
+        o.trace.io_map_size = static_cast<uint32_t>(*n);
+    }
+    if (!raw.io_min_latency.empty()) {
+        auto d = parse_duration(raw.io_min_latency);
+        if (!d) return make_error("--io-min-latency: {}", d.error().message);
+        o.trace.io_min_latency_ns = static_cast<uint64_t>(d->count());
+    }
+    if (!raw.io_aggregate.empty()) {
+        auto d = parse_duration(raw.io_aggregate);
+        if (!d) return make_error("--io-aggregate: {}", d.error().message);
+        if (*d < std::chrono::milliseconds(100)) {
+            return make_error("--io-aggregate: '{}' is too short an interval (at least 100ms)",
+                              raw.io_aggregate);
+        }
+        o.trace.io_aggregate_ns = static_cast<uint64_t>(d->count());
+    }
     return apply_xdp(raw, o);
 }
 
@@ -237,6 +262,10 @@ Options merge(Options file, const Options& cli, const RawValues& raw) {
     if (!raw.poll_ms.empty()) file.poll_ms = cli.poll_ms;
     if (!raw.exec_args.empty()) file.trace.exec_args_max = cli.trace.exec_args_max;
     if (!cli.trace.xdp.interface.empty()) file.trace.xdp = cli.trace.xdp;
+    if (!raw.io_map_size.empty()) file.trace.io_map_size = cli.trace.io_map_size;
+    if (!raw.io_min_latency.empty()) file.trace.io_min_latency_ns = cli.trace.io_min_latency_ns;
+    if (!raw.io_aggregate.empty()) file.trace.io_aggregate_ns = cli.trace.io_aggregate_ns;
+    file.trace.io_all_files = file.trace.io_all_files || cli.trace.io_all_files;
     file.verbose = file.verbose || cli.verbose;
     bool cli_stdout = std::any_of(cli.outputs.begin(), cli.outputs.end(),
                                   [](const OutputSpec& s) { return s.kind == "stdout"; });
@@ -313,6 +342,18 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
+    app.add_option("--io-min-latency", raw.io_min_latency,
+                   "io: only calls at least this slow (1ms, 250us), filtered in the kernel")
+        ->type_name("TIME");
+    app.add_flag("--io-all-files", o.trace.io_all_files,
+                 "io: also pipes, sockets, ttys and other non-regular files");
+    app.add_option("--io-aggregate", raw.io_aggregate,
+                   "io: per (process, file) totals every TIME instead of one record per call")
+        ->type_name("TIME");
+    app.add_option("--io-map-size", raw.io_map_size,
+                   "io: calls in flight tracked at once (default 10240; more are counted as "
+                   "map_full)")
+        ->type_name("N");
     app.add_option("-c,--config", raw.config,
                    "Fluent Bit config file (classic or .yaml) with an ebpf input; the command "
                    "line adds to it and overrides it (docs/CONFIG.md)")
@@ -355,6 +396,7 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         "  probelog --trace exec -o json         every exec as JSON lines\n"
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
         "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
+        "  probelog --trace io --io-min-latency 10ms   file reads/writes slower than 10 ms\n"
         "  probelog -c fluent-bit.conf           a Fluent Bit config's ebpf input and outputs\n"
         "  probelog -o forward://127.0.0.1:24224 --metrics 127.0.0.1:9464\n"
         "                                        to Fluent Bit, with a /metrics endpoint\n"

@@ -37,7 +37,11 @@ void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& coun
         record_.add_uint("lost_total", c.lost);
         record_.add_uint("map_full", c.map_full - reported_map_full_[id]);
         record_.add_uint("generated_total", c.generated);
-        record_.add_str("reason", "ring buffer full (raise --ringbuf-size or lower --poll-ms)");
+        record_.add_str("reason",
+                        c.lost != reported_lost_[id]
+                            ? "ring buffer full (raise --ringbuf-size or lower --poll-ms)"
+                            : "correlation map full: calls not tracked (raise the trace's map "
+                              "size, e.g. --io-map-size)");
         pipeline.emit(record_);
         reported_lost_[id] = c.lost;
         reported_map_full_[id] = c.map_full;

@@ -13,6 +13,7 @@ void register_builtin_decoders(Decoder& decoder) {
     decoder.add(PL_EVENT_VFS, "vfs", &decode_vfs);
     decoder.add(PL_EVENT_MALLOC, "malloc", &decode_malloc);
     decoder.add(PL_EVENT_XDP, "xdp_drop", &decode_xdp_drop);
+    decoder.add(PL_EVENT_IO, "io", &decode_io);
 }
 
 }  // namespace probelog::decode

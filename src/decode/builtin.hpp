@@ -13,6 +13,7 @@ const char* decode_tcp(Bytes event, Record& out);
 const char* decode_vfs(Bytes event, Record& out);
 const char* decode_malloc(Bytes event, Record& out);
 const char* decode_xdp_drop(Bytes event, Record& out);
+const char* decode_io(Bytes event, Record& out);
 
 void register_builtin_decoders(Decoder& decoder);
 

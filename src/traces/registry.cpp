@@ -7,6 +7,7 @@
 #include "traces/signal_trace.hpp"
 #include "traces/tcp_trace.hpp"
 #include "traces/malloc_trace.hpp"
+#include "traces/io_trace.hpp"
 #include "traces/trace.hpp"
 #include "traces/vfs_trace.hpp"
 #include "traces/xdp_trace.hpp"
@@ -34,6 +35,7 @@ const std::vector<Entry>& entries() {
         {&VfsTrace::static_info, &make<VfsTrace>},
         {&MallocTrace::static_info, &make<MallocTrace>},
         {&XdpTrace::static_info, &make<XdpTrace>},
+        {&IoTrace::static_info, &make<IoTrace>},
     };
     return kTraces;
 }

@@ -30,6 +30,11 @@ struct TraceOptions {
     // Where a trace registers its own metrics (per-probe counters, histograms,
     // top-N sources); set by the agent, never null there (docs/OUTPUTS.md).
     metrics::Registry* metrics = nullptr;
+    // io: entries of the per-thread correlation map (and of each aggregate map).
+    uint32_t io_map_size = 10240;
+    bool io_all_files = false;       // io: every fd type, not only regular files
+    uint64_t io_min_latency_ns = 0;  // io: only calls at least this slow
+    uint64_t io_aggregate_ns = 0;    // io: per (process, file) totals this often; 0 = per call
 };
 
 struct TraceInfo {
