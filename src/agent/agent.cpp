@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include "bpf/system.hpp"
 #include "common/clock.hpp"
 #include "pipeline/pipeline.hpp"
+#include "probes/list.hpp"
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
 
@@ -130,6 +132,18 @@ int run_agent(const Options& o) {
         fmt::print("{}", list_traces_text());
         return 0;
     }
+    if (!o.probe_list.empty()) {
+        std::optional<int> pid;
+        if (!o.pids.empty()) pid = static_cast<int>(o.pids[0]);
+        auto text = probes::list_functions(o.probe_list[0],
+                                           o.probe_list.size() > 1 ? o.probe_list[1] : "", pid);
+        if (!text) {
+            say(fmt::format("--probe-list {}: {}", o.probe_list[0], text.error().message));
+            return 1;
+        }
+        fmt::print("{}", *text);
+        return 0;
+    }
     if (Status st = bpf::check_privileges(); !st) {
         say(st.error().message);
         return 1;
@@ -196,9 +210,18 @@ int run_agent(const Options& o) {
     std::vector<std::unique_ptr<Trace>> traces;
     std::vector<std::string> running;
     size_t hooks = 0;
-    for (const std::string& name : selected_traces(o)) {
+    std::vector<std::string> selected = selected_traces(o);
+    // Traces of targets the user named start first and end the run if they fail,
+    // so that nothing else is attached.
+    std::stable_partition(selected.begin(), selected.end(),
+                          [](const std::string& name) { return find_trace(name)->fail_run; });
+    for (const std::string& name : selected) {
         auto trace = make_trace(name);
         if (Status st = trace->start(*runtime, o.trace); !st) {
+            if (trace->info().fail_run) {
+                say(st.error().message);
+                return 1;
+            }
             say(fmt::format("trace '{}' unavailable: {}", name, st.error().message));
             continue;
         }
@@ -224,6 +247,8 @@ int run_agent(const Options& o) {
         pipeline.add_sink(std::move(*sink));
     }
     pipeline.set_max_records(o.max_records);
+    for (auto& trace : traces)
+        trace->configure_pipeline(pipeline);
     auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
     if (!ring) {
         say(ring.error().message);

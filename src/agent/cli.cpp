@@ -6,6 +6,8 @@
 #include <algorithm>
 
 #include "common/parse.hpp"
+#include "probes/compile.hpp"
+#include "probes/spec.hpp"
 #include "traces/trace.hpp"
 
 #ifndef PROBELOG_VERSION
@@ -38,7 +40,54 @@ struct RawValues {
     std::string poll_ms;
     std::vector<std::string> outputs;
     std::string exec_args;
+    std::string probe_mode;
+    std::string probe_str_max;
+    std::string probe_buf_max;
 };
+
+// --probe and its knobs. Specs are parsed here (a malformed one is a usage
+// error); finding files and functions waits for the run.
+Status apply_probe_options(const RawValues& raw, Options& o) {
+    for (const std::string& text : o.trace.probes) {
+        auto spec = probes::parse_probe_spec(text);
+        if (!spec) return make_error("--probe '{}': {}", text, spec.error().message);
+    }
+    if (!raw.probe_mode.empty()) {
+        auto mode = probes::parse_probe_mode(raw.probe_mode);
+        if (!mode) return make_error("--probe-mode: {}", mode.error().message);
+        o.trace.probe_mode = raw.probe_mode;
+    }
+    struct Cap {
+        const char* option;
+        const std::string& text;
+        uint32_t max;
+        uint32_t& out;
+    };
+    for (const Cap& c :
+         {Cap{"--probe-str-max", raw.probe_str_max, probes::kMaxStrMax, o.trace.probe_str_max},
+          Cap{"--probe-buf-max", raw.probe_buf_max, probes::kMaxBufMax, o.trace.probe_buf_max}}) {
+        if (c.text.empty()) continue;
+        auto n = parse_size(c.text);
+        if (!n || *n == 0 || *n > c.max) {
+            return make_error("{}: '{}' is not a byte count from 1 to {}", c.option, c.text, c.max);
+        }
+        c.out = static_cast<uint32_t>(*n);
+    }
+    if (o.probe_list.size() > 2) {
+        return make_error("--probe-list: expected BIN [PATTERN], got {} values",
+                          o.probe_list.size());
+    }
+    bool probe_selected = std::any_of(o.traces.begin(), o.traces.end(), [](const std::string& t) {
+        return find_trace(t) != nullptr && find_trace(t)->name == "probe";
+    });
+    if (probe_selected && o.trace.probes.empty()) {
+        return make_error("--trace probe: needs at least one --probe SPEC");
+    }
+    // --probe alone runs the probes only; with --trace, the probes as well.
+    if (!o.trace.probes.empty() && !probe_selected) o.traces.emplace_back("probe");
+    if (o.command.empty()) o.trace.probe_pids = o.pids;
+    return {};
+}
 
 Status apply(const RawValues& raw, Options& o) {
     for (const std::string& t : o.traces) {
@@ -102,7 +151,7 @@ Status apply(const RawValues& raw, Options& o) {
         }
         o.trace.exec_args_max = static_cast<uint32_t>(*n);
     }
-    return {};
+    return apply_probe_options(raw, o);
 }
 
 }  // namespace
@@ -168,13 +217,35 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--exec-args", raw.exec_args,
                    "exec: arguments captured per exec, 1 to 128 (default 32)")
         ->type_name("N");
+    app.add_option("--probe", o.trace.probes,
+                   "Probe a user-space function (repeatable): 'FILE:FUNCTION(TYPE NAME, ...) "
+                   "ret:TYPE'; see docs/PROBES.md")
+        ->allow_extra_args(false)
+        ->type_name("SPEC");
+    app.add_option("--probe-mode", raw.probe_mode,
+                   "call: one record per call (default); split: entry and return records; "
+                   "entry: entry records only")
+        ->type_name("MODE");
+    app.add_option("--probe-str-max", raw.probe_str_max,
+                   "Characters kept of a str value (default 128, at most 2046)")
+        ->type_name("N");
+    app.add_option("--probe-buf-max", raw.probe_buf_max,
+                   "Bytes kept of a buf value (default 256, at most 2048)")
+        ->type_name("N");
+    app.add_option("--probe-list", o.probe_list,
+                   "List the functions of a binary or library (matching PATTERN) that --probe "
+                   "can name, with DWARF signatures, and exit")
+        ->expected(1, 2)
+        ->type_name("BIN [PATTERN]");
     app.add_flag("-v,--verbose", o.verbose, "Explain more: BPF verifier logs, libbpf messages");
     app.footer(
         "\nExamples:\n"
         "  probelog                              default traces, as a table\n"
         "  probelog --trace exec -o json         every exec as JSON lines\n"
         "  probelog --trace exec -- make -j2     trace a command and its descendants\n"
-        "  probelog --pid 1234 --duration 10s    one process, for ten seconds");
+        "  probelog --pid 1234 --duration 10s    one process, for ten seconds\n"
+        "  probelog --probe 'libc:malloc(u64 size) ret:ptr' --pid 1234\n"
+        "                                        a library function's calls, args and latency");
 
     std::vector<std::string> reversed(own.rbegin(), own.rend());
     if (!reversed.empty()) reversed.pop_back();  // argv[0]

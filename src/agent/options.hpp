@@ -15,6 +15,7 @@ namespace probelog {
 struct Options {
     std::vector<std::string> traces;  // empty: the default traces
     bool list_traces = false;
+    std::vector<std::string> probe_list;  // --probe-list BIN [PATTERN]
     std::vector<uint32_t> pids;
     std::string comm;
     std::string cgroup;                // a cgroup v2 directory

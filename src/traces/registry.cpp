@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "traces/exec_trace.hpp"
+#include "traces/probe_trace.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -20,6 +21,7 @@ std::unique_ptr<Trace> make() {
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> kTraces = {
         {&ExecTrace::static_info, &make<ExecTrace>},
+        {&ProbeTrace::static_info, &make<ProbeTrace>},
     };
     return kTraces;
 }

@@ -18,6 +18,14 @@ namespace probelog {
 // Knobs of individual traces, set from the command line or config file.
 struct TraceOptions {
     uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
+    // Dynamic probes (--probe): the specs as typed, the record shape (call,
+    // split, entry), capture caps, and the processes to attach in (empty: every
+    // process that maps the file).
+    std::vector<std::string> probes;
+    std::string probe_mode = "call";
+    uint32_t probe_str_max = 128;
+    uint32_t probe_buf_max = 256;
+    std::vector<uint32_t> probe_pids;
 };
 
 struct TraceInfo {
@@ -26,6 +34,9 @@ struct TraceInfo {
     std::string_view hooks;    // the kernel hooks used, for --list-traces and docs
     uint16_t id = 0;           // enum pl_trace_id
     bool default_on = false;   // runs when no --trace is given
+    // A failure to start ends the run instead of being reported and skipped
+    // (traces of targets the user named, such as --probe). Such traces start first.
+    bool fail_run = false;
 };
 
 class Trace {
@@ -38,6 +49,9 @@ class Trace {
     // Called after every ring buffer drain (at least every --poll-ms): for traces
     // that also report from maps (aggregates, periodic stats).
     virtual void tick(Pipeline& /*pipeline*/) {}
+    // Called once the pipeline exists, before any event is read: for traces
+    // whose events are described at run time (decoders with context).
+    virtual void configure_pipeline(Pipeline& /*pipeline*/) {}
 };
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.
