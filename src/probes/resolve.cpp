@@ -33,28 +33,35 @@ std::string symbol_list(const std::vector<const ElfSymbol*>& symbols) {
 // The name a record shows for the function: the C name, or the C++ name without parameters.
 std::string short_name(const ElfSymbol& s) {
     if (s.demangled.empty()) return s.name;
-    return std::string(symbols::strip_return_type(symbols::strip_parameters(s.demangled)));
+    return symbols::strip_abi_tags(
+        symbols::strip_return_type(symbols::strip_parameters(s.demangled)));
 }
 
 // Whether `vaddr` is the first byte of an instruction of `fn` (decoded from its start).
-Status check_instruction_boundary(const ElfFile& file, const ElfSymbol& fn, uint64_t vaddr) {
+Status check_instruction_boundary(const ElfFile& file, const ElfSymbol& fn, uint64_t vaddr,
+                                  bool relative) {
     if (vaddr == fn.address) return {};
     auto code = file.read_at(fn.address, vaddr - fn.address + 16);
     if (!code) return code.error();
     auto insns = symbols::decode_instructions(*code, fn.address);
     if (!insns) return insns.error();
+    auto where = [&](uint64_t a) {
+        return relative ? fmt::format("{}+0x{:x}", fn.display(), a - fn.address)
+                        : fmt::format("0x{:x}", a);
+    };
     const symbols::Instruction* prev = nullptr;
     for (const symbols::Instruction& i : *insns) {
         if (i.address == vaddr) return {};
         if (i.address > vaddr && prev != nullptr) {
             return make_error(
-                "0x{:x} is inside the instruction at 0x{:x} ({} bytes) of {}: a probe there would "
-                "corrupt the program; instructions start at 0x{:x} and 0x{:x}",
-                vaddr, prev->address, prev->size, fn.display(), prev->address, i.address);
+                "{} is inside an instruction (of {} bytes, at {}): a probe there would corrupt "
+                "the program; the nearest instructions start at {} and {}",
+                where(vaddr), prev->size, where(prev->address), where(prev->address),
+                where(i.address));
         }
         prev = &i;
     }
-    return make_error("cannot decode the instructions of {} up to 0x{:x}", fn.display(), vaddr);
+    return make_error("cannot decode the instructions of {} up to {}", fn.display(), where(vaddr));
 }
 
 Result<const ElfSymbol*> find_symbol(const ElfFile& file, const ProbeSpec& spec) {
@@ -234,7 +241,8 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
                        : fmt::format("{}:{}", display_target(spec.target), out.function);
     }
     if (fn != nullptr && !out.function_entry) {
-        if (Status st = check_instruction_boundary(*file, *fn, out.vaddr); !st) return st.error();
+        if (Status st = check_instruction_boundary(*file, *fn, out.vaddr, !spec.is_address); !st)
+            return st.error();
     }
     auto offset = file->file_offset(out.vaddr);
     if (!offset) return offset.error();
@@ -262,7 +270,7 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
         if (spec.ret) out.ret = spec.ret;
     }
     if (!out.function_entry) {
-        if (out.ret) {
+        if (out.ret || spec.ret) {
             return make_error(
                 "ret: needs a probe at a function's entry, and {} is not one (uretprobes "
                 "hijack the return address, which only the entry knows)",

@@ -283,6 +283,7 @@ class Parser {
         skip_ws();
         if (peek() != '@') return {};
         ++i_;
+        skip_ws();
         size_t start = i_;
         std::string_view word = identifier();
         auto reg = register_by_name(word);

@@ -65,4 +65,19 @@ std::string_view strip_return_type(std::string_view name) {
     return name;
 }
 
+std::string strip_abi_tags(std::string_view name) {
+    std::string out;
+    size_t pos = 0;
+    while (true) {
+        size_t tag = name.find("[abi:", pos);
+        if (tag == std::string_view::npos) break;
+        size_t end = name.find(']', tag);
+        if (end == std::string_view::npos) break;
+        out.append(name.substr(pos, tag - pos));
+        pos = end + 1;
+    }
+    out.append(name.substr(pos));
+    return out;
+}
+
 }  // namespace probelog::symbols

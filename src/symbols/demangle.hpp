@@ -21,4 +21,7 @@ std::string_view strip_parameters(std::string_view demangled);
 // "int ns::max<int>"; the input if there is none.
 std::string_view strip_return_type(std::string_view name_without_params);
 
+// Without GCC's ABI tags: "ns::make_name" for "ns::make_name[abi:cxx11]".
+std::string strip_abi_tags(std::string_view name);
+
 }  // namespace probelog::symbols

@@ -16,6 +16,8 @@
 namespace probelog::symbols {
 namespace {
 
+constexpr GElf_Versym kVersymHidden = 0x8000;  // a non-default version of the symbol
+
 std::string machine_name(int machine) {
     switch (machine) {
         case EM_386:
@@ -33,6 +35,64 @@ std::string machine_name(int machine) {
         default:
             return fmt::format("machine #{}", machine);
     }
+}
+
+// Appends the FUNC and IFUNC symbols of `elf`'s .symtab and .dynsym (default
+// versions only) to `out`; section names to `sections`. True if it has a .symtab.
+bool read_functions(Elf* elf, std::vector<ElfSymbol>& out, std::vector<std::string>* sections) {
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0) return false;  // no sections: no symbols
+    // .gnu.version: which .dynsym entries are old, non-default versions of a
+    // symbol (memcpy@GLIBC_2.2.5 next to memcpy@@GLIBC_2.14).
+    Elf_Data* versym = nullptr;
+    bool has_symtab = false;
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == nullptr) continue;
+        if (sh.sh_type == SHT_GNU_versym) versym = elf_getdata(scn, nullptr);
+        if (sh.sh_type == SHT_SYMTAB) has_symtab = true;
+    }
+    scn = nullptr;
+    while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == nullptr) continue;
+        if (sections != nullptr) {
+            const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
+            sections->emplace_back(name != nullptr ? name : "");
+        }
+        if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        if (data == nullptr || sh.sh_entsize == 0) continue;
+        size_t count = sh.sh_size / sh.sh_entsize;
+        for (size_t i = 0; i < count; ++i) {
+            GElf_Sym sym;
+            if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
+            int type = GELF_ST_TYPE(sym.st_info);
+            if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0 ||
+                sym.st_shndx == SHN_UNDEF) {
+                continue;
+            }
+            if (sh.sh_type == SHT_DYNSYM && versym != nullptr) {
+                GElf_Versym ver = 0;
+                if (gelf_getversym(versym, static_cast<int>(i), &ver) != nullptr &&
+                    (ver & kVersymHidden) != 0) {
+                    continue;  // an old version kept for old binaries
+                }
+            }
+            const char* sname = elf_strptr(elf, sh.sh_link, sym.st_name);
+            if (sname == nullptr || *sname == '\0') continue;
+            int bind = GELF_ST_BIND(sym.st_info);
+            ElfSymbol s;
+            s.name = sname;
+            s.address = sym.st_value;
+            s.size = sym.st_size;
+            s.global = bind == STB_GLOBAL || bind == STB_WEAK;
+            s.ifunc = type == STT_GNU_IFUNC;
+            out.push_back(std::move(s));
+        }
+    }
+    return has_symtab;
 }
 
 }  // namespace
@@ -108,36 +168,21 @@ Status ElfFile::load() {
             ElfSegment{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, (ph.p_flags & PF_X) != 0});
     }
 
-    size_t shstrndx = 0;
-    if (elf_getshdrstrndx(elf_, &shstrndx) != 0) return {};  // no sections: no symbols
-    Elf_Scn* scn = nullptr;
-    while ((scn = elf_nextscn(elf_, scn)) != nullptr) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) == nullptr) continue;
-        const char* name = elf_strptr(elf_, shstrndx, sh.sh_name);
-        sections_.emplace_back(name != nullptr ? name : "");
-        if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) continue;
-        Elf_Data* data = elf_getdata(scn, nullptr);
-        if (data == nullptr || sh.sh_entsize == 0) continue;
-        size_t count = sh.sh_size / sh.sh_entsize;
-        for (size_t i = 0; i < count; ++i) {
-            GElf_Sym sym;
-            if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
-            int type = GELF_ST_TYPE(sym.st_info);
-            if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0 ||
-                sym.st_shndx == SHN_UNDEF) {
-                continue;
+    bool has_symtab = read_functions(elf_, functions_, &sections_);
+    // A stripped file's full symbol table may be in its separate debug file
+    // (Debian's *-dbg packages): the local functions, IFUNC implementations.
+    if (!has_symtab) {
+        if (auto id = build_id(); id && id->size() > 2) {
+            std::string debug = fmt::format("/usr/lib/debug/.build-id/{}/{}.debug",
+                                            id->substr(0, 2), id->substr(2));
+            int fd = ::open(debug.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                if (Elf* dbg = elf_begin(fd, ELF_C_READ_MMAP, nullptr)) {
+                    read_functions(dbg, functions_, nullptr);
+                    elf_end(dbg);
+                }
+                ::close(fd);
             }
-            const char* sname = elf_strptr(elf_, sh.sh_link, sym.st_name);
-            if (sname == nullptr || *sname == '\0') continue;
-            int bind = GELF_ST_BIND(sym.st_info);
-            ElfSymbol s;
-            s.name = sname;
-            s.address = sym.st_value;
-            s.size = sym.st_size;
-            s.global = bind == STB_GLOBAL || bind == STB_WEAK;
-            s.ifunc = type == STT_GNU_IFUNC;
-            functions_.push_back(std::move(s));
         }
     }
     std::sort(functions_.begin(), functions_.end(), [](const ElfSymbol& a, const ElfSymbol& b) {

@@ -20,9 +20,9 @@ std::vector<const ElfSymbol*> unique_addresses(std::vector<const ElfSymbol*> in)
 }
 
 // What a user would type for a symbol: the C name, or the C++ name without parameters.
-std::string_view typed_name(const ElfSymbol& s) {
+std::string typed_name(const ElfSymbol& s) {
     if (s.demangled.empty()) return s.name;
-    return strip_return_type(strip_parameters(s.demangled));
+    return strip_abi_tags(strip_return_type(strip_parameters(s.demangled)));
 }
 
 std::string_view last_component(std::string_view name) {
@@ -56,7 +56,10 @@ std::vector<const ElfSymbol*> find_functions(const ElfFile& file, std::string_vi
         if (s.demangled.empty()) continue;
         if (s.demangled == query) by_full.push_back(&s);
         std::string_view base = strip_parameters(s.demangled);
-        if (base == query || strip_return_type(base) == query) by_base.push_back(&s);
+        if (base == query || strip_return_type(base) == query ||
+            strip_abi_tags(strip_return_type(base)) == query) {
+            by_base.push_back(&s);
+        }
     }
     if (!by_name.empty()) return unique_addresses(by_name);
     if (!by_full.empty()) return unique_addresses(by_full);
@@ -72,10 +75,12 @@ std::vector<std::string> suggest_functions(const ElfFile& file, std::string_view
     size_t limit = std::max<size_t>(2, wanted.size() / 3);
     std::map<std::string, size_t> best;  // name -> score
     for (const ElfSymbol& s : file.functions()) {
-        std::string_view name = typed_name(s);
+        std::string name = typed_name(s);
         size_t score;
         if (last_component(name) == last_component(wanted) && name != wanted) {
             score = 0;
+        } else if (wanted.size() >= 3 && name.find(wanted) != std::string::npos) {
+            score = name.size() - wanted.size();  // "pt_sleep" for pt_sleep_ms
         } else {
             // Cheap bound first: the distance is at least the length difference.
             size_t diff = name.size() > wanted.size() ? name.size() - wanted.size()
@@ -84,7 +89,7 @@ std::vector<std::string> suggest_functions(const ElfFile& file, std::string_view
             score = edit_distance(name, wanted);
             if (score > limit || score == 0) continue;
         }
-        auto [it, inserted] = best.emplace(std::string(name), score);
+        auto [it, inserted] = best.emplace(name, score);
         if (!inserted) it->second = std::min(it->second, score);
     }
     std::vector<std::pair<size_t, std::string>> ranked;

@@ -3,10 +3,9 @@
  * recursion, a returned string. Built as PIE with DWARF (probe_target), as a
  * fixed-address executable (probe_target_nopie) and without DWARF
  * (probe_target_nodwarf). Each function is called once, in order, with the
- * values of probe_values.h. */
+ * values of probe_values.h, and the program prints nothing. */
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,7 +19,9 @@ PROBED int pt_add_ints(int a, int b) {
 }
 
 PROBED int64_t pt_signed(int8_t a, int16_t b, int32_t c, int64_t d, long e, int f) {
-    return a + b + c + d + e + f;
+    /* Wrapping arithmetic (no signed overflow): the test computes the same. */
+    return (int64_t)((uint64_t)a + (uint64_t)b + (uint64_t)c + (uint64_t)d + (uint64_t)e +
+                     (uint64_t)f);
 }
 
 PROBED uint64_t pt_unsigned(uint8_t a, uint16_t b, uint32_t c, uint64_t d, bool e, char f) {
@@ -91,6 +92,5 @@ int main(void) {
     total += pt_sleep_ms(PT_SLEEP_MS);
     total += pt_recurse(PT_RECURSE_DEPTH);
     total += (long)strlen(pt_greeting(1));
-    printf("total=%ld\n", total);
-    return 0;
+    return total == 42 ? 3 : 0; /* keeps every result live; prints nothing (tests read stdout) */
 }

@@ -2,7 +2,6 @@
 // a class method and its overload, a static method, a namespaced function, a
 // function template, and a function returning std::string (a hidden result
 // pointer). Built with DWARF (probe_target_cpp) and without (probe_target_cpp_nodwarf).
-#include <cstdio>
 #include <string>
 
 #define PROBED __attribute__((noipa, used))
@@ -44,6 +43,5 @@ int main() {
     total += ns::biggest<int>(3, 9);
     std::string name = ns::make_name(8);
     total += static_cast<long>(ns::name_length(name));
-    std::printf("total=%ld\n", total);
-    return 0;
+    return total == 42 ? 3 : 0;  // keeps every result live; prints nothing
 }
