@@ -147,31 +147,39 @@ enum pl_probe_event_flags {
     PL_PROBE_EV_RETRY = 1u << 0, /* an entry capture faulted: retry it at return */
 };
 
+/* One value slot as read. */
+struct pl_probe_value {
+    __u64 value;    /* the raw 8 bytes (STR and BUF: the pointer) */
+    __u64 len;      /* BUF: the byte count as read (before the cap) */
+    __u16 data_off; /* STR, BUF: the captured bytes are data[data_off, +data_len) */
+    __u16 data_len; /* (strings without their NUL) */
+    __u8 flags;     /* enum pl_probe_value_flags */
+    __u8 pad[3];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_value) == 24, "pl_probe_value layout changed");
+
+#define PL_PROBE_AREA_SIZE (PL_PROBE_SLOTS_MAX * 24 + PL_PROBE_DATA_SIZE)
+
 /*
- * values[i]: the raw 8 bytes of slot i (for STR and BUF: the pointer).
- * lens[i]: BUF: the byte count as read (the original length).
- * data[]: the captured bytes of STR/BUF slots: data_len[i] bytes at data_off[i]
- * (strings without their NUL); data_used bytes in all.
- * header.size = offsetof(data) + data_used.
+ * The event carries the slots [first_slot, first_slot + n_values) of its probe
+ * (entry: the entry slots; return: the return slots; call: all), then the
+ * captured bytes: area[] holds n_values struct pl_probe_value, and data[]
+ * starts right after them (at area + 24 * n_values) with data_used bytes.
+ * header.size = offsetof(area) + 24 * n_values + data_used.
  */
 struct pl_probe_event {
     struct pl_event_header hdr;
     __u32 probe_id; /* index of the config (the attach cookie) */
     __u8 stage;     /* enum pl_probe_stage */
-    __u8 n_slots;
-    __u8 flags; /* enum pl_probe_event_flags */
-    __u8 pad0;
+    __u8 first_slot;
+    __u8 n_values;
+    __u8 flags;       /* enum pl_probe_event_flags */
     __u64 latency_ns; /* CALL and RETURN: return time minus entry time */
-    __u64 values[PL_PROBE_SLOTS_MAX];
-    __u64 lens[PL_PROBE_SLOTS_MAX];
-    __u16 data_off[PL_PROBE_SLOTS_MAX];
-    __u16 data_len[PL_PROBE_SLOTS_MAX];
-    __u8 value_flags[PL_PROBE_SLOTS_MAX]; /* enum pl_probe_value_flags */
     __u16 data_used;
-    __u8 pad1[6];
-    char data[PL_PROBE_DATA_SIZE];
+    __u8 pad[6];
+    char area[PL_PROBE_AREA_SIZE];
 };
-PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, data) == 432,
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, area) == 96,
                  "pl_probe_event layout changed");
 
 /* The in-flight call map's key. */

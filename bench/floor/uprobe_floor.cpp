@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     std::vector<bpf::Link> links;
     for (bool ret : {false, true}) {
         if (ret && !with_ret) continue;
-        auto link = obj->attach_uprobe("pl_bench_empty", bpf::UprobeTarget{bin, *offset, pid, ret, 0});
+        auto link =
+            obj->attach_uprobe("pl_bench_empty", bpf::UprobeTarget{bin, *offset, pid, ret, 0});
         if (!link) {
             fmt::print(stderr, "{}\n", link.error().message);
             return 1;

@@ -14,7 +14,10 @@
 #include "pl/common.bpf.h"
 #include "probe.h"
 
-#define EVENT_FIXED_SIZE __builtin_offsetof(struct pl_probe_event, data)
+#define EVENT_FIXED_SIZE __builtin_offsetof(struct pl_probe_event, area)
+#define VALUE_SIZE sizeof(struct pl_probe_value)
+/* The event's fixed part and room for every slot: what an in-flight call keeps. */
+#define EVENT_HEAD_SIZE (EVENT_FIXED_SIZE + PL_PROBE_SLOTS_MAX * VALUE_SIZE)
 
 PL_STATIC_ASSERT(sizeof(struct pt_regs) == PL_REG_COUNT * 8, "pt_regs is not 21 registers");
 PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, sp) == PL_REG_RSP * 8, "pt_regs.sp moved");
@@ -38,12 +41,11 @@ struct {
     __type(value, struct pl_probe_event);
 } probe_scratch SEC(".maps");
 
-/* The event without data[]. */
 struct probe_event_head {
-    char bytes[EVENT_FIXED_SIZE];
+    char bytes[EVENT_HEAD_SIZE];
 };
 
-/* Calls in flight whose entry captured no bytes: the event's fixed part (in
+/* Calls in flight whose entry captured no bytes: the event without data (in
  * split mode only its entry time is used). */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -67,10 +69,23 @@ struct capture {
     __u64 regs[PL_REG_COUNT]; /* the registers at the probe site */
     const struct pl_probe_config* cfg;
     struct pl_probe_event* e;
-    __u32 first; /* the first slot of this pass */
-    __u32 used;  /* bytes of e->data[] used */
-    __u8 retry;  /* a capture faulted */
+    __u32 first;       /* the first config slot of this pass */
+    __u32 event_first; /* the config slot of the event's first value */
+    __u32 data_base;   /* where data[] starts in e->area: 24 * the event's values */
+    __u32 used;        /* bytes of data[] used */
+    __u8 retry;        /* a capture faulted */
 };
+
+/* Where data[] starts in the event's area (bounded for the verifier). */
+static __always_inline __u32 data_base(const struct capture* c) {
+    __u32 base = c->data_base;
+    if (base > PL_PROBE_SLOTS_MAX * VALUE_SIZE) base = PL_PROBE_SLOTS_MAX * VALUE_SIZE;
+    return base;
+}
+
+static __always_inline struct pl_probe_value* value_at(struct pl_probe_event* e, __u32 i) {
+    return (struct pl_probe_value*)&e->area[(i & (PL_PROBE_SLOTS_MAX - 1)) * VALUE_SIZE];
+}
 
 static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const struct capture* c,
                                       __u8* flags) {
@@ -90,48 +105,48 @@ static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const stru
     return 0;
 }
 
-/* Copies slot s's string or buffer at ptr (len bytes for a buffer) to the end
- * of e->data[], and records where. Returns false if the memory was unreadable. */
-static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_event* e, __u32 s,
-                                          const struct pl_probe_slot* slot, __u64 ptr, __u64 len,
-                                          __u8* flags) {
+/* Copies a slot's string or buffer at ptr (len bytes for a buffer) to the end
+ * of the event's data, and records where in v. False if the memory was unreadable. */
+static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_value* v,
+                                          const struct pl_probe_slot* slot, __u64 ptr, __u64 len) {
+    struct pl_probe_event* e = c->e;
     __u32 off = c->used;
     __u32 kept = 0;
     bool ok = true;
     __u32 n = slot->cap;
     if (slot->capture == PL_CAPTURE_BUF) {
         if (len > n)
-            *flags |= PL_VALUE_TRUNCATED;
+            v->flags |= PL_VALUE_TRUNCATED;
         else
             n = len;
     } else {
         n += 2; /* cap characters, one more to see truncation, the NUL */
     }
     if (n > PL_PROBE_CAP_MAX) n = PL_PROBE_CAP_MAX;
+    __u32 at = data_base(c) + (off & (PL_PROBE_DATA_MAX - 1));
     if (off >= PL_PROBE_DATA_MAX) {
-        *flags |= PL_VALUE_TRUNCATED; /* user space sizes caps so that this cannot happen */
+        v->flags |= PL_VALUE_TRUNCATED; /* user space sizes caps so that this cannot happen */
     } else if (ptr == 0) {
-        if (slot->capture == PL_CAPTURE_STR || len > 0) *flags |= PL_VALUE_NULL;
+        if (slot->capture == PL_CAPTURE_STR || len > 0) v->flags |= PL_VALUE_NULL;
     } else if (slot->capture == PL_CAPTURE_STR) {
-        long r =
-            bpf_probe_read_user_str(&e->data[off & (PL_PROBE_DATA_MAX - 1)], n, (const void*)ptr);
+        long r = bpf_probe_read_user_str(&e->area[at], n, (const void*)ptr);
         if (r <= 0) {
             ok = false;
         } else {
             kept = r - 1;
             if (kept > slot->cap) {
                 kept = slot->cap;
-                *flags |= PL_VALUE_TRUNCATED;
+                v->flags |= PL_VALUE_TRUNCATED;
             }
         }
     } else if (n > 0) {
-        if (bpf_probe_read_user(&e->data[off & (PL_PROBE_DATA_MAX - 1)], n, (const void*)ptr) == 0)
+        if (bpf_probe_read_user(&e->area[at], n, (const void*)ptr) == 0)
             kept = n;
         else
             ok = false;
     }
-    e->data_off[s] = off;
-    e->data_len[s] = kept;
+    v->data_off = off;
+    v->data_len = kept;
     c->used = off + kept;
     return ok;
 }
@@ -140,23 +155,19 @@ static long capture_slot(__u32 i, struct capture* c) {
     __u32 s = c->first + i;
     if (s >= PL_PROBE_SLOTS_MAX) return 1;
     const struct pl_probe_slot* slot = &c->cfg->slots[s];
-    struct pl_probe_event* e = c->e;
-    __u8 flags = 0;
-    __u64 v = read_loc(&slot->value, c, &flags);
-    e->values[s] = v;
-    e->lens[s] = 0;
-    e->data_off[s] = 0;
-    e->data_len[s] = 0;
+    struct pl_probe_value* v = value_at(c->e, s - c->event_first);
+    v->flags = 0;
+    v->len = 0;
+    v->data_off = 0;
+    v->data_len = 0;
+    v->value = read_loc(&slot->value, c, &v->flags);
     if (slot->capture == PL_CAPTURE_STR || slot->capture == PL_CAPTURE_BUF) {
-        __u64 len = 0;
-        if (slot->capture == PL_CAPTURE_BUF) len = read_loc(&slot->len, c, &flags);
-        e->lens[s] = len;
-        if (!capture_bytes(c, e, s, slot, v, len, &flags)) {
-            flags |= PL_VALUE_FAULT;
+        if (slot->capture == PL_CAPTURE_BUF) v->len = read_loc(&slot->len, c, &v->flags);
+        if (!capture_bytes(c, v, slot, v->value, v->len)) {
+            v->flags |= PL_VALUE_FAULT;
             c->retry = 1;
         }
     }
-    e->value_flags[s] = flags;
     return 0;
 }
 
@@ -164,20 +175,18 @@ static long capture_slot(__u32 i, struct capture* c) {
  * the process had not touched yet; the call usually has by now). */
 static long retry_slot(__u32 s, struct capture* c) {
     if (s >= PL_PROBE_SLOTS_MAX) return 1;
-    struct pl_probe_event* e = c->e;
     const struct pl_probe_slot* slot = &c->cfg->slots[s];
-    __u8 flags = e->value_flags[s];
-    if (!(flags & PL_VALUE_FAULT) || slot->capture == PL_CAPTURE_NONE) return 0;
-    flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
-    if (capture_bytes(c, e, s, slot, e->values[s], e->lens[s], &flags))
-        flags |= PL_VALUE_AT_RETURN;
+    struct pl_probe_value* v = value_at(c->e, s);
+    if (!(v->flags & PL_VALUE_FAULT) || slot->capture == PL_CAPTURE_NONE) return 0;
+    v->flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
+    if (capture_bytes(c, v, slot, v->value, v->len))
+        v->flags |= PL_VALUE_AT_RETURN;
     else
-        flags |= PL_VALUE_FAULT;
-    e->value_flags[s] = flags;
+        v->flags |= PL_VALUE_FAULT;
     return 0;
 }
 
-/* Reads slots [first, end) of the config into c->e. */
+/* Reads config slots [first, end) into c->e. */
 static __always_inline void capture_slots(struct capture* c, __u32 first, __u32 end) {
     if (end > PL_PROBE_SLOTS_MAX) end = PL_PROBE_SLOTS_MAX;
     if (first >= end) return;
@@ -185,14 +194,27 @@ static __always_inline void capture_slots(struct capture* c, __u32 first, __u32 
     bpf_loop(end - first, capture_slot, c, 0);
 }
 
-static __always_inline void clear_slots(struct pl_probe_event* e) {
-    __builtin_memset(e->data_len, 0, sizeof(e->data_len));
-    __builtin_memset(e->value_flags, 0, sizeof(e->value_flags));
+/* Starts an event that carries config slots [first, first + n). */
+static __always_inline void start_event(struct capture* c, struct pl_probe_event* e, __u32 id,
+                                        __u8 stage, __u32 first, __u32 n) {
+    if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
+    c->e = e;
+    c->event_first = first;
+    c->data_base = n * VALUE_SIZE;
+    c->used = 0;
+    c->retry = 0;
+    e->probe_id = id;
+    e->stage = stage;
+    e->first_slot = first;
+    e->n_values = n;
+    e->flags = 0;
+    e->latency_ns = 0;
 }
 
-static __always_inline __u32 event_size(__u32 used) {
+static __always_inline __u32 event_size(const struct capture* c) {
+    __u32 used = c->used;
     if (used > PL_PROBE_DATA_MAX) used = PL_PROBE_DATA_MAX;
-    return EVENT_FIXED_SIZE + used;
+    return EVENT_FIXED_SIZE + data_base(c) + used;
 }
 
 static __always_inline void make_key(struct pl_probe_call_key* k, const struct pl_probe_config* cfg,
@@ -234,20 +256,15 @@ int pl_probe_entry(struct pt_regs* ctx) {
     struct capture c;
     __builtin_memcpy(c.regs, ctx, sizeof(c.regs));
     c.cfg = cfg;
-    c.e = e;
-    c.used = 0;
-    c.retry = 0;
-    e->probe_id = id;
-    e->n_slots = cfg->n_slots;
-    e->latency_ns = 0;
-    clear_slots(e);
+    __u8 mode = cfg->mode;
+    if (mode == PL_PROBE_MODE_CALL)
+        start_event(&c, e, id, PL_PROBE_STAGE_CALL, 0, cfg->n_slots);
+    else
+        start_event(&c, e, id, PL_PROBE_STAGE_ENTRY, 0, cfg->n_entry);
     capture_slots(&c, 0, cfg->n_entry);
     e->data_used = c.used;
     e->flags = c.retry ? PL_PROBE_EV_RETRY : 0;
-    __u32 size = event_size(c.used);
-
-    __u8 mode = cfg->mode;
-    e->stage = mode == PL_PROBE_MODE_CALL ? PL_PROBE_STAGE_CALL : PL_PROBE_STAGE_ENTRY;
+    __u32 size = event_size(&c);
     pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
     if (mode != PL_PROBE_MODE_CALL) {
         pl_output(&e->hdr, PL_TRACE_PROBE, size);
@@ -278,54 +295,58 @@ int pl_probe_return(struct pt_regs* ctx) {
     make_key(&k, cfg, id, &c, true);
     __u64 now = bpf_ktime_get_boot_ns();
 
-    if (cfg->mode == PL_PROBE_MODE_CALL && (cfg->flags & PL_PROBE_HAS_DATA)) {
-        /* Complete the stored event where it is and emit it from there. */
+    if (cfg->mode == PL_PROBE_MODE_CALL) {
+        /* Complete the stored event (where it is if it has data) and emit it. */
+        struct pl_probe_event* e;
+        bool has_data = cfg->flags & PL_PROBE_HAS_DATA;
+        struct pl_probe_event* p;
+        if (has_data) {
+            p = bpf_map_lookup_elem(&probe_calls_data, &k);
+            if (!p) return 0;
+            e = p;
+        } else {
+            p = bpf_map_lookup_elem(&probe_calls, &k);
+            if (!p) return 0;
+            e = scratch_event();
+            if (!e) return 0;
+            __builtin_memcpy(e, p, EVENT_HEAD_SIZE);
+            bpf_map_delete_elem(&probe_calls, &k);
+        }
+        c.e = e;
+        c.event_first = 0;
+        c.data_base = (__u32)e->n_values * VALUE_SIZE;
+        c.used = e->data_used;
         c.retry = 0;
-        struct pl_probe_event* p = bpf_map_lookup_elem(&probe_calls_data, &k);
-        if (!p) return 0;
-        c.e = p;
-        c.used = p->data_used;
-        if (p->flags & PL_PROBE_EV_RETRY) {
+        if (e->flags & PL_PROBE_EV_RETRY) {
             __u32 n = cfg->n_entry;
             if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
             bpf_loop(n, retry_slot, &c, 0);
         }
         capture_slots(&c, cfg->n_entry, cfg->n_slots);
-        p->data_used = c.used;
-        p->latency_ns = now - p->hdr.boot_ns;
-        __u32 size = event_size(c.used);
-        p->hdr.size = size;
-        pl_output(&p->hdr, PL_TRACE_PROBE, size);
-        bpf_map_delete_elem(&probe_calls_data, &k);
+        e->data_used = c.used;
+        e->latency_ns = now - e->hdr.boot_ns;
+        __u32 size = event_size(&c);
+        e->hdr.size = size;
+        pl_output(&e->hdr, PL_TRACE_PROBE, size);
+        if (has_data) bpf_map_delete_elem(&probe_calls_data, &k);
         return 0;
     }
 
+    /* Split mode: a return record with the return slots and the latency. */
     struct pl_probe_event* p = bpf_map_lookup_elem(&probe_calls, &k);
     if (!p) return 0;
+    __u64 start = p->hdr.boot_ns;
+    bpf_map_delete_elem(&probe_calls, &k);
     struct pl_probe_event* e = scratch_event();
     if (!e) return 0;
-    if (cfg->mode == PL_PROBE_MODE_CALL) {
-        __builtin_memcpy(e, p, EVENT_FIXED_SIZE);
-        e->latency_ns = now - e->hdr.boot_ns;
-    } else {
-        e->latency_ns = now - p->hdr.boot_ns;
-        e->probe_id = id;
-        e->n_slots = cfg->n_slots;
-        e->stage = PL_PROBE_STAGE_RETURN;
-        e->flags = 0;
-        clear_slots(e);
-    }
-    bpf_map_delete_elem(&probe_calls, &k);
-    c.e = e;
-    c.used = 0;
-    c.retry = 0;
-    capture_slots(&c, cfg->n_entry, cfg->n_slots);
+    __u32 first = cfg->n_entry;
+    __u32 n = cfg->n_slots > first ? cfg->n_slots - first : 0;
+    start_event(&c, e, id, PL_PROBE_STAGE_RETURN, first, n);
+    e->latency_ns = now - start;
+    capture_slots(&c, first, cfg->n_slots);
     e->data_used = c.used;
-    __u32 size = event_size(c.used);
-    if (cfg->mode == PL_PROBE_MODE_CALL)
-        e->hdr.size = size;
-    else
-        pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    __u32 size = event_size(&c);
+    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
     pl_output(&e->hdr, PL_TRACE_PROBE, size);
     return 0;
 }

@@ -10,7 +10,7 @@ extern "C" {
 namespace probelog::decode {
 namespace {
 
-constexpr size_t kFixedSize = offsetof(pl_probe_event, data);
+constexpr size_t kFixedSize = offsetof(pl_probe_event, area);
 
 int64_t sign_extend(uint64_t v, uint8_t bytes) {
     if (bytes >= 8) return static_cast<int64_t>(v);
@@ -31,10 +31,6 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
     std::memcpy(&fixed, event.data(), kFixedSize);
     if (fixed.probe_id >= table.probes.size()) return "probe event for an unknown probe";
     const ProbeInfo& probe = table.probes[fixed.probe_id];
-    if (fixed.n_slots != probe.slots.size() || fixed.n_slots > PL_PROBE_SLOTS_MAX) {
-        return "probe event slot count does not match its probe";
-    }
-    if (fixed.data_used > event.size() - kFixedSize) return "probe event data exceeds its size";
 
     size_t first = 0;
     size_t end = probe.slots.size();
@@ -54,16 +50,27 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         default:
             return "probe event with an unknown stage";
     }
+    if (fixed.first_slot != first || fixed.n_values != end - first) {
+        return "probe event values do not match its probe";
+    }
+    size_t values_size = size_t{fixed.n_values} * sizeof(pl_probe_value);
+    if (values_size + fixed.data_used > event.size() - kFixedSize) {
+        return "probe event lengths exceed its size";
+    }
     out.add_str("probe", probe.name);
     out.add_str("stage", stage, fixed.stage == PL_PROBE_STAGE_CALL ? kHideInTable : kFieldNone);
 
-    const char* data = reinterpret_cast<const char*>(event.data()) + kFixedSize;
+    const char* area = reinterpret_cast<const char*>(event.data()) + kFixedSize;
+    const char* data = area + values_size;
     for (size_t i = first; i < end; ++i) {
         const ProbeSlotInfo& slot = probe.slots[i];
-        uint64_t v = fixed.values[i];
-        uint8_t flags = fixed.value_flags[i];
-        size_t off = fixed.data_off[i];
-        size_t len = fixed.data_len[i];
+        const char* at = area + (i - first) * sizeof(pl_probe_value);
+        pl_probe_value pv;
+        std::memcpy(&pv, at, sizeof(pv));
+        uint64_t v = pv.value;
+        uint8_t flags = pv.flags;
+        size_t off = pv.data_off;
+        size_t len = pv.data_len;
         if (slot.kind != ProbeValueKind::Str && slot.kind != ProbeValueKind::Buf && len != 0) {
             return "probe event captured bytes for a scalar";
         }
@@ -83,13 +90,10 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
             case ProbeValueKind::Bool:
                 out.add_bool(slot.name, (v & 0xff) != 0);
                 break;
-            case ProbeValueKind::Char: {
+            case ProbeValueKind::Char:
                 // The value's low byte, in the event bytes (little-endian), as one character.
-                const char* at = reinterpret_cast<const char*>(event.data()) +
-                                 offsetof(pl_probe_event, values) + i * sizeof(uint64_t);
-                out.add_str(slot.name, std::string_view(at, 1));
+                out.add_str(slot.name, std::string_view(at + offsetof(pl_probe_value, value), 1));
                 break;
-            }
             case ProbeValueKind::Str:
             case ProbeValueKind::Buf: {
                 std::string_view bytes(data + off, len);
@@ -97,11 +101,11 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
                     out.add_str(slot.name, bytes);
                 } else {
                     out.add_bytes(slot.name, bytes);
-                    if (!slot.len_name.empty()) {
-                        out.add_uint(slot.len_name, fixed.lens[i], kHideInTable);
-                    }
+                    if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 }
-                out.add_bool(slot.truncated_name, (flags & PL_VALUE_TRUNCATED) != 0, kHideInTable);
+                // The terminal table shows the flag only when it is set.
+                bool truncated = (flags & PL_VALUE_TRUNCATED) != 0;
+                out.add_bool(slot.truncated_name, truncated, truncated ? kFieldNone : kHideInTable);
                 if ((flags & PL_VALUE_NULL) != 0) {
                     out.add_str(slot.error_name, "null");
                 } else if ((flags & PL_VALUE_FAULT) != 0) {

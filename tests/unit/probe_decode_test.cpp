@@ -43,34 +43,48 @@ ProbeTable table() {
 
 struct Built {
     std::vector<std::byte> bytes;
+    pl_probe_event* event() { return reinterpret_cast<pl_probe_event*>(bytes.data()); }
+    pl_probe_value* value(size_t i) {
+        return reinterpret_cast<pl_probe_value*>(event()->area + i * sizeof(pl_probe_value));
+    }
 };
 
+// An event of table()'s probe; stage entry carries slots 0..6, return slot 7, call all.
 Built build(uint8_t stage) {
+    size_t first = stage == PL_PROBE_STAGE_RETURN ? 7 : 0;
+    size_t end = stage == PL_PROBE_STAGE_ENTRY ? 7 : 8;
+    pl_probe_value all[8] = {};
+    all[0].value = 0xff80;  // -128 in the low byte, garbage above
+    all[1].value = 0xabcd0000ffffULL;
+    all[2].value = 0xdeadbeef;
+    all[3].value = 0x100;  // only the low byte counts: false
+    all[4].value = 'Z';
+    all[5].value = 0x7000;
+    all[5].data_off = 0;
+    all[5].data_len = 5;
+    all[6].value = 0x8000;
+    all[6].len = 10;
+    all[6].data_off = 5;
+    all[6].data_len = 4;
+    all[6].flags = PL_VALUE_TRUNCATED;
+    all[7].value = 0xfffffffe;  // -2 as an int
+
     pl_probe_event e{};
     e.hdr.type = PL_EVENT_PROBE;
     e.hdr.trace = PL_TRACE_PROBE;
     e.probe_id = 0;
     e.stage = stage;
-    e.n_slots = 8;
+    e.first_slot = static_cast<uint8_t>(first);
+    e.n_values = static_cast<uint8_t>(end - first);
     e.latency_ns = 12345;
-    e.values[0] = 0xff80;  // -128 in the low byte, garbage above
-    e.values[1] = 0xabcd0000ffffULL;
-    e.values[2] = 0xdeadbeef;
-    e.values[3] = 0x100;  // only the low byte counts: false
-    e.values[4] = 'Z';
-    e.values[5] = 0x7000;
-    e.values[6] = 0x8000;
-    e.lens[6] = 10;
-    e.values[7] = 0xfffffffe;  // -2 as an int
-    std::memcpy(e.data, "hello", 5);
-    e.data_off[5] = 0;
-    e.data_len[5] = 5;
-    std::memcpy(e.data + 5, "\x01\x02\x03\x04", 4);
-    e.data_off[6] = 5;
-    e.data_len[6] = 4;
-    e.value_flags[6] = PL_VALUE_TRUNCATED;
-    e.data_used = 9;
-    size_t size = offsetof(pl_probe_event, data) + e.data_used;
+    size_t values = (end - first) * sizeof(pl_probe_value);
+    std::memcpy(e.area, &all[first], values);
+    e.data_used = 0;
+    if (first == 0) {
+        std::memcpy(e.area + values, "hello\x01\x02\x03\x04", 9);
+        e.data_used = 9;
+    }
+    size_t size = offsetof(pl_probe_event, area) + values + e.data_used;
     e.hdr.size = static_cast<uint32_t>(size);
     Built b;
     b.bytes.resize(size);
@@ -136,12 +150,11 @@ TEST(ProbeDecode, EntryAndReturnStagesCarryTheirSlots) {
 TEST(ProbeDecode, NullAndFaultBecomeErrorFields) {
     ProbeTable t = table();
     Built b = build(PL_PROBE_STAGE_CALL);
-    auto* e = reinterpret_cast<pl_probe_event*>(b.bytes.data());
-    e->value_flags[5] = PL_VALUE_NULL;
-    e->data_len[5] = 0;
-    e->value_flags[6] = PL_VALUE_FAULT;
-    e->data_len[6] = 0;
-    e->value_flags[0] = PL_VALUE_FAULT;  // a stack slot that could not be read
+    b.value(5)->flags = PL_VALUE_NULL;
+    b.value(5)->data_len = 0;
+    b.value(6)->flags = PL_VALUE_FAULT;
+    b.value(6)->data_len = 0;
+    b.value(0)->flags = PL_VALUE_FAULT;  // a stack slot that could not be read
     Record r;
     ASSERT_EQ(decode_probe(t, b.bytes, r), nullptr);
     EXPECT_EQ(r.find("s_error")->value.str, "null");
@@ -154,26 +167,31 @@ TEST(ProbeDecode, RejectsLies) {
     ProbeTable t = table();
     Record r;
     Built b = build(PL_PROBE_STAGE_CALL);
-    auto* e = reinterpret_cast<pl_probe_event*>(b.bytes.data());
+    pl_probe_event* e = b.event();
     e->probe_id = 1;
     EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event for an unknown probe");
     e->probe_id = 0;
-    e->n_slots = 7;
-    EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event slot count does not match its probe");
-    e->n_slots = 8;
+    e->n_values = 7;
+    EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event values do not match its probe");
+    e->n_values = 8;
+    e->first_slot = 1;
+    EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event values do not match its probe");
+    e->first_slot = 0;
     e->data_used = 100;
-    EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event data exceeds its size");
+    EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event lengths exceed its size");
     e->data_used = 9;
-    e->data_off[6] = 7;
+    b.value(6)->data_off = 7;
     EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event capture outside its data");
-    e->data_off[6] = 5;
-    e->data_len[0] = 1;
+    b.value(6)->data_off = 5;
+    b.value(0)->data_len = 1;
     EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event captured bytes for a scalar");
-    e->data_len[0] = 0;
+    b.value(0)->data_len = 0;
     e->stage = 9;
     EXPECT_STREQ(decode_probe(t, b.bytes, r), "probe event with an unknown stage");
-    EXPECT_STREQ(decode_probe(t, std::span(b.bytes).first(100), r),
+    EXPECT_STREQ(decode_probe(t, std::span(b.bytes).first(90), r),
                  "probe event shorter than its fixed part");
+    e->stage = PL_PROBE_STAGE_CALL;
+    EXPECT_EQ(decode_probe(t, b.bytes, r), nullptr);
 }
 
 TEST(ProbeDecode, ThroughTheDecoderWithContext) {
