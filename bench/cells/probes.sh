@@ -34,3 +34,31 @@ CMD
 cell floor-uprobe-ret ufunc - none 're:^floor: ' <<'CMD'
 $PROBELOG_FLOOR {BIN} target_add {PID} --ret
 CMD
+
+# ufunc_fp: the same function built by clang with frame pointers, whose first
+# instruction (push) the kernel emulates instead of single-stepping: a cheaper
+# uprobe, so what the program adds shows more. 150000 calls instead of the
+# workload's 1000000 (a record per call).
+cell probelog-entry ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
+$PROBELOG -o json --pid {PID} --probe-mode entry --probe '{BIN}:target_add(long a, long b)'
+CMD
+
+cell probelog-call ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
+$PROBELOG -o json --pid {PID} --probe '{BIN}:target_add(long a, long b) ret:long'
+CMD
+
+cell probelog-split ufunc_fp 2 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
+$PROBELOG -o json --pid {PID} --probe-mode split --probe '{BIN}:target_add(long a, long b) ret:long'
+CMD
+
+cell probelog-buf256 ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
+$PROBELOG -o json --pid {PID} --probe '{BIN}:target_add(buf stack[256]@rsp, long b) ret:long'
+CMD
+
+cell floor-uprobe ufunc_fp - none 're:^floor: ' 150000 <<'CMD'
+$PROBELOG_FLOOR {BIN} target_add {PID}
+CMD
+
+cell floor-uprobe-ret ufunc_fp - none 're:^floor: ' 150000 <<'CMD'
+$PROBELOG_FLOOR {BIN} target_add {PID} --ret
+CMD
