@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "pipeline/record.hpp"
+
 namespace probelog::probes {
 namespace {
 
@@ -12,6 +14,8 @@ using decode::ProbeValueKind;
 constexpr uint8_t kSysvArgRegs[] = {PL_REG_RDI, PL_REG_RSI, PL_REG_RDX,
                                     PL_REG_RCX, PL_REG_R8,  PL_REG_R9};
 constexpr uint32_t kUretprobeSpDelta = 8;  // `ret` popped the return address
+// Fields of every probe record: the common ones, probe, stage, latency_ns.
+constexpr size_t kCommonFields = 11 + 3;
 
 pl_probe_loc reg_loc(uint8_t reg) {
     pl_probe_loc loc{};
@@ -186,6 +190,19 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         slot.value = reg_loc(PL_REG_RAX);
         fill_capture(slot, *ret, UINT32_MAX);
         out.info.slots.push_back(slot_info(*ret, "ret"));
+    }
+    // Every field a record of this probe can have must fit in a Record.
+    size_t fields = kCommonFields;
+    for (const ProbeSlotInfo& info : out.info.slots) {
+        fields += 2;  // the value, and its _error field if a read faults
+        if (info.kind == decode::ProbeValueKind::Str) fields += 1;
+        if (info.kind == decode::ProbeValueKind::Buf) fields += 2;
+    }
+    if (fields > Record::kMaxFields) {
+        return make_error(
+            "a record of this probe could need {} fields, more than the {} a record holds: "
+            "capture fewer values (each str takes 3 fields, each buf 4)",
+            fields, Record::kMaxFields);
     }
     if (budget > PL_PROBE_DATA_MAX) {
         return make_error(

@@ -267,6 +267,21 @@ TEST(ProbeCompile, ModesAndLimits) {
     EXPECT_EQ(too_big.error().message,
               "this probe captures up to 6144 bytes per call, more than the 4096 allowed: lower "
               "--probe-str-max (now 128) or --probe-buf-max (now 2048)");
+    std::string twelve_bufs;
+    for (int i = 0; i < 12; ++i)
+        twelve_bufs += fmt::format("{}buf b{}[8]", i ? ", " : "", i);
+    EXPECT_TRUE(
+        compile_probe(resolve_ok(prog("probe_target") + ":pt_buf(" + twelve_bufs + ") ret:int"),
+                      CompileOptions{})
+            .ok());
+    auto too_many_fields =
+        compile_probe(resolve_ok(prog("probe_target") + ":pt_buf(" + twelve_bufs + ") ret:str"),
+                      CompileOptions{});
+    ASSERT_FALSE(too_many_fields.ok());
+    EXPECT_EQ(
+        too_many_fields.error().message,
+        "a record of this probe could need 65 fields, more than the 64 a record holds: capture "
+        "fewer values (each str takes 3 fields, each buf 4)");
     auto clash = compile_probe(resolve_ok(prog("probe_target") + ":pt_buf(buf d[4], int d_len)"),
                                CompileOptions{});
     ASSERT_FALSE(clash.ok());
