@@ -201,7 +201,7 @@ void params_from_dwarf(const symbols::DwarfFunction& fn, std::vector<ParamSpec>&
         p.abi_index = abi++;
         params.push_back(std::move(p));
     }
-    if (fn.variadic) notes.push_back("variadic: only the named parameters are captured");
+    if (fn.variadic) notes.emplace_back("variadic: only the named parameters are captured");
 }
 
 Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions& options) {

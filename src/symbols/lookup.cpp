@@ -9,7 +9,7 @@
 namespace probelog::symbols {
 namespace {
 
-std::vector<const ElfSymbol*> unique_addresses(std::vector<const ElfSymbol*> in) {
+std::vector<const ElfSymbol*> unique_addresses(const std::vector<const ElfSymbol*>& in) {
     std::vector<const ElfSymbol*> out;
     for (const ElfSymbol* s : in) {
         bool seen = std::any_of(out.begin(), out.end(),
@@ -93,6 +93,7 @@ std::vector<std::string> suggest_functions(const ElfFile& file, std::string_view
         if (!inserted) it->second = std::min(it->second, score);
     }
     std::vector<std::pair<size_t, std::string>> ranked;
+    ranked.reserve(best.size());
     for (auto& [name, score] : best)
         ranked.emplace_back(score, name);
     std::sort(ranked.begin(), ranked.end());

@@ -95,6 +95,7 @@ Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& option
     }
 
     std::vector<int> pids;
+    pids.reserve(options.probe_pids.size() + 1);
     for (uint32_t pid : options.probe_pids)
         pids.push_back(static_cast<int>(pid));
     if (pids.empty()) pids.push_back(-1);
