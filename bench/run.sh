@@ -14,7 +14,7 @@ export PROBELOG=${PROBELOG:-$root/build/probelog}
 [[ -x $PROBELOG ]] || { echo "bench/run.sh: build first (make): $PROBELOG missing" >&2; exit 1; }
 cells=$(ls "$here"/cells/*.sh | paste -sd:)
 if (($# == 0)); then
-    workloads=$(grep -ho '^cell probelog [a-z_]*' "$here"/cells/*.sh | awk '{print $3}' | sort -u | paste -sd,)
+    workloads=$(grep -hoE '^cell (probelog|floor)[a-z0-9_-]* [a-z_]+' "$here"/cells/*.sh | awk '{print $3}' | sort -u | paste -sd,)
     set -- -w "$workloads" --no-extras
 fi
 EXTRA_TRACERS=$cells exec "$peers" "$@"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <csignal>
@@ -28,6 +29,7 @@
 #include "metrics/registry.hpp"
 #include "metrics/server.hpp"
 #include "pipeline/pipeline.hpp"
+#include "probes/list.hpp"
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
 
@@ -189,6 +191,18 @@ int run_agent(const Options& o) {
         fmt::print("{}", list_traces_text());
         return 0;
     }
+    if (!o.probe_list.empty()) {
+        std::optional<int> pid;
+        if (!o.pids.empty()) pid = static_cast<int>(o.pids[0]);
+        auto text = probes::list_functions(o.probe_list[0],
+                                           o.probe_list.size() > 1 ? o.probe_list[1] : "", pid);
+        if (!text) {
+            say(fmt::format("--probe-list {}: {}", o.probe_list[0], text.error().message));
+            return 1;
+        }
+        fmt::print("{}", *text);
+        return 0;
+    }
     if (Status st = bpf::check_privileges(); !st) {
         say(st.error().message);
         return 1;
@@ -272,7 +286,7 @@ int run_agent(const Options& o) {
     }
 
     auto started_at = Clock::now();
-    if (o.command.empty()) trace_options.uprobe_pids = o.pids;  // uprobes only in those processes
+    trace_options.uprobe_pids = uprobe_pids_for(o);
     StartedTraces started = start_traces(selected_traces(o), *runtime, trace_options, &say);
     std::vector<std::unique_ptr<Trace>>& traces = started.traces;
     const std::vector<std::string>& running = started.names;
@@ -297,6 +311,8 @@ int run_agent(const Options& o) {
         pipeline.add_sink(std::move(*sink));
     }
     pipeline.set_max_records(o.max_records);
+    for (auto& trace : traces)
+        trace->configure_pipeline(pipeline);
     auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
     if (!ring) {
         say(ring.error().message);

@@ -10,6 +10,8 @@
 #include "config/config.hpp"
 #include "sinks/factory.hpp"
 #include "sinks/output_url.hpp"
+#include "probes/compile.hpp"
+#include "probes/spec.hpp"
 #include "traces/trace.hpp"
 #include "xdp/address.hpp"
 
@@ -55,6 +57,10 @@ struct RawValues {
     std::string io_map_size;
     std::string io_min_latency;
     std::string io_aggregate;
+    // --probe-*
+    std::string probe_mode;
+    std::string probe_str_max;
+    std::string probe_buf_max;
 };
 
 bool valid_interface_name(std::string_view name) {
@@ -141,6 +147,49 @@ Status apply_xdp(const RawValues& raw, Options& o) {
         }
         x.drop_records_per_sec = static_cast<uint32_t>(*n);
     }
+    return {};
+}
+
+// --probe and its knobs. Specs are parsed here (a malformed one is a usage
+// error); finding files and functions waits for the run.
+Status apply_probe_options(const RawValues& raw, Options& o) {
+    for (const std::string& text : o.trace.probes) {
+        auto spec = probes::parse_probe_spec(text);
+        if (!spec) return make_error("--probe '{}': {}", text, spec.error().message);
+    }
+    if (!raw.probe_mode.empty()) {
+        auto mode = probes::parse_probe_mode(raw.probe_mode);
+        if (!mode) return make_error("--probe-mode: {}", mode.error().message);
+        o.trace.probe_mode = raw.probe_mode;
+    }
+    struct Cap {
+        const char* option;
+        const std::string& text;
+        uint32_t max;
+        uint32_t& out;
+    };
+    for (const Cap& c :
+         {Cap{"--probe-str-max", raw.probe_str_max, probes::kMaxStrMax, o.trace.probe_str_max},
+          Cap{"--probe-buf-max", raw.probe_buf_max, probes::kMaxBufMax, o.trace.probe_buf_max}}) {
+        if (c.text.empty()) continue;
+        auto n = parse_size(c.text);
+        if (!n || *n == 0 || *n > c.max) {
+            return make_error("{}: '{}' is not a byte count from 1 to {}", c.option, c.text, c.max);
+        }
+        c.out = static_cast<uint32_t>(*n);
+    }
+    if (o.probe_list.size() > 2) {
+        return make_error("--probe-list: expected BIN [PATTERN], got {} values",
+                          o.probe_list.size());
+    }
+    bool probe_selected = std::any_of(o.traces.begin(), o.traces.end(), [](const std::string& t) {
+        return find_trace(t) != nullptr && find_trace(t)->name == "probe";
+    });
+    if (probe_selected && o.trace.probes.empty()) {
+        return make_error("--trace probe: needs at least one --probe SPEC");
+    }
+    // --probe alone runs the probes only; with --trace, the probes as well.
+    if (!o.trace.probes.empty() && !probe_selected) o.traces.emplace_back("probe");
     return {};
 }
 
@@ -243,7 +292,8 @@ Status apply(const RawValues& raw, Options& o) {
         }
         o.trace.io_aggregate_ns = static_cast<uint64_t>(d->count());
     }
-    return apply_xdp(raw, o);
+    if (Status st = apply_xdp(raw, o); !st) return st;
+    return apply_probe_options(raw, o);
 }
 
 // The command line on top of a config file: lists (traces, pids, outputs) are
@@ -273,6 +323,12 @@ Options merge(Options file, const Options& cli, const RawValues& raw) {
         std::erase_if(file.outputs, [](const OutputSpec& s) { return s.kind == "stdout"; });
     }
     file.outputs.insert(file.outputs.end(), cli.outputs.begin(), cli.outputs.end());
+    file.trace.probes.insert(file.trace.probes.end(), cli.trace.probes.begin(),
+                             cli.trace.probes.end());
+    if (!raw.probe_mode.empty()) file.trace.probe_mode = cli.trace.probe_mode;
+    if (!raw.probe_str_max.empty()) file.trace.probe_str_max = cli.trace.probe_str_max;
+    if (!raw.probe_buf_max.empty()) file.trace.probe_buf_max = cli.trace.probe_buf_max;
+    file.probe_list = cli.probe_list;
     return file;
 }
 
@@ -389,6 +445,26 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     app.add_option("--xdp-drop-records", raw.xdp_drop_records,
                    "xdp: at most N xdp_drop records per second per cpu (default 100)")
         ->type_name("N");
+    app.add_option("--probe", o.trace.probes,
+                   "Probe a user-space function (repeatable): 'FILE:FUNCTION(TYPE NAME, ...) "
+                   "ret:TYPE'; see docs/PROBES.md")
+        ->allow_extra_args(false)
+        ->type_name("SPEC");
+    app.add_option("--probe-mode", raw.probe_mode,
+                   "call: one record per call (default); split: entry and return records; "
+                   "entry: entry records only")
+        ->type_name("MODE");
+    app.add_option("--probe-str-max", raw.probe_str_max,
+                   "Characters kept of a str value (default 128, at most 2046)")
+        ->type_name("N");
+    app.add_option("--probe-buf-max", raw.probe_buf_max,
+                   "Bytes kept of a buf value (default 256, at most 2048)")
+        ->type_name("N");
+    app.add_option("--probe-list", o.probe_list,
+                   "List the functions of a binary or library (matching PATTERN) that --probe "
+                   "can name, with DWARF signatures, and exit")
+        ->expected(1, 2)
+        ->type_name("BIN [PATTERN]");
     app.add_flag("-v,--verbose", o.verbose, "Explain more: BPF verifier logs, libbpf messages");
     app.footer(
         "\nExamples:\n"
@@ -401,6 +477,8 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         "  probelog -o forward://127.0.0.1:24224 --metrics 127.0.0.1:9464\n"
         "                                        to Fluent Bit, with a /metrics endpoint\n"
         "  probelog --xdp eth0 --xdp-block 10.1.2.0/24   per-source counts, drop a prefix\n"
+        "  probelog --probe 'libc:malloc(u64 size) ret:ptr' --pid 1234\n"
+        "                                        a library function's calls, args and latency\n"
         "  probelog xdp block|unblock|list|stats ...     talk to a running --xdp agent");
 
     std::vector<std::string> reversed(own.rbegin(), own.rend());

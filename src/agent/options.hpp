@@ -15,6 +15,7 @@ namespace probelog {
 struct Options {
     std::vector<std::string> traces;  // empty: the default traces
     bool list_traces = false;
+    std::vector<std::string> probe_list;  // --probe-list BIN [PATTERN]
     std::vector<uint32_t> pids;
     std::string comm;
     std::string cgroup;                // a cgroup v2 directory
@@ -27,5 +28,12 @@ struct Options {
     bool verbose = false;
     TraceOptions trace;
 };
+
+// The processes uprobe traces (malloc, --probe) attach in: the --pid ones; with
+// -- CMD none (the command's descendants are not known yet: attach everywhere and
+// let the kernel's followed-pid filter decide).
+inline std::vector<uint32_t> uprobe_pids_for(const Options& o) {
+    return o.command.empty() ? o.pids : std::vector<uint32_t>{};
+}
 
 }  // namespace probelog

@@ -18,7 +18,7 @@ struct StartedTraces {
     std::vector<std::unique_ptr<Trace>> traces;  // running, in start order
     std::vector<std::string> names;              // their names, same order
     size_t hooks = 0;                            // attached hooks, all traces
-    // A required() trace that could not start (the run must not go on without
+    // A fail_run trace that could not start (the run must not go on without
     // it); set, starting stopped there.
     std::optional<Error> fatal;
 };
@@ -27,7 +27,7 @@ using TraceFactory = std::function<std::unique_ptr<Trace>(std::string_view name)
 
 // Starts each named trace made by `make` (make_trace for a run); a trace that
 // fails to start is reported through `report` ("trace 'x' unavailable: why"),
-// unless it is required(): then its error is `fatal` and nothing more starts.
+// unless it is fail_run: then its error is `fatal` and nothing more starts.
 StartedTraces start_traces(const std::vector<std::string>& names, const bpf::Runtime& runtime,
                            const TraceOptions& options,
                            const std::function<void(std::string_view)>& report,

@@ -1,7 +1,8 @@
 #pragma once
 // Access to a BPF map by fd from user space (no ownership: the map belongs to
-// its Object or Runtime). For traces that report from maps (aggregates) and for
-// tests that check what a map holds.
+// its Object or Runtime, which must outlive the view). For maps user space
+// fills in (probe configs), sweeps (stale in-flight entries) or reports from
+// (aggregates), and for tests that check what a map holds.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +16,8 @@ namespace probelog::bpf {
 
 class MapView {
   public:
-    MapView(int fd, size_t key_size) : fd_(fd), key_size_(key_size) {}
+    // key_size is needed only for keys()/count()/typed_keys().
+    explicit MapView(int fd, size_t key_size = 0) : fd_(fd), key_size_(key_size) {}
 
     bool valid() const { return fd_ >= 0; }
 
@@ -27,9 +29,11 @@ class MapView {
 
     // False if the key is absent. `value` must have room for the map's value size.
     bool lookup(const void* key, void* value) const;
-    Status update(const void* key, const void* value, uint64_t flags = 0);
+    Status update(const void* key, const void* value, uint64_t flags = 0) const;
     // True if the key was there.
-    bool erase(const void* key);
+    bool erase(const void* key) const;
+    // The key after `key` (nullptr: the first); false at the end.
+    bool next_key(const void* key, void* next) const;
 
     template <typename K>
     std::vector<K> typed_keys() const {
@@ -40,8 +44,8 @@ class MapView {
     }
 
   private:
-    int fd_;
-    size_t key_size_;
+    int fd_ = -1;
+    size_t key_size_ = 0;
 };
 
 }  // namespace probelog::bpf

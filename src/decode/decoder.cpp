@@ -24,6 +24,10 @@ void Decoder::add(uint16_t type, std::string_view event_type, DecodeFn fn) {
     if (type < table_.size()) table_[type] = Entry{event_type, fn};
 }
 
+void Decoder::add(uint16_t type, std::string_view event_type, DecodeWithFn fn, const void* ctx) {
+    if (type < table_.size()) table_[type] = Entry{event_type, nullptr, fn, ctx};
+}
+
 std::string_view Decoder::event_type_name(uint16_t type) const {
     return type < table_.size() ? table_[type].event_type : std::string_view();
 }
@@ -32,7 +36,10 @@ const char* Decoder::decode(Bytes sample, const BootClock& clock, Record& out) c
     pl_event_header h{};
     if (!read_struct(sample, h)) return "event shorter than its header";
     if (h.size < sizeof(h) || h.size > sample.size()) return "event size field out of range";
-    if (h.type >= table_.size() || table_[h.type].fn == nullptr) return "unknown event type";
+    if (h.type >= table_.size() ||
+        (table_[h.type].fn == nullptr && table_[h.type].with_fn == nullptr)) {
+        return "unknown event type";
+    }
     const Entry& entry = table_[h.type];
     Bytes event = sample.first(h.size);
 
@@ -55,7 +62,7 @@ const char* Decoder::decode(Bytes sample, const BootClock& clock, Record& out) c
     out.add_str("comm", fixed_cstr(comm, PL_COMM_LEN), kCommon);
     out.add_uint("cpu", h.cpu, kCommon);
     out.add_uint("seq", h.seq, kCommon);
-    return entry.fn(event, out);
+    return entry.fn != nullptr ? entry.fn(event, out) : entry.with_fn(entry.ctx, event, out);
 }
 
 }  // namespace probelog::decode

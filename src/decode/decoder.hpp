@@ -23,6 +23,9 @@ using Bytes = std::span<const std::byte>;
 // Adds the event's own fields to `out` (the common fields are already there).
 // Returns nullptr on success, else a static description of what is malformed.
 using DecodeFn = const char* (*)(Bytes event, Record& out);
+// The same for event types whose layout is described at run time (dynamic
+// probes): `ctx` is what add() was given.
+using DecodeWithFn = const char* (*)(const void* ctx, Bytes event, Record& out);
 
 // Copies a fixed-size struct out of the event if it is big enough (events in the
 // ring buffer are 8-byte aligned, but a copy keeps the decoder free of alignment
@@ -46,6 +49,8 @@ class Decoder {
     Decoder();
 
     void add(uint16_t type, std::string_view event_type, DecodeFn fn);
+    // `ctx` must outlive the decoder's use of this type.
+    void add(uint16_t type, std::string_view event_type, DecodeWithFn fn, const void* ctx);
 
     // Decodes one ring buffer sample. Returns nullptr on success, else why not.
     const char* decode(Bytes sample, const BootClock& clock, Record& out) const;
@@ -57,6 +62,8 @@ class Decoder {
     struct Entry {
         std::string_view event_type;
         DecodeFn fn = nullptr;
+        DecodeWithFn with_fn = nullptr;
+        const void* ctx = nullptr;
     };
     std::array<Entry, PL_EVENT_TYPE_MAX> table_{};
 };

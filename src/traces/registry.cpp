@@ -8,6 +8,7 @@
 #include "traces/tcp_trace.hpp"
 #include "traces/malloc_trace.hpp"
 #include "traces/io_trace.hpp"
+#include "traces/probe_trace.hpp"
 #include "traces/trace.hpp"
 #include "traces/vfs_trace.hpp"
 #include "traces/xdp_trace.hpp"
@@ -36,6 +37,7 @@ const std::vector<Entry>& entries() {
         {&MallocTrace::static_info, &make<MallocTrace>},
         {&XdpTrace::static_info, &make<XdpTrace>},
         {&IoTrace::static_info, &make<IoTrace>},
+        {&ProbeTrace::static_info, &make<ProbeTrace>},
     };
     return kTraces;
 }

@@ -35,6 +35,12 @@ struct TraceOptions {
     bool io_all_files = false;       // io: every fd type, not only regular files
     uint64_t io_min_latency_ns = 0;  // io: only calls at least this slow
     uint64_t io_aggregate_ns = 0;    // io: per (process, file) totals this often; 0 = per call
+    // Dynamic probes (--probe): the specs as typed, the record shape (call,
+    // split, entry) and capture caps (processes: uprobe_pids).
+    std::vector<std::string> probes;
+    std::string probe_mode = "call";
+    uint32_t probe_str_max = 128;
+    uint32_t probe_buf_max = 256;
 };
 
 struct TraceInfo {
@@ -43,6 +49,9 @@ struct TraceInfo {
     std::string_view hooks;    // the kernel hooks used, for --list-traces and docs
     uint16_t id = 0;           // enum pl_trace_id
     bool default_on = false;   // runs when no --trace is given
+    // A failure to start ends the run instead of being reported and skipped
+    // (traces of targets the user named, such as --probe). Such traces start first.
+    bool fail_run = false;
 };
 
 class Trace {
@@ -56,9 +65,6 @@ class Trace {
     // that also report from maps (aggregates, periodic stats).
     virtual void tick(Pipeline& /*pipeline*/) {}
 
-    // A trace the user configured explicitly (--xdp IFACE): if it cannot start,
-    // the run fails instead of going on without it.
-    virtual bool required() const { return false; }
     // File descriptors the event loop also waits on for this trace (a control
     // socket, a file watch); on_readable() runs when one of them is readable.
     virtual std::vector<int> watch_fds() const { return {}; }
@@ -68,6 +74,9 @@ class Trace {
     virtual bool reload(Pipeline& /*pipeline*/) { return false; }
     // After the last drain, before detaching: final reports.
     virtual void finish(Pipeline& /*pipeline*/) {}
+    // Called once the pipeline exists, before any event is read: for traces
+    // whose events are described at run time (decoders with context).
+    virtual void configure_pipeline(Pipeline& /*pipeline*/) {}
 };
 
 // A trace made of one BPF object whose programs all attach where their SEC() says.

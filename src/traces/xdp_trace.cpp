@@ -44,6 +44,7 @@ const TraceInfo& XdpTrace::static_info() {
         .hooks = "xdp (native or generic) on the --xdp interface",
         .id = PL_TRACE_XDP,
         .default_on = false,
+        .fail_run = true,  // --xdp IFACE was asked for: no run without it
     };
     return info;
 }

@@ -25,7 +25,6 @@ class XdpTrace final : public Trace {
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
     size_t hook_count() const override { return attachment_ ? 1 : 0; }
     void tick(Pipeline& pipeline) override;
-    bool required() const override { return true; }
     std::vector<int> watch_fds() const override;
     void on_readable(int fd, Pipeline& pipeline) override;
     bool reload(Pipeline& pipeline) override;

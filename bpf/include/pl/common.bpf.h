@@ -109,7 +109,7 @@ static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type
     h->cpu = bpf_get_smp_processor_id();
     h->pid = pid_tgid >> 32;
     h->tid = (__u32)pid_tgid;
-    h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+    h->ppid = task->real_parent->tgid; /* a BTF pointer walk: no helper calls */
     h->uid = (__u32)uid_gid;
     h->gid = uid_gid >> 32;
     h->cgroup_id = bpf_get_current_cgroup_id();

@@ -1,0 +1,352 @@
+/*
+ * uprobe: the one generic program pair behind every --probe.
+ *
+ * pl_probe_entry runs at a probed address (a uprobe), pl_probe_return where the
+ * call returns (a uretprobe for C; for Go, a plain uprobe on each RET
+ * instruction). Both find their probe's struct pl_probe_config (schema/probe.h)
+ * by the attach cookie and do what it says: read value slots from registers or
+ * the stack, capture strings and buffers from user memory, pair entry and
+ * return in probe_calls, and emit one pl_probe_event per record.
+ *
+ * Slots are read in a bpf_loop callback: the verifier checks it once, whatever
+ * the number of slots.
+ */
+#include "pl/common.bpf.h"
+#include "probe.h"
+
+#define EVENT_FIXED_SIZE __builtin_offsetof(struct pl_probe_event, area)
+#define VALUE_SIZE sizeof(struct pl_probe_value)
+/* The event's fixed part and room for every slot: what an in-flight call keeps. */
+#define EVENT_HEAD_SIZE (EVENT_FIXED_SIZE + PL_PROBE_SLOTS_MAX * VALUE_SIZE)
+
+PL_STATIC_ASSERT(sizeof(struct pt_regs) == PL_REG_COUNT * 8, "pt_regs is not 21 registers");
+PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, sp) == PL_REG_RSP * 8, "pt_regs.sp moved");
+PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, di) == PL_REG_RDI * 8, "pt_regs.di moved");
+PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, ax) == PL_REG_RAX * 8, "pt_regs.ax moved");
+PL_STATIC_ASSERT((PL_PROBE_DATA_MAX & (PL_PROBE_DATA_MAX - 1)) == 0, "DATA_MAX: a power of two");
+
+/* Written by user space after load, before any attachment; read-only here. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_PROBE_CONFIG_MAX);
+    __uint(map_flags, BPF_F_RDONLY_PROG);
+    __type(key, __u32);
+    __type(value, struct pl_probe_config);
+} pl_probe_configs SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_probe_event);
+} probe_scratch SEC(".maps");
+
+struct probe_event_head {
+    char bytes[EVENT_HEAD_SIZE];
+};
+
+/* Calls in flight whose entry captured no bytes: the event without data (in
+ * split mode only its entry time is used). */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 16384);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct pl_probe_call_key);
+    __type(value, struct probe_event_head);
+} probe_calls SEC(".maps");
+
+/* Calls in flight in call mode whose probe captures bytes: the whole event. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, struct pl_probe_call_key);
+    __type(value, struct pl_probe_event);
+} probe_calls_data SEC(".maps");
+
+/* The state of one pass over slots, shared with the bpf_loop callbacks. */
+struct capture {
+    __u64 regs[PL_REG_COUNT]; /* the registers at the probe site */
+    const struct pl_probe_config* cfg;
+    struct pl_probe_event* e;
+    __u32 first;       /* the first config slot of this pass */
+    __u32 event_first; /* the config slot of the event's first value */
+    __u32 data_base;   /* where data[] starts in e->area: 24 * the event's values */
+    __u32 used;        /* bytes of data[] used */
+    __u8 retry;        /* a capture faulted */
+};
+
+/* Where data[] starts in the event's area (bounded for the verifier). */
+static __always_inline __u32 data_base(const struct capture* c) {
+    __u32 base = c->data_base;
+    if (base > PL_PROBE_SLOTS_MAX * VALUE_SIZE) base = PL_PROBE_SLOTS_MAX * VALUE_SIZE;
+    return base;
+}
+
+static __always_inline struct pl_probe_value* value_at(struct pl_probe_event* e, __u32 i) {
+    return (struct pl_probe_value*)&e->area[(i & (PL_PROBE_SLOTS_MAX - 1)) * VALUE_SIZE];
+}
+
+static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const struct capture* c,
+                                      __u8* flags) {
+    __u8 kind = loc->kind;
+    if (kind == PL_LOC_REG) {
+        __u32 r = loc->reg;
+        if (r >= PL_REG_COUNT) return 0;
+        return c->regs[r];
+    }
+    if (kind == PL_LOC_STACK) {
+        __u64 v = 0;
+        const void* at = (const void*)(c->regs[PL_REG_RSP] + (__s64)loc->off);
+        if (bpf_probe_read_user(&v, sizeof(v), at) != 0) *flags |= PL_VALUE_FAULT;
+        return v;
+    }
+    if (kind == PL_LOC_CONST) return loc->imm;
+    return 0;
+}
+
+/* Copies a slot's string or buffer at ptr (len bytes for a buffer) to the end
+ * of the event's data, and records where in v. False if the memory was unreadable. */
+static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_value* v,
+                                          const struct pl_probe_slot* slot, __u64 ptr, __u64 len) {
+    struct pl_probe_event* e = c->e;
+    __u32 off = c->used;
+    __u32 kept = 0;
+    bool ok = true;
+    __u32 n = slot->cap;
+    if (slot->capture == PL_CAPTURE_BUF) {
+        if (len > n)
+            v->flags |= PL_VALUE_TRUNCATED;
+        else
+            n = len;
+    } else {
+        n += 2; /* cap characters, one more to see truncation, the NUL */
+    }
+    if (n > PL_PROBE_CAP_MAX) n = PL_PROBE_CAP_MAX;
+    __u32 at = data_base(c) + (off & (PL_PROBE_DATA_MAX - 1));
+    if (off >= PL_PROBE_DATA_MAX) {
+        v->flags |= PL_VALUE_TRUNCATED; /* user space sizes caps so that this cannot happen */
+    } else if (ptr == 0) {
+        if (slot->capture == PL_CAPTURE_STR || len > 0) v->flags |= PL_VALUE_NULL;
+    } else if (slot->capture == PL_CAPTURE_STR) {
+        long r = bpf_probe_read_user_str(&e->area[at], n, (const void*)ptr);
+        if (r <= 0) {
+            ok = false;
+        } else {
+            kept = r - 1;
+            if (kept > slot->cap) {
+                kept = slot->cap;
+                v->flags |= PL_VALUE_TRUNCATED;
+            }
+        }
+    } else if (n > 0) {
+        if (bpf_probe_read_user(&e->area[at], n, (const void*)ptr) == 0)
+            kept = n;
+        else
+            ok = false;
+    }
+    v->data_off = off;
+    v->data_len = kept;
+    c->used = off + kept;
+    return ok;
+}
+
+static long capture_slot(__u32 i, struct capture* c) {
+    __u32 s = c->first + i;
+    if (s >= PL_PROBE_SLOTS_MAX) return 1;
+    const struct pl_probe_slot* slot = &c->cfg->slots[s];
+    struct pl_probe_value* v = value_at(c->e, s - c->event_first);
+    v->flags = 0;
+    v->len = 0;
+    v->data_off = 0;
+    v->data_len = 0;
+    v->value = read_loc(&slot->value, c, &v->flags);
+    if (slot->capture == PL_CAPTURE_STR || slot->capture == PL_CAPTURE_BUF) {
+        if (slot->capture == PL_CAPTURE_BUF) v->len = read_loc(&slot->len, c, &v->flags);
+        if (!capture_bytes(c, v, slot, v->value, v->len)) {
+            v->flags |= PL_VALUE_FAULT;
+            c->retry = 1;
+        }
+    }
+    return 0;
+}
+
+/* At return, call mode: reads again the entry captures that faulted (memory
+ * the process had not touched yet; the call usually has by now). */
+static long retry_slot(__u32 s, struct capture* c) {
+    if (s >= PL_PROBE_SLOTS_MAX) return 1;
+    const struct pl_probe_slot* slot = &c->cfg->slots[s];
+    struct pl_probe_value* v = value_at(c->e, s);
+    if (!(v->flags & PL_VALUE_FAULT) || slot->capture == PL_CAPTURE_NONE) return 0;
+    v->flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
+    if (capture_bytes(c, v, slot, v->value, v->len))
+        v->flags |= PL_VALUE_AT_RETURN;
+    else
+        v->flags |= PL_VALUE_FAULT;
+    return 0;
+}
+
+/* Reads config slots [first, end) into c->e. */
+static __always_inline void capture_slots(struct capture* c, __u32 first, __u32 end) {
+    if (end > PL_PROBE_SLOTS_MAX) end = PL_PROBE_SLOTS_MAX;
+    if (first >= end) return;
+    c->first = first;
+    bpf_loop(end - first, capture_slot, c, 0);
+}
+
+/* Starts an event that carries config slots [first, first + n). */
+static __always_inline void start_event(struct capture* c, struct pl_probe_event* e, __u32 id,
+                                        __u8 stage, __u32 first, __u32 n) {
+    if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
+    c->e = e;
+    c->event_first = first;
+    c->data_base = n * VALUE_SIZE;
+    c->used = 0;
+    c->retry = 0;
+    e->probe_id = id;
+    e->stage = stage;
+    e->first_slot = first;
+    e->n_values = n;
+    e->flags = 0;
+    e->latency_ns = 0;
+}
+
+static __always_inline __u32 event_size(const struct capture* c) {
+    __u32 used = c->used;
+    if (used > PL_PROBE_DATA_MAX) used = PL_PROBE_DATA_MAX;
+    return EVENT_FIXED_SIZE + data_base(c) + used;
+}
+
+static __always_inline void make_key(struct pl_probe_call_key* k, const struct pl_probe_config* cfg,
+                                     __u32 id, const struct capture* c, bool at_return) {
+    __u64 pid_tgid = bpf_get_current_pid_tgid();
+    k->probe_id = id;
+    k->tgid = pid_tgid >> 32;
+    k->key = (__u32)pid_tgid;
+    if (cfg->key_kind == PL_KEY_REG) {
+        __u32 r = cfg->key_reg;
+        if (r < PL_REG_COUNT) k->key = c->regs[r];
+    }
+    k->sp = 0;
+    if (cfg->flags & PL_PROBE_KEY_SP) {
+        k->sp = c->regs[PL_REG_RSP];
+        if (at_return) k->sp -= (__s64)cfg->ret_sp_delta;
+    }
+}
+
+static __always_inline const struct pl_probe_config* config_of(void* ctx, __u32* id) {
+    *id = (__u32)bpf_get_attach_cookie(ctx);
+    return bpf_map_lookup_elem(&pl_probe_configs, id);
+}
+
+static __always_inline struct pl_probe_event* scratch_event(void) {
+    __u32 zero = 0;
+    return bpf_map_lookup_elem(&probe_scratch, &zero);
+}
+
+SEC("uprobe")
+int pl_probe_entry(struct pt_regs* ctx) {
+    __u32 id;
+    const struct pl_probe_config* cfg = config_of(ctx, &id);
+    if (!cfg) return 0;
+    if (!pl_pass_filters()) return 0;
+    struct pl_probe_event* e = scratch_event();
+    if (!e) return 0;
+
+    struct capture c;
+    __builtin_memcpy(c.regs, ctx, sizeof(c.regs));
+    c.cfg = cfg;
+    __u8 mode = cfg->mode;
+    if (mode == PL_PROBE_MODE_CALL)
+        start_event(&c, e, id, PL_PROBE_STAGE_CALL, 0, cfg->n_slots);
+    else
+        start_event(&c, e, id, PL_PROBE_STAGE_ENTRY, 0, cfg->n_entry);
+    capture_slots(&c, 0, cfg->n_entry);
+    e->data_used = c.used;
+    e->flags = c.retry ? PL_PROBE_EV_RETRY : 0;
+    __u32 size = event_size(&c);
+    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    if (mode != PL_PROBE_MODE_CALL) {
+        pl_output(&e->hdr, PL_TRACE_PROBE, size);
+        if (mode != PL_PROBE_MODE_SPLIT) return 0;
+    }
+
+    struct pl_probe_call_key k;
+    make_key(&k, cfg, id, &c, false);
+    long err;
+    if (mode == PL_PROBE_MODE_CALL && (cfg->flags & PL_PROBE_HAS_DATA))
+        err = bpf_map_update_elem(&probe_calls_data, &k, e, BPF_ANY);
+    else
+        err = bpf_map_update_elem(&probe_calls, &k, e, BPF_ANY);
+    if (err != 0) pl_count_map_full(PL_TRACE_PROBE);
+    return 0;
+}
+
+SEC("uretprobe")
+int pl_probe_return(struct pt_regs* ctx) {
+    __u32 id;
+    const struct pl_probe_config* cfg = config_of(ctx, &id);
+    if (!cfg) return 0;
+    /* No filters: only calls whose entry passed them are in flight. */
+    struct capture c;
+    __builtin_memcpy(c.regs, ctx, sizeof(c.regs));
+    c.cfg = cfg;
+    struct pl_probe_call_key k;
+    make_key(&k, cfg, id, &c, true);
+    __u64 now = bpf_ktime_get_boot_ns();
+
+    if (cfg->mode == PL_PROBE_MODE_CALL) {
+        /* Complete the stored event (where it is if it has data) and emit it. */
+        struct pl_probe_event* e;
+        bool has_data = cfg->flags & PL_PROBE_HAS_DATA;
+        struct pl_probe_event* p;
+        if (has_data) {
+            p = bpf_map_lookup_elem(&probe_calls_data, &k);
+            if (!p) return 0;
+            e = p;
+        } else {
+            p = bpf_map_lookup_elem(&probe_calls, &k);
+            if (!p) return 0;
+            e = scratch_event();
+            if (!e) return 0;
+            __builtin_memcpy(e, p, EVENT_HEAD_SIZE);
+            bpf_map_delete_elem(&probe_calls, &k);
+        }
+        c.e = e;
+        c.event_first = 0;
+        c.data_base = (__u32)e->n_values * VALUE_SIZE;
+        c.used = e->data_used;
+        c.retry = 0;
+        if (e->flags & PL_PROBE_EV_RETRY) {
+            __u32 n = cfg->n_entry;
+            if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
+            bpf_loop(n, retry_slot, &c, 0);
+        }
+        capture_slots(&c, cfg->n_entry, cfg->n_slots);
+        e->data_used = c.used;
+        e->latency_ns = now - e->hdr.boot_ns;
+        __u32 size = event_size(&c);
+        e->hdr.size = size;
+        pl_output(&e->hdr, PL_TRACE_PROBE, size);
+        if (has_data) bpf_map_delete_elem(&probe_calls_data, &k);
+        return 0;
+    }
+
+    /* Split mode: a return record with the return slots and the latency. */
+    struct pl_probe_event* p = bpf_map_lookup_elem(&probe_calls, &k);
+    if (!p) return 0;
+    __u64 start = p->hdr.boot_ns;
+    bpf_map_delete_elem(&probe_calls, &k);
+    struct pl_probe_event* e = scratch_event();
+    if (!e) return 0;
+    __u32 first = cfg->n_entry;
+    __u32 n = cfg->n_slots > first ? cfg->n_slots - first : 0;
+    start_event(&c, e, id, PL_PROBE_STAGE_RETURN, first, n);
+    e->latency_ns = now - start;
+    capture_slots(&c, first, cfg->n_slots);
+    e->data_used = c.used;
+    __u32 size = event_size(&c);
+    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    pl_output(&e->hdr, PL_TRACE_PROBE, size);
+    return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * Dynamic probes (--probe): ONE pre-compiled BPF program pair (bpf/progs/uprobe.bpf.c)
+ * serves every probe. What a probe captures is not code but data: a
+ * struct pl_probe_config in the pl_probe_configs array map, at the index given
+ * to the attachment as its BPF cookie (bpf_get_attach_cookie()).
+ *
+ * A config is a list of value slots. Each slot says where a value is at the
+ * probe site (a register of struct pt_regs, a stack slot relative to the stack
+ * pointer, or a constant), and optionally that the value is a pointer to
+ * capture bytes from: a NUL-terminated string, or a buffer whose length comes
+ * from another location. Slots [0, n_entry) are read by the entry program,
+ * slots [n_entry, n_slots) by the return program (return values).
+ *
+ * Calling conventions are therefore user space's business: the C (SysV
+ * x86-64) convention puts parameter i in rdi, rsi, rdx, rcx, r8, r9 then on the
+ * stack, and the return value in rax; Go's register ABI uses other registers,
+ * passes a string as a (pointer, length) pair (a BUF slot whose length is in a
+ * register) and is probed at its RET instructions with the return program
+ * attached as a plain uprobe. Entry and return are paired by a key the config
+ * selects: the thread (C) or a register's value (Go: the goroutine in r14),
+ * plus, optionally, the stack pointer (so that recursive calls pair exactly).
+ */
+#ifndef PROBELOG_SCHEMA_PROBE_H
+#define PROBELOG_SCHEMA_PROBE_H
+
+#include "event_header.h"
+
+#define PL_PROBE_CONFIG_MAX 512 /* probes (configs) per run */
+#define PL_PROBE_SLOTS_MAX 16   /* values per probe: parameters + return values */
+#define PL_PROBE_CAP_MAX 2048   /* bytes one str/buf slot may capture */
+#define PL_PROBE_DATA_MAX 4096  /* bytes all slots of one call may capture together */
+/* data[] is larger than PL_PROBE_DATA_MAX by one capture so that the verifier
+ * can check a capture of up to PL_PROBE_CAP_MAX at any offset below PL_PROBE_DATA_MAX. */
+#define PL_PROBE_DATA_SIZE (PL_PROBE_DATA_MAX + PL_PROBE_CAP_MAX)
+
+/* Registers by their slot in the x86-64 struct pt_regs (8 bytes each), which is
+ * what the BPF program copies and indexes. Fixed by the kernel's uapi. */
+enum pl_probe_reg {
+    PL_REG_R15 = 0,
+    PL_REG_R14 = 1,
+    PL_REG_R13 = 2,
+    PL_REG_R12 = 3,
+    PL_REG_RBP = 4,
+    PL_REG_RBX = 5,
+    PL_REG_R11 = 6,
+    PL_REG_R10 = 7,
+    PL_REG_R9 = 8,
+    PL_REG_R8 = 9,
+    PL_REG_RAX = 10,
+    PL_REG_RCX = 11,
+    PL_REG_RDX = 12,
+    PL_REG_RSI = 13,
+    PL_REG_RDI = 14,
+    PL_REG_ORIG_RAX = 15,
+    PL_REG_RIP = 16,
+    PL_REG_CS = 17,
+    PL_REG_EFLAGS = 18,
+    PL_REG_RSP = 19,
+    PL_REG_SS = 20,
+    PL_REG_COUNT = 21,
+};
+
+enum pl_probe_loc_kind {
+    PL_LOC_NONE = 0,
+    PL_LOC_REG = 1,   /* the register `reg` */
+    PL_LOC_STACK = 2, /* the 8 bytes at (stack pointer + off) in user memory */
+    PL_LOC_CONST = 3, /* the constant `imm` */
+};
+
+struct pl_probe_loc {
+    __u8 kind; /* enum pl_probe_loc_kind */
+    __u8 reg;  /* PL_LOC_REG: enum pl_probe_reg */
+    __u16 pad;
+    __s32 off; /* PL_LOC_STACK: byte offset from the stack pointer at the probe site */
+    __u64 imm; /* PL_LOC_CONST */
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_loc) == 16, "pl_probe_loc layout changed");
+
+enum pl_probe_capture {
+    PL_CAPTURE_NONE = 0, /* the raw 8-byte value */
+    PL_CAPTURE_STR = 1,  /* value is a pointer to a NUL-terminated string */
+    PL_CAPTURE_BUF = 2,  /* value is a pointer to `len` bytes */
+};
+
+struct pl_probe_slot {
+    struct pl_probe_loc value;
+    struct pl_probe_loc len; /* PL_CAPTURE_BUF: where the byte count is */
+    __u8 capture;            /* enum pl_probe_capture */
+    __u8 pad0;
+    __u16 cap; /* STR: most characters kept; BUF: most bytes kept (<= PL_PROBE_CAP_MAX) */
+    __u32 pad1;
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_slot) == 40, "pl_probe_slot layout changed");
+
+enum pl_probe_mode {
+    PL_PROBE_MODE_CALL = 0,  /* one record per call at return: slots, latency */
+    PL_PROBE_MODE_SPLIT = 1, /* an entry record, and a return record with latency */
+    PL_PROBE_MODE_ENTRY = 2, /* entry records only (no return program attached) */
+};
+
+enum pl_probe_key_kind {
+    PL_KEY_TID = 0, /* entry and return meet on the same thread */
+    PL_KEY_REG = 1, /* ... with the same value in register key_reg (Go: r14, the goroutine) */
+};
+
+enum pl_probe_config_flags {
+    /* The stack pointer is part of the pairing key: at the return site it is
+     * the entry's plus ret_sp_delta. Recursive calls then pair exactly. */
+    PL_PROBE_KEY_SP = 1u << 0,
+    /* Some slot captures bytes: in call mode the entry is kept with its data. */
+    PL_PROBE_HAS_DATA = 1u << 1,
+};
+
+struct pl_probe_config {
+    __u8 mode;     /* enum pl_probe_mode */
+    __u8 n_slots;  /* slots used (<= PL_PROBE_SLOTS_MAX) */
+    __u8 n_entry;  /* slots [0, n_entry) are read at entry, the rest at return */
+    __u8 key_kind; /* enum pl_probe_key_kind */
+    __u8 key_reg;  /* PL_KEY_REG: enum pl_probe_reg */
+    __u8 flags;    /* enum pl_probe_config_flags */
+    __u16 pad0;
+    /* stack pointer at the return site minus the entry's: 8 for a uretprobe (the
+     * return address has been popped), 0 for a uprobe on a RET instruction. */
+    __s32 ret_sp_delta;
+    __u32 pad1;
+    struct pl_probe_slot slots[PL_PROBE_SLOTS_MAX];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 40 * PL_PROBE_SLOTS_MAX,
+                 "pl_probe_config layout changed");
+
+enum pl_probe_stage {
+    PL_PROBE_STAGE_CALL = 0,   /* entry and return slots, latency */
+    PL_PROBE_STAGE_ENTRY = 1,  /* entry slots only */
+    PL_PROBE_STAGE_RETURN = 2, /* return slots only, latency */
+};
+
+enum pl_probe_value_flags {
+    PL_VALUE_TRUNCATED = 1u << 0, /* STR/BUF: more bytes than the cap */
+    PL_VALUE_FAULT = 1u << 1,     /* user memory could not be read */
+    PL_VALUE_NULL = 1u << 2,      /* STR/BUF: the pointer was NULL */
+    /* STR/BUF at entry: the memory was not paged in at entry (BPF cannot fault
+     * it in), so it was read when the call returned. Call mode only. */
+    PL_VALUE_AT_RETURN = 1u << 3,
+};
+
+enum pl_probe_event_flags {
+    PL_PROBE_EV_RETRY = 1u << 0, /* an entry capture faulted: retry it at return */
+};
+
+/* One value slot as read. */
+struct pl_probe_value {
+    __u64 value;    /* the raw 8 bytes (STR and BUF: the pointer) */
+    __u64 len;      /* BUF: the byte count as read (before the cap) */
+    __u16 data_off; /* STR, BUF: the captured bytes are data[data_off, +data_len) */
+    __u16 data_len; /* (strings without their NUL) */
+    __u8 flags;     /* enum pl_probe_value_flags */
+    __u8 pad[3];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_value) == 24, "pl_probe_value layout changed");
+
+#define PL_PROBE_AREA_SIZE (PL_PROBE_SLOTS_MAX * 24 + PL_PROBE_DATA_SIZE)
+
+/*
+ * The event carries the slots [first_slot, first_slot + n_values) of its probe
+ * (entry: the entry slots; return: the return slots; call: all), then the
+ * captured bytes: area[] holds n_values struct pl_probe_value, and data[]
+ * starts right after them (at area + 24 * n_values) with data_used bytes.
+ * header.size = offsetof(area) + 24 * n_values + data_used.
+ */
+struct pl_probe_event {
+    struct pl_event_header hdr;
+    __u32 probe_id; /* index of the config (the attach cookie) */
+    __u8 stage;     /* enum pl_probe_stage */
+    __u8 first_slot;
+    __u8 n_values;
+    __u8 flags;       /* enum pl_probe_event_flags */
+    __u64 latency_ns; /* CALL and RETURN: return time minus entry time */
+    __u16 data_used;
+    __u8 pad[6];
+    char area[PL_PROBE_AREA_SIZE];
+};
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, area) == 96,
+                 "pl_probe_event layout changed");
+
+/* The in-flight call map's key. */
+struct pl_probe_call_key {
+    __u32 probe_id;
+    __u32 tgid;
+    __u64 key; /* the thread id or the key register's value */
+    __u64 sp;  /* PL_PROBE_KEY_SP: the entry's stack pointer, else 0 */
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_call_key) == 24, "pl_probe_call_key layout changed");
+
+#endif

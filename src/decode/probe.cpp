@@ -1,0 +1,130 @@
+// Decodes dynamic probe events (schema/probe.h) with the run's ProbeTable.
+#include "decode/probe.hpp"
+
+#include <cstddef>
+
+extern "C" {
+#include "probe.h"
+}
+
+namespace probelog::decode {
+namespace {
+
+constexpr size_t kFixedSize = offsetof(pl_probe_event, area);
+
+int64_t sign_extend(uint64_t v, uint8_t bytes) {
+    if (bytes >= 8) return static_cast<int64_t>(v);
+    unsigned shift = 64 - 8 * bytes;
+    return static_cast<int64_t>(v << shift) >> shift;
+}
+
+uint64_t zero_extend(uint64_t v, uint8_t bytes) {
+    if (bytes >= 8) return v;
+    return v & ((uint64_t{1} << (8 * bytes)) - 1);
+}
+
+}  // namespace
+
+const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
+    if (event.size() < kFixedSize) return "probe event shorter than its fixed part";
+    pl_probe_event fixed;  // only the fixed part is copied
+    std::memcpy(&fixed, event.data(), kFixedSize);
+    if (fixed.probe_id >= table.probes.size()) return "probe event for an unknown probe";
+    const ProbeInfo& probe = table.probes[fixed.probe_id];
+
+    size_t first = 0;
+    size_t end = probe.slots.size();
+    std::string_view stage;
+    switch (fixed.stage) {
+        case PL_PROBE_STAGE_CALL:
+            stage = "call";
+            break;
+        case PL_PROBE_STAGE_ENTRY:
+            stage = "entry";
+            end = probe.n_entry;
+            break;
+        case PL_PROBE_STAGE_RETURN:
+            stage = "return";
+            first = probe.n_entry;
+            break;
+        default:
+            return "probe event with an unknown stage";
+    }
+    if (fixed.first_slot != first || fixed.n_values != end - first) {
+        return "probe event values do not match its probe";
+    }
+    size_t values_size = size_t{fixed.n_values} * sizeof(pl_probe_value);
+    if (values_size + fixed.data_used > event.size() - kFixedSize) {
+        return "probe event lengths exceed its size";
+    }
+    out.add_str("probe", probe.name);
+    out.add_str("stage", stage, fixed.stage == PL_PROBE_STAGE_CALL ? kHideInTable : kFieldNone);
+
+    const char* area = reinterpret_cast<const char*>(event.data()) + kFixedSize;
+    const char* data = area + values_size;
+    for (size_t i = first; i < end; ++i) {
+        const ProbeSlotInfo& slot = probe.slots[i];
+        const char* at = area + (i - first) * sizeof(pl_probe_value);
+        pl_probe_value pv;
+        std::memcpy(&pv, at, sizeof(pv));
+        uint64_t v = pv.value;
+        uint8_t flags = pv.flags;
+        size_t off = pv.data_off;
+        size_t len = pv.data_len;
+        if (slot.kind != ProbeValueKind::Str && slot.kind != ProbeValueKind::Buf && len != 0) {
+            return "probe event captured bytes for a scalar";
+        }
+        if (off > fixed.data_used || len > fixed.data_used - off) {
+            return "probe event capture outside its data";
+        }
+        switch (slot.kind) {
+            case ProbeValueKind::Int:
+                out.add_int(slot.name, sign_extend(v, slot.bytes));
+                break;
+            case ProbeValueKind::Uint:
+                out.add_uint(slot.name, zero_extend(v, slot.bytes));
+                break;
+            case ProbeValueKind::Hex:
+                out.add_hex(slot.name, v);
+                break;
+            case ProbeValueKind::Bool:
+                out.add_bool(slot.name, (v & 0xff) != 0);
+                break;
+            case ProbeValueKind::Char:
+                // The value's low byte, in the event bytes (little-endian), as one character.
+                out.add_str(slot.name, std::string_view(at + offsetof(pl_probe_value, value), 1));
+                break;
+            case ProbeValueKind::Str:
+            case ProbeValueKind::Buf: {
+                std::string_view bytes(data + off, len);
+                if (slot.kind == ProbeValueKind::Str) {
+                    out.add_str(slot.name, bytes);
+                } else {
+                    out.add_bytes(slot.name, bytes);
+                    if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
+                }
+                // The terminal table shows the flag only when it is set.
+                bool truncated = (flags & PL_VALUE_TRUNCATED) != 0;
+                out.add_bool(slot.truncated_name, truncated, truncated ? kFieldNone : kHideInTable);
+                if ((flags & PL_VALUE_NULL) != 0) {
+                    out.add_str(slot.error_name, "null");
+                } else if ((flags & PL_VALUE_FAULT) != 0) {
+                    out.add_str(slot.error_name, "fault");
+                }
+                break;
+            }
+        }
+        if (slot.kind != ProbeValueKind::Str && slot.kind != ProbeValueKind::Buf &&
+            (flags & PL_VALUE_FAULT) != 0) {
+            out.add_str(slot.error_name, "fault");  // a stack slot that could not be read
+        }
+    }
+    if (fixed.stage != PL_PROBE_STAGE_ENTRY) out.add_uint("latency_ns", fixed.latency_ns);
+    return nullptr;
+}
+
+const char* decode_probe_thunk(const void* ctx, Bytes event, Record& out) {
+    return decode_probe(*static_cast<const ProbeTable*>(ctx), event, out);
+}
+
+}  // namespace probelog::decode

@@ -1,0 +1,227 @@
+#include "probes/compile.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "pipeline/record.hpp"
+
+namespace probelog::probes {
+namespace {
+
+using decode::ProbeSlotInfo;
+using decode::ProbeValueKind;
+
+constexpr uint8_t kSysvArgRegs[] = {PL_REG_RDI, PL_REG_RSI, PL_REG_RDX,
+                                    PL_REG_RCX, PL_REG_R8,  PL_REG_R9};
+constexpr uint32_t kUretprobeSpDelta = 8;  // `ret` popped the return address
+// Fields of every probe record: the common ones, probe, stage, latency_ns.
+constexpr size_t kCommonFields = 11 + 3;
+
+pl_probe_loc reg_loc(uint8_t reg) {
+    pl_probe_loc loc{};
+    loc.kind = PL_LOC_REG;
+    loc.reg = reg;
+    return loc;
+}
+
+ProbeSlotInfo slot_info(ValueType type, const std::string& name) {
+    ProbeSlotInfo s;
+    s.name = name;
+    s.bytes = static_cast<uint8_t>(type_size(type));
+    switch (type) {
+        case ValueType::S8:
+        case ValueType::S16:
+        case ValueType::S32:
+        case ValueType::S64:
+            s.kind = ProbeValueKind::Int;
+            break;
+        case ValueType::U8:
+        case ValueType::U16:
+        case ValueType::U32:
+        case ValueType::U64:
+            s.kind = ProbeValueKind::Uint;
+            break;
+        case ValueType::Ptr:
+            s.kind = ProbeValueKind::Hex;
+            break;
+        case ValueType::Bool:
+            s.kind = ProbeValueKind::Bool;
+            break;
+        case ValueType::Char:
+            s.kind = ProbeValueKind::Char;
+            break;
+        case ValueType::Str:
+            s.kind = ProbeValueKind::Str;
+            s.truncated_name = name + "_truncated";
+            break;
+        case ValueType::Buf:
+            s.kind = ProbeValueKind::Buf;
+            s.len_name = name + "_len";
+            s.truncated_name = name + "_truncated";
+            break;
+    }
+    s.error_name = name + "_error";
+    return s;
+}
+
+size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
+    int abi = probe.params[k].abi_index;
+    return abi >= 0 ? static_cast<size_t>(abi) : k;
+}
+
+}  // namespace
+
+Result<ProbeMode> parse_probe_mode(std::string_view text) {
+    if (text == "call") return ProbeMode::Call;
+    if (text == "split") return ProbeMode::Split;
+    if (text == "entry") return ProbeMode::Entry;
+    return make_error("unknown probe mode '{}' (expected call, split or entry)", text);
+}
+
+pl_probe_loc sysv_argument(uint32_t index) {
+    if (index < std::size(kSysvArgRegs)) return reg_loc(kSysvArgRegs[index]);
+    // At the entry the stack pointer points at the return address; the 7th
+    // integer argument is just above it.
+    pl_probe_loc loc{};
+    loc.kind = PL_LOC_STACK;
+    loc.off = static_cast<int32_t>(8 * (index - std::size(kSysvArgRegs) + 1));
+    return loc;
+}
+
+Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOptions& options) {
+    CompiledProbe out;
+    pl_probe_config& cfg = out.config;
+    ProbeMode mode = options.mode;
+    if (!probe.function_entry) mode = ProbeMode::Entry;
+    std::optional<ValueType> ret = probe.ret;
+    if (mode == ProbeMode::Entry && ret) {
+        if (probe.spec.ret && probe.function_entry) {
+            return make_error(
+                "--probe-mode entry records no return value: drop ret:{} or use --probe-mode "
+                "call or split",
+                type_name(*probe.spec.ret));
+        }
+        ret.reset();  // from DWARF, not asked for
+    }
+    size_t n_slots = probe.params.size() + (ret ? 1 : 0);
+    if (n_slots > PL_PROBE_SLOTS_MAX) {
+        return make_error("too many values: a probe captures at most {}", PL_PROBE_SLOTS_MAX);
+    }
+
+    std::set<std::string> names;
+    for (const ParamSpec& p : probe.params)
+        names.insert(p.name);
+    uint32_t budget = 0;
+    auto fill_capture = [&](pl_probe_slot& slot, ValueType type, uint32_t fixed_len) {
+        if (type == ValueType::Str) {
+            slot.capture = PL_CAPTURE_STR;
+            slot.cap = static_cast<uint16_t>(options.str_max);
+            budget += options.str_max;
+        } else if (type == ValueType::Buf) {
+            slot.capture = PL_CAPTURE_BUF;
+            uint32_t cap = std::min(options.buf_max, fixed_len);
+            slot.cap = static_cast<uint16_t>(cap);
+            budget += cap;
+        }
+    };
+
+    for (size_t k = 0; k < probe.params.size(); ++k) {
+        const ParamSpec& p = probe.params[k];
+        pl_probe_slot& slot = cfg.slots[k];
+        slot.value =
+            p.reg ? reg_loc(*p.reg) : sysv_argument(static_cast<uint32_t>(abi_index_of(probe, k)));
+        uint32_t fixed_len = UINT32_MAX;
+        if (p.type == ValueType::Buf) {
+            switch (p.len.kind) {
+                case LenRef::Kind::Param: {
+                    auto it =
+                        std::find_if(probe.params.begin(), probe.params.end(),
+                                     [&](const ParamSpec& o) { return o.name == p.len.param; });
+                    if (it == probe.params.end()) {
+                        return make_error("the length of buf {} is '{}', which is not a parameter",
+                                          p.name, p.len.param);
+                    }
+                    size_t j = static_cast<size_t>(it - probe.params.begin());
+                    slot.len = it->reg
+                                   ? reg_loc(*it->reg)
+                                   : sysv_argument(static_cast<uint32_t>(abi_index_of(probe, j)));
+                    break;
+                }
+                case LenRef::Kind::Arg:
+                    if (!probe.function_entry && p.len.arg >= std::size(kSysvArgRegs)) {
+                        return make_error(
+                            "the length of buf {} is a stack argument (arg{}), which "
+                            "can only be read at a function's entry",
+                            p.name, p.len.arg);
+                    }
+                    slot.len = sysv_argument(p.len.arg);
+                    break;
+                case LenRef::Kind::Fixed:
+                    slot.len.kind = PL_LOC_CONST;
+                    slot.len.imm = p.len.fixed;
+                    fixed_len = static_cast<uint32_t>(std::min<uint64_t>(p.len.fixed, UINT32_MAX));
+                    break;
+                case LenRef::Kind::None:
+                    return make_error("buf {} has no length", p.name);
+            }
+        }
+        fill_capture(slot, p.type, fixed_len);
+        ProbeSlotInfo info = slot_info(p.type, p.name);
+        // "buf data[data_len], u64 data_len": the length field is the parameter itself.
+        if (!info.len_name.empty() && names.count(info.len_name) != 0) {
+            if (p.len.kind == LenRef::Kind::Param && p.len.param == info.len_name) {
+                info.len_name.clear();
+            } else {
+                return make_error("parameter '{}' has the name of buf {}'s length field; rename it",
+                                  info.len_name, p.name);
+            }
+        }
+        for (const std::string* derived : {&info.truncated_name, &info.error_name}) {
+            if (!derived->empty() && names.count(*derived) != 0) {
+                return make_error("parameter '{}' has the name of a field of {}; rename it",
+                                  *derived, p.name);
+            }
+        }
+        out.info.slots.push_back(std::move(info));
+    }
+    cfg.n_entry = static_cast<uint8_t>(probe.params.size());
+    if (ret) {
+        pl_probe_slot& slot = cfg.slots[probe.params.size()];
+        slot.value = reg_loc(PL_REG_RAX);
+        fill_capture(slot, *ret, UINT32_MAX);
+        out.info.slots.push_back(slot_info(*ret, "ret"));
+    }
+    // Every field a record of this probe can have must fit in a Record.
+    size_t fields = kCommonFields;
+    for (const ProbeSlotInfo& info : out.info.slots) {
+        fields += 2;  // the value, and its _error field if a read faults
+        if (info.kind == decode::ProbeValueKind::Str) fields += 1;
+        if (info.kind == decode::ProbeValueKind::Buf) fields += 2;
+    }
+    if (fields > Record::kMaxFields) {
+        return make_error(
+            "a record of this probe could need {} fields, more than the {} a record holds: "
+            "capture fewer values (each str takes 3 fields, each buf 4)",
+            fields, Record::kMaxFields);
+    }
+    if (budget > PL_PROBE_DATA_MAX) {
+        return make_error(
+            "this probe captures up to {} bytes per call, more than the {} allowed: lower "
+            "--probe-str-max (now {}) or --probe-buf-max (now {})",
+            budget, PL_PROBE_DATA_MAX, options.str_max, options.buf_max);
+    }
+    cfg.n_slots = static_cast<uint8_t>(n_slots);
+    cfg.mode = mode == ProbeMode::Call    ? PL_PROBE_MODE_CALL
+               : mode == ProbeMode::Split ? PL_PROBE_MODE_SPLIT
+                                          : PL_PROBE_MODE_ENTRY;
+    cfg.key_kind = PL_KEY_TID;
+    cfg.flags = PL_PROBE_KEY_SP;
+    if (budget > 0) cfg.flags |= PL_PROBE_HAS_DATA;
+    cfg.ret_sp_delta = kUretprobeSpDelta;
+    out.attach_return = mode != ProbeMode::Entry;
+    out.info.name = probe.name;
+    out.info.n_entry = cfg.n_entry;
+    return out;
+}
+
+}  // namespace probelog::probes

@@ -1,0 +1,293 @@
+#include "probes/resolve.hpp"
+
+#include <algorithm>
+
+#include "symbols/demangle.hpp"
+#include "symbols/disasm.hpp"
+#include "symbols/elf_file.hpp"
+#include "symbols/library.hpp"
+#include "symbols/lookup.hpp"
+
+namespace probelog::probes {
+namespace {
+
+using symbols::ElfFile;
+using symbols::ElfSymbol;
+using symbols::TypeClass;
+
+constexpr size_t kMaxCandidatesShown = 8;
+constexpr size_t kRawArgs = 6;
+
+std::string symbol_list(const std::vector<const ElfSymbol*>& symbols) {
+    std::string out;
+    for (size_t i = 0; i < symbols.size() && i < kMaxCandidatesShown; ++i) {
+        if (i > 0) out += ", ";
+        out += fmt::format("{} at 0x{:x}", symbols[i]->display(), symbols[i]->address);
+    }
+    if (symbols.size() > kMaxCandidatesShown) {
+        out += fmt::format(" and {} more", symbols.size() - kMaxCandidatesShown);
+    }
+    return out;
+}
+
+// The name a record shows for the function: the C name, or the C++ name without parameters.
+std::string short_name(const ElfSymbol& s) {
+    if (s.demangled.empty()) return s.name;
+    return symbols::strip_abi_tags(
+        symbols::strip_return_type(symbols::strip_parameters(s.demangled)));
+}
+
+// Whether `vaddr` is the first byte of an instruction of `fn` (decoded from its start).
+Status check_instruction_boundary(const ElfFile& file, const ElfSymbol& fn, uint64_t vaddr,
+                                  bool relative) {
+    if (vaddr == fn.address) return {};
+    auto code = file.read_at(fn.address, vaddr - fn.address + 16);
+    if (!code) return code.error();
+    auto insns = symbols::decode_instructions(*code, fn.address);
+    if (!insns) return insns.error();
+    auto where = [&](uint64_t a) {
+        return relative ? fmt::format("{}+0x{:x}", fn.display(), a - fn.address)
+                        : fmt::format("0x{:x}", a);
+    };
+    const symbols::Instruction* prev = nullptr;
+    for (const symbols::Instruction& i : *insns) {
+        if (i.address == vaddr) return {};
+        if (i.address > vaddr && prev != nullptr) {
+            return make_error(
+                "{} is inside an instruction (of {} bytes, at {}): a probe there would corrupt "
+                "the program; the nearest instructions start at {} and {}",
+                where(vaddr), prev->size, where(prev->address), where(prev->address),
+                where(i.address));
+        }
+        prev = &i;
+    }
+    return make_error("cannot decode the instructions of {} up to {}", fn.display(), where(vaddr));
+}
+
+Result<const ElfSymbol*> find_symbol(const ElfFile& file, const ProbeSpec& spec) {
+    auto matches = symbols::find_functions(file, spec.symbol);
+    if (matches.empty()) {
+        if (file.functions().empty()) {
+            return make_error(
+                "function '{}' not found: {} has no function symbols (stripped?); probe an "
+                "address instead (0x...)",
+                spec.symbol, file.path());
+        }
+        auto close = symbols::suggest_functions(file, spec.symbol);
+        if (close.empty()) {
+            return make_error("function '{}' not found in {} (--probe-list {} shows them all)",
+                              spec.symbol, file.path(), file.path());
+        }
+        std::string names;
+        for (const std::string& n : close) {
+            names += names.empty() ? "" : ", ";
+            names += n;
+        }
+        return make_error("function '{}' not found in {} (did you mean {}?)", spec.symbol,
+                          file.path(), names);
+    }
+    if (matches.size() > 1) {
+        return make_error(
+            "'{}' is ambiguous in {}: {} functions match: {}; quote the full C++ name or give "
+            "an address",
+            spec.symbol, file.path(), matches.size(), symbol_list(matches));
+    }
+    const ElfSymbol* sym = matches[0];
+    if (sym->ifunc) {
+        std::vector<const ElfSymbol*> impls;
+        for (const ElfSymbol& s : file.functions()) {
+            if (!s.ifunc && s.name.find(spec.symbol) != std::string::npos) impls.push_back(&s);
+        }
+        return make_error(
+            "'{}' in {} is an IFUNC: the symbol is the resolver that picks an implementation at "
+            "load time; probe an implementation instead{}{}",
+            spec.symbol, file.path(), impls.empty() ? "" : ": ", symbol_list(impls));
+    }
+    return sym;
+}
+
+// Records name a probe by the file's base name: "app:main", "libc:malloc".
+std::string display_target(const std::string& target) {
+    size_t slash = target.rfind('/');
+    return slash == std::string::npos ? target : target.substr(slash + 1);
+}
+
+std::string unique_name(std::string name, const std::vector<ParamSpec>& taken) {
+    auto used = [&](const std::string& n) {
+        return std::any_of(taken.begin(), taken.end(),
+                           [&](const ParamSpec& p) { return p.name == n; });
+    };
+    if (is_reserved_field(name) || used(name)) name = "arg_" + name;
+    std::string base = name;
+    for (int k = 2; used(name); ++k)
+        name = fmt::format("{}{}", base, k);
+    return name;
+}
+
+}  // namespace
+
+std::optional<ValueType> probe_type_of(const symbols::DwarfType& type) {
+    switch (type.cls) {
+        case TypeClass::Signed:
+            return type.size == 1   ? ValueType::S8
+                   : type.size == 2 ? ValueType::S16
+                   : type.size == 4 ? ValueType::S32
+                                    : ValueType::S64;
+        case TypeClass::Unsigned:
+            return type.size == 1   ? ValueType::U8
+                   : type.size == 2 ? ValueType::U16
+                   : type.size == 4 ? ValueType::U32
+                                    : ValueType::U64;
+        case TypeClass::Bool:
+            return ValueType::Bool;
+        case TypeClass::Char:
+            return ValueType::Char;
+        case TypeClass::Pointer:
+            return ValueType::Ptr;
+        case TypeClass::CString:
+            return ValueType::Str;
+        case TypeClass::Struct:
+            if (type.by_reference) return ValueType::Ptr;  // passed as a pointer to a copy
+            return std::nullopt;
+        default:
+            return std::nullopt;
+    }
+}
+
+void params_from_dwarf(const symbols::DwarfFunction& fn, std::vector<ParamSpec>& params,
+                       std::optional<ValueType>& ret, std::vector<std::string>& notes) {
+    int abi = 0;
+    ret.reset();
+    const symbols::DwarfType& rt = fn.ret;
+    if (rt.cls == TypeClass::Struct && (rt.by_reference || rt.size > 16)) {
+        abi = 1;  // the caller passes where to put the result in rdi
+        notes.push_back(
+            fmt::format("returns {} in memory: the return value is not captured", rt.name));
+    } else if (rt.cls != TypeClass::Void) {
+        ret = probe_type_of(rt);
+        if (!ret) {
+            notes.push_back(fmt::format("returns {}{}: the return value is not captured", rt.name,
+                                        rt.cls == TypeClass::Float
+                                            ? " (in an SSE register, which uprobes cannot read)"
+                                            : ""));
+        }
+    }
+    for (size_t k = 0; k < fn.params.size(); ++k) {
+        const symbols::DwarfParam& dp = fn.params[k];
+        std::string name = dp.name.empty()
+                               ? (dp.artificial ? std::string("this") : fmt::format("arg{}", k))
+                               : dp.name;
+        if (dp.type.cls == TypeClass::Float) {
+            notes.push_back(fmt::format(
+                "parameter {} ({}) is in an SSE register, which uprobes cannot read: left out",
+                name, dp.type.name));
+            continue;  // takes no integer register
+        }
+        auto type = probe_type_of(dp.type);
+        if (!type) {
+            notes.push_back(fmt::format(
+                "parameter {} ({}) is passed by value in a way probelog does not decode: it and "
+                "the parameters after it are left out",
+                name, dp.type.name.empty() ? "unknown type" : dp.type.name));
+            break;
+        }
+        if (params.size() == kMaxParams) {
+            notes.push_back(fmt::format("only the first {} parameters are captured", kMaxParams));
+            break;
+        }
+        ParamSpec p;
+        p.type = *type;
+        p.name = unique_name(name, params);
+        p.abi_index = abi++;
+        params.push_back(std::move(p));
+    }
+    if (fn.variadic) notes.emplace_back("variadic: only the named parameters are captured");
+}
+
+Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions& options) {
+    ResolvedProbe out;
+    out.spec = spec;
+    auto target = symbols::resolve_target(spec.target, options.pid);
+    if (!target) return target.error();
+    auto file = ElfFile::open(target->path);
+    if (!file) return file.error();
+    out.binary = target->path;
+
+    const ElfSymbol* fn = nullptr;
+    if (spec.is_address) {
+        out.vaddr = spec.address;
+        auto containing = file->functions_containing(spec.address);
+        for (const ElfSymbol* s : containing) {
+            if (s->address == spec.address) fn = s;
+        }
+        if (fn == nullptr && !containing.empty()) fn = containing[0];
+        out.function_entry = fn != nullptr && fn->address == spec.address;
+        out.name = fmt::format("{}:0x{:x}", display_target(spec.target), spec.address);
+        if (fn != nullptr) out.function = short_name(*fn);
+    } else {
+        auto sym = find_symbol(*file, spec);
+        if (!sym) return sym.error();
+        fn = *sym;
+        if (spec.has_offset && fn->size != 0 && spec.offset >= fn->size) {
+            return make_error("offset 0x{:x} is outside {} (its size is 0x{:x} bytes)", spec.offset,
+                              fn->display(), fn->size);
+        }
+        out.vaddr = fn->address + spec.offset;
+        out.function_entry = spec.offset == 0;
+        out.function = short_name(*fn);
+        out.name = spec.has_offset && spec.offset != 0
+                       ? fmt::format("{}:{}+0x{:x}", display_target(spec.target), out.function,
+                                     spec.offset)
+                       : fmt::format("{}:{}", display_target(spec.target), out.function);
+    }
+    if (fn != nullptr && !out.function_entry) {
+        if (Status st = check_instruction_boundary(*file, *fn, out.vaddr, !spec.is_address); !st)
+            return st.error();
+    }
+    auto offset = file->file_offset(out.vaddr);
+    if (!offset) return offset.error();
+    out.file_offset = *offset;
+
+    if (spec.params) {
+        out.params = *spec.params;
+        out.ret = spec.ret;
+        out.params_from = "spec";
+    } else if (out.function_entry) {
+        std::optional<symbols::DwarfFunction> dfn;
+        if (auto dwarf = symbols::DwarfInfo::open(*file)) dfn = dwarf->function_at(out.vaddr);
+        if (dfn) {
+            params_from_dwarf(*dfn, out.params, out.ret, out.notes);
+            out.params_from = "DWARF";
+        } else {
+            for (size_t i = 0; i < kRawArgs; ++i) {
+                ParamSpec p;
+                p.type = ValueType::U64;
+                p.name = fmt::format("arg{}", i);
+                out.params.push_back(std::move(p));
+            }
+            out.params_from = "raw registers";
+        }
+        if (spec.ret) out.ret = spec.ret;
+    }
+    if (!out.function_entry) {
+        if (out.ret || spec.ret) {
+            return make_error(
+                "ret: needs a probe at a function's entry, and {} is not one (uretprobes "
+                "hijack the return address, which only the entry knows)",
+                out.name.substr(out.name.find(':') + 1));
+        }
+        for (size_t k = 0; k < out.params.size(); ++k) {
+            const ParamSpec& p = out.params[k];
+            size_t abi = p.abi_index >= 0 ? static_cast<size_t>(p.abi_index) : k;
+            if (!p.reg && abi >= 6) {
+                return make_error(
+                    "parameter {} is a stack argument, which can only be read at a function's "
+                    "entry; name its register with @REG or probe the entry",
+                    p.name);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace probelog::probes

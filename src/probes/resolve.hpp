@@ -1,0 +1,48 @@
+#pragma once
+// From a parsed spec to a place in a file and a typed parameter list: finds the
+// file (path, library short name, program), the function (symbol, demangled
+// C++ name, address, symbol+offset), checks that the probe sits on an
+// instruction, converts the link-time address to a file offset, and takes
+// parameter names and types from DWARF when the spec lists none.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "probes/spec.hpp"
+#include "symbols/dwarf.hpp"
+
+namespace probelog::probes {
+
+struct ResolveOptions {
+    std::optional<int> pid;  // the traced process: whose libraries short names mean
+};
+
+struct ResolvedProbe {
+    ProbeSpec spec;
+    std::string binary;  // the file to attach to
+    std::string name;    // the probe's name in records: "app:compute+0x10"
+    uint64_t vaddr = 0;  // link-time address
+    uint64_t file_offset = 0;
+    bool function_entry = true;  // the first instruction of a function: args and return readable
+    std::string function;        // the function's display name, if known
+    std::vector<ParamSpec> params;
+    std::optional<ValueType> ret;
+    std::string params_from;         // "spec", "DWARF", "raw registers"
+    std::vector<std::string> notes;  // what was left out and why
+};
+
+// Errors are one line: what is wrong and what to do about it.
+Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions& options);
+
+// Parameters and return type of a DWARF function in probe terms (x86-64 SysV).
+// Parameters that cannot be read are left out with a note.
+void params_from_dwarf(const symbols::DwarfFunction& fn, std::vector<ParamSpec>& params,
+                       std::optional<ValueType>& ret, std::vector<std::string>& notes);
+
+// A DWARF type as a probe type, if it has one.
+std::optional<ValueType> probe_type_of(const symbols::DwarfType& type);
+
+}  // namespace probelog::probes

@@ -1,0 +1,510 @@
+#include "probes/spec.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+extern "C" {
+#include "probe.h"
+}
+
+namespace probelog::probes {
+namespace {
+
+struct TypeWord {
+    std::string_view word;
+    ValueType type;
+};
+
+constexpr TypeWord kTypes[] = {
+    {"s8", ValueType::S8},
+    {"s16", ValueType::S16},
+    {"s32", ValueType::S32},
+    {"s64", ValueType::S64},
+    {"u8", ValueType::U8},
+    {"u16", ValueType::U16},
+    {"u32", ValueType::U32},
+    {"u64", ValueType::U64},
+    {"int", ValueType::S32},
+    {"long", ValueType::S64},
+    {"ptr", ValueType::Ptr},
+    {"bool", ValueType::Bool},
+    {"char", ValueType::Char},
+    {"str", ValueType::Str},
+    {"buf", ValueType::Buf},
+    // Aliases people type.
+    {"i8", ValueType::S8},
+    {"i16", ValueType::S16},
+    {"i32", ValueType::S32},
+    {"i64", ValueType::S64},
+    {"uint", ValueType::U32},
+    {"ulong", ValueType::U64},
+    {"size_t", ValueType::U64},
+    {"ssize_t", ValueType::S64},
+};
+
+constexpr std::string_view kTypeList = "s8..s64, u8..u64, int, long, ptr, bool, char, str, buf";
+
+constexpr std::array<std::string_view, PL_REG_COUNT> kRegisterNames = {
+    "r15", "r14", "r13", "r12", "rbp",      "rbx", "r11", "r10",    "r9",  "r8", "rax",
+    "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",  "eflags", "rsp", "ss"};
+
+constexpr std::string_view kReservedFields[] = {
+    "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",       "cgroup_id",
+    "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns"};
+
+bool ident_start(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool ident_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+std::optional<uint64_t> parse_number(std::string_view s) {
+    uint64_t v = 0;
+    int base = 10;
+    if (s.starts_with("0x") || s.starts_with("0X")) {
+        s.remove_prefix(2);
+        base = 16;
+    }
+    if (s.empty()) return std::nullopt;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+class Parser {
+  public:
+    explicit Parser(std::string_view text) : s_(text) {}
+
+    Result<ProbeSpec> run() {
+        ProbeSpec spec;
+        spec.text = std::string(s_);
+        skip_ws();
+        if (Status st = target(spec); !st) return st.error();
+        if (Status st = location(spec); !st) return st.error();
+        skip_ws();
+        if (peek() == '(') {
+            if (Status st = params(spec); !st) return st.error();
+            skip_ws();
+        }
+        if (s_.substr(i_).starts_with("ret")) {
+            if (Status st = ret(spec); !st) return st.error();
+            skip_ws();
+        }
+        if (i_ < s_.size()) {
+            if (peek() == '(') return fail("a second parameter list");
+            return fail(
+                fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE or the "
+                            "end of the spec)",
+                            word_here()));
+        }
+        return spec;
+    }
+
+  private:
+    char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+    size_t column() const { return i_ + 1; }
+    void skip_ws() {
+        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
+            ++i_;
+    }
+    Error fail(std::string_view what) const { return fail_at(i_, what); }
+    Error fail_at(size_t at, std::string_view what) const {
+        return make_error("column {}: {}", at + 1, what);
+    }
+    // The token at the cursor, for messages.
+    std::string word_here() const {
+        if (i_ >= s_.size()) return "end of spec";
+        size_t end = i_;
+        while (end < s_.size() && ident_char(s_[end]))
+            ++end;
+        if (end == i_) end = i_ + 1;
+        return std::string(s_.substr(i_, end - i_));
+    }
+    std::string found_text() const {
+        if (i_ >= s_.size()) return "the end of the spec";
+        return fmt::format("'{}'", word_here());
+    }
+    std::string_view identifier() {
+        size_t start = i_;
+        if (!ident_start(peek())) return {};
+        while (i_ < s_.size() && ident_char(s_[i_]))
+            ++i_;
+        return s_.substr(start, i_ - start);
+    }
+
+    Status target(ProbeSpec& spec) {
+        // The file ends at the first ':' that is not part of a C++ "::".
+        size_t start = i_;
+        size_t colon = std::string_view::npos;
+        for (size_t k = i_; k < s_.size(); ++k) {
+            if (s_[k] == '\'' || s_[k] == '(') break;
+            if (s_[k] != ':') continue;
+            if (k + 1 < s_.size() && s_[k + 1] == ':') {
+                ++k;
+                continue;
+            }
+            colon = k;
+            break;
+        }
+        if (colon == std::string_view::npos) {
+            i_ = s_.size();
+            return fail(
+                "expected ':' between the file and the function (as in /usr/bin/app:main or "
+                "libc:malloc)");
+        }
+        std::string_view file = s_.substr(start, colon - start);
+        while (!file.empty() && std::isspace(static_cast<unsigned char>(file.back())))
+            file.remove_suffix(1);
+        if (file.empty()) return fail_at(start, "expected a file before ':'");
+        spec.target = std::string(file);
+        i_ = colon + 1;
+        return {};
+    }
+
+    Status offset(ProbeSpec& spec) {
+        skip_ws();
+        if (peek() != '+') return {};
+        ++i_;
+        skip_ws();
+        size_t start = i_;
+        while (i_ < s_.size() && std::isalnum(static_cast<unsigned char>(s_[i_])))
+            ++i_;
+        auto n = parse_number(s_.substr(start, i_ - start));
+        if (!n) {
+            i_ = start;
+            return fail(
+                fmt::format("expected an offset after '+' (0x10 or 16), found {}", found_text()));
+        }
+        spec.offset = *n;
+        spec.has_offset = true;
+        return {};
+    }
+
+    Status location(ProbeSpec& spec) {
+        skip_ws();
+        spec.location_column = column();
+        if (peek() == '\'') {
+            size_t start = i_;
+            size_t close = s_.find('\'', i_ + 1);
+            if (close == std::string_view::npos) return fail_at(start, "unterminated quote");
+            spec.symbol = std::string(s_.substr(i_ + 1, close - i_ - 1));
+            if (spec.symbol.empty()) return fail_at(start, "empty function name");
+            i_ = close + 1;
+            return offset(spec);
+        }
+        if (std::isdigit(static_cast<unsigned char>(peek()))) {
+            size_t start = i_;
+            while (i_ < s_.size() && std::isalnum(static_cast<unsigned char>(s_[i_])))
+                ++i_;
+            std::string_view text = s_.substr(start, i_ - start);
+            auto n = parse_number(text);
+            if (!n || !(text.starts_with("0x") || text.starts_with("0X"))) {
+                i_ = start;
+                return fail(
+                    fmt::format("'{}' is not an address (write addresses in hex: 0x1a2b)", text));
+            }
+            spec.is_address = true;
+            spec.address = *n;
+            return {};
+        }
+        size_t start = i_;
+        while (i_ < s_.size()) {
+            char c = s_[i_];
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'')
+                break;
+            ++i_;
+        }
+        if (i_ == start) {
+            return fail(fmt::format(
+                "expected a function name, an address (0x...) or a quoted C++ name, found {}",
+                found_text()));
+        }
+        spec.symbol = std::string(s_.substr(start, i_ - start));
+        return offset(spec);
+    }
+
+    Result<ValueType> type_word(bool for_ret) {
+        size_t start = i_;
+        std::string_view word = identifier();
+        if (word.empty()) {
+            return fail(fmt::format("expected a type ({}), found {}", kTypeList, found_text()));
+        }
+        for (const TypeWord& t : kTypes) {
+            if (t.word == word) return t.type;
+        }
+        i_ = start;
+        if (word == "float" || word == "double" || word == "f32" || word == "f64" ||
+            word == "float64" || word == "float32") {
+            return fail(fmt::format(
+                "{} values travel in SSE registers, which uprobes cannot read{}", word,
+                for_ret ? ""
+                        : "; leave the parameter out (integer parameters keep their registers)"));
+        }
+        return fail(fmt::format("unknown type '{}' (types: {})", word, kTypeList));
+    }
+
+    Result<LenRef> length() {
+        skip_ws();
+        LenRef len;
+        size_t start = i_;
+        if (std::isdigit(static_cast<unsigned char>(peek()))) {
+            while (i_ < s_.size() && std::isalnum(static_cast<unsigned char>(s_[i_])))
+                ++i_;
+            auto n = parse_number(s_.substr(start, i_ - start));
+            if (!n) {
+                i_ = start;
+                return fail("expected a length: a parameter's name, argN or a number");
+            }
+            len.kind = LenRef::Kind::Fixed;
+            len.fixed = *n;
+            return len;
+        }
+        std::string_view word = identifier();
+        if (word.empty()) {
+            return fail(fmt::format(
+                "expected a length: a parameter's name, argN or a number, found {}", found_text()));
+        }
+        if (word.size() > 3 && word.starts_with("arg") &&
+            std::all_of(word.begin() + 3, word.end(), [](char c) { return std::isdigit(c); })) {
+            len.kind = LenRef::Kind::Arg;
+            len.arg = static_cast<uint32_t>(*parse_number(word.substr(3)));
+            len.param = std::string(word);  // a parameter may also be called argN
+            return len;
+        }
+        len.kind = LenRef::Kind::Param;
+        len.param = std::string(word);
+        return len;
+    }
+
+    Status reg_suffix(ParamSpec& p) {
+        skip_ws();
+        if (peek() != '@') return {};
+        ++i_;
+        skip_ws();
+        size_t start = i_;
+        std::string_view word = identifier();
+        auto reg = register_by_name(word);
+        if (!reg) {
+            i_ = start;
+            return fail(
+                fmt::format("unknown register '{}' (x86-64 names: rdi, rsi, rdx, rcx, r8, "
+                            "r9, rax, rbx, rbp, rsp, r10..r15)",
+                            word));
+        }
+        p.reg = *reg;
+        return {};
+    }
+
+    Status param(ProbeSpec& spec, std::vector<ParamSpec>& out) {
+        skip_ws();
+        ParamSpec p;
+        p.column = column();
+        if (out.size() == kMaxParams) {
+            return fail(
+                fmt::format("too many parameters: a probe captures at most {}", kMaxParams));
+        }
+        auto type = type_word(false);
+        if (!type) return type.error();
+        p.type = *type;
+        skip_ws();
+        size_t name_at = i_;
+        std::string_view name = identifier();
+        if (p.type == ValueType::Buf) {
+            if (name.empty()) {
+                return fail(fmt::format("expected a name after buf (buf NAME[LEN]), found {}",
+                                        found_text()));
+            }
+            skip_ws();
+            if (peek() != '[') {
+                return fail(fmt::format("expected '[' after buf {} (buf NAME[LEN]), found {}", name,
+                                        found_text()));
+            }
+            ++i_;
+            auto len = length();
+            if (!len) return len.error();
+            p.len = *len;
+            skip_ws();
+            if (peek() != ']') {
+                return fail(fmt::format("expected ']' after the length of buf {}, found {}", name,
+                                        found_text()));
+            }
+            ++i_;
+        }
+        if (name.empty()) {
+            p.name = fmt::format("arg{}", out.size());
+        } else {
+            p.name = std::string(name);
+            if (is_reserved_field(name)) {
+                return fail_at(name_at, fmt::format("parameter name '{}' is taken by a field every "
+                                                    "probe record has; choose another name",
+                                                    name));
+            }
+        }
+        for (const ParamSpec& other : out) {
+            if (other.name == p.name) {
+                return fail_at(name_at, fmt::format("parameter name '{}' is used twice", p.name));
+            }
+        }
+        if (Status st = reg_suffix(p); !st) return st;
+        (void)spec;
+        out.push_back(std::move(p));
+        return {};
+    }
+
+    Status params(ProbeSpec& spec) {
+        ++i_;  // '('
+        std::vector<ParamSpec> list;
+        skip_ws();
+        if (peek() == ')') {
+            ++i_;
+            spec.params = std::move(list);
+            return {};
+        }
+        while (true) {
+            if (Status st = param(spec, list); !st) return st;
+            skip_ws();
+            if (peek() == ',') {
+                ++i_;
+                continue;
+            }
+            if (peek() == ')') {
+                ++i_;
+                break;
+            }
+            return fail(fmt::format("expected ',' or ')' after parameter '{}', found {}",
+                                    list.back().name, found_text()));
+        }
+        // Buffer lengths name parameters that exist, and integers.
+        for (ParamSpec& p : list) {
+            if (p.type != ValueType::Buf || p.len.kind == LenRef::Kind::Fixed) continue;
+            auto it = std::find_if(list.begin(), list.end(),
+                                   [&](const ParamSpec& o) { return o.name == p.len.param; });
+            if (it != list.end()) {
+                p.len.kind = LenRef::Kind::Param;
+                if (it->type == ValueType::Str || it->type == ValueType::Buf ||
+                    it->type == ValueType::Ptr) {
+                    return fail_at(p.column - 1,
+                                   fmt::format("the length of buf {} is '{}', a {}: it must be an "
+                                               "integer parameter",
+                                               p.name, it->name, type_name(it->type)));
+                }
+            } else if (p.len.kind == LenRef::Kind::Param) {
+                std::string names;
+                for (const ParamSpec& o : list) {
+                    names += names.empty() ? "" : ", ";
+                    names += o.name;
+                }
+                return fail_at(p.column - 1,
+                               fmt::format("the length of buf {} is '{}', which is not a "
+                                           "parameter ({}); use a parameter, argN or a number",
+                                           p.name, p.len.param, names));
+            }
+        }
+        spec.params = std::move(list);
+        return {};
+    }
+
+    Status ret(ProbeSpec& spec) {
+        size_t start = i_;
+        i_ += 3;
+        skip_ws();
+        if (peek() != ':') {
+            i_ = start;
+            return fail(fmt::format("unexpected '{}' (expected ret:TYPE)", word_here()));
+        }
+        ++i_;
+        skip_ws();
+        size_t type_at = i_;
+        auto type = type_word(true);
+        if (!type) return type.error();
+        if (*type == ValueType::Buf) {
+            return fail_at(type_at, "ret:buf has no length to read: use ret:ptr or ret:str");
+        }
+        spec.ret = *type;
+        return {};
+    }
+
+    std::string_view s_;
+    size_t i_ = 0;
+};
+
+}  // namespace
+
+std::string_view type_name(ValueType type) {
+    switch (type) {
+        case ValueType::S8:
+            return "s8";
+        case ValueType::S16:
+            return "s16";
+        case ValueType::S32:
+            return "s32";
+        case ValueType::S64:
+            return "s64";
+        case ValueType::U8:
+            return "u8";
+        case ValueType::U16:
+            return "u16";
+        case ValueType::U32:
+            return "u32";
+        case ValueType::U64:
+            return "u64";
+        case ValueType::Ptr:
+            return "ptr";
+        case ValueType::Bool:
+            return "bool";
+        case ValueType::Char:
+            return "char";
+        case ValueType::Str:
+            return "str";
+        case ValueType::Buf:
+            return "buf";
+    }
+    return "?";
+}
+
+uint32_t type_size(ValueType type) {
+    switch (type) {
+        case ValueType::S8:
+        case ValueType::U8:
+        case ValueType::Bool:
+        case ValueType::Char:
+            return 1;
+        case ValueType::S16:
+        case ValueType::U16:
+            return 2;
+        case ValueType::S32:
+        case ValueType::U32:
+            return 4;
+        default:
+            return 8;
+    }
+}
+
+Result<ProbeSpec> parse_probe_spec(std::string_view text) {
+    return Parser(text).run();
+}
+
+std::optional<uint8_t> register_by_name(std::string_view name) {
+    if (name == "sp") name = "rsp";
+    for (size_t i = 0; i < kRegisterNames.size(); ++i) {
+        if (kRegisterNames[i] == name && i != PL_REG_ORIG_RAX && i != PL_REG_CS && i != PL_REG_SS &&
+            i != PL_REG_EFLAGS) {
+            return static_cast<uint8_t>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view register_name(uint8_t reg) {
+    return reg < kRegisterNames.size() ? kRegisterNames[reg] : std::string_view("?");
+}
+
+bool is_reserved_field(std::string_view name) {
+    return std::find(std::begin(kReservedFields), std::end(kReservedFields), name) !=
+           std::end(kReservedFields);
+}
+
+}  // namespace probelog::probes

@@ -1,0 +1,300 @@
+#include "symbols/dwarf.hpp"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <utility>
+
+namespace probelog::symbols {
+namespace {
+
+constexpr int kMaxTypeDepth = 32;
+
+std::string attr_string(Dwarf_Die* die, unsigned name) {
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return {};
+    const char* s = dwarf_formstring(&attr);
+    return s != nullptr ? std::string(s) : std::string();
+}
+
+bool attr_udata(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
+    return dwarf_formudata(&attr, &out) == 0;
+}
+
+bool attr_flag(Dwarf_Die* die, unsigned name) {
+    Dwarf_Attribute attr;
+    bool flag = false;
+    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
+    return dwarf_formflag(&attr, &flag) == 0 && flag;
+}
+
+// The DIE a DW_AT_type (or other reference) attribute points to.
+bool attr_die(Dwarf_Die* die, unsigned name, Dwarf_Die* out) {
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
+    return dwarf_formref_die(&attr, out) != nullptr;
+}
+
+uint32_t byte_size(Dwarf_Die* die) {
+    Dwarf_Word size = 0;
+    return attr_udata(die, DW_AT_byte_size, size) ? static_cast<uint32_t>(size) : 0;
+}
+
+// C text of a type, for listings and notes.
+std::string type_name(Dwarf_Die* die, int depth = 0) {
+    if (depth > kMaxTypeDepth) return "?";
+    Dwarf_Die inner;
+    bool has_inner = attr_die(die, DW_AT_type, &inner);
+    std::string name = attr_string(die, DW_AT_name);
+    switch (dwarf_tag(die)) {
+        case DW_TAG_base_type:
+        case DW_TAG_typedef:
+        case DW_TAG_unspecified_type:
+            return name;
+        case DW_TAG_structure_type:
+            return "struct " + (name.empty() ? "<anonymous>" : name);
+        case DW_TAG_class_type:
+            return "class " + (name.empty() ? "<anonymous>" : name);
+        case DW_TAG_union_type:
+            return "union " + (name.empty() ? "<anonymous>" : name);
+        case DW_TAG_enumeration_type:
+            return "enum " + (name.empty() ? "<anonymous>" : name);
+        case DW_TAG_const_type:
+            return "const " + (has_inner ? type_name(&inner, depth + 1) : "void");
+        case DW_TAG_volatile_type:
+            return "volatile " + (has_inner ? type_name(&inner, depth + 1) : "void");
+        case DW_TAG_pointer_type:
+            return (has_inner ? type_name(&inner, depth + 1) : "void") + " *";
+        case DW_TAG_reference_type:
+            return (has_inner ? type_name(&inner, depth + 1) : "void") + " &";
+        case DW_TAG_rvalue_reference_type:
+            return (has_inner ? type_name(&inner, depth + 1) : "void") + " &&";
+        case DW_TAG_subroutine_type:
+            return "function";
+        default:
+            return has_inner ? type_name(&inner, depth + 1) : "?";
+    }
+}
+
+// Skips typedefs and qualifiers; false for void.
+bool strip_to_underlying(Dwarf_Die* die, Dwarf_Die* out) {
+    Dwarf_Die cur = *die;
+    for (int depth = 0; depth < kMaxTypeDepth; ++depth) {
+        int tag = dwarf_tag(&cur);
+        if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
+            tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
+            *out = cur;
+            return true;
+        }
+        Dwarf_Die next;
+        if (!attr_die(&cur, DW_AT_type, &next)) return false;
+        cur = next;
+    }
+    return false;
+}
+
+DwarfType describe(Dwarf_Die* type_die) {
+    DwarfType t;
+    t.name = type_name(type_die);
+    Dwarf_Die die;
+    if (!strip_to_underlying(type_die, &die)) {
+        t.cls = TypeClass::Void;
+        return t;
+    }
+    t.size = byte_size(&die);
+    switch (dwarf_tag(&die)) {
+        case DW_TAG_base_type: {
+            Dwarf_Word enc = 0;
+            attr_udata(&die, DW_AT_encoding, enc);
+            std::string base = attr_string(&die, DW_AT_name);
+            if (enc == DW_ATE_boolean) {
+                t.cls = TypeClass::Bool;
+            } else if (enc == DW_ATE_float || enc == DW_ATE_complex_float ||
+                       enc == DW_ATE_decimal_float) {
+                t.cls = TypeClass::Float;
+            } else if (base == "char") {
+                t.cls = TypeClass::Char;
+            } else if (enc == DW_ATE_signed || enc == DW_ATE_signed_char) {
+                t.cls = TypeClass::Signed;
+            } else if (enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char || enc == DW_ATE_UTF) {
+                t.cls = TypeClass::Unsigned;
+            }
+            if ((t.cls == TypeClass::Signed || t.cls == TypeClass::Unsigned) && t.size != 1 &&
+                t.size != 2 && t.size != 4 && t.size != 8) {
+                t.cls = TypeClass::Unknown;  // __int128 and friends
+            }
+            break;
+        }
+        case DW_TAG_enumeration_type: {
+            Dwarf_Die base;
+            if (attr_die(&die, DW_AT_type, &base)) {
+                DwarfType b = describe(&base);
+                t.cls = b.cls == TypeClass::Signed ? TypeClass::Signed : TypeClass::Unsigned;
+            } else {
+                t.cls = TypeClass::Unsigned;
+            }
+            break;
+        }
+        case DW_TAG_pointer_type: {
+            t.cls = TypeClass::Pointer;
+            t.size = 8;
+            Dwarf_Die pointee;
+            Dwarf_Die under;
+            if (attr_die(&die, DW_AT_type, &pointee) && strip_to_underlying(&pointee, &under) &&
+                dwarf_tag(&under) == DW_TAG_base_type &&
+                attr_string(&under, DW_AT_name) == "char") {
+                t.cls = TypeClass::CString;
+            }
+            break;
+        }
+        case DW_TAG_reference_type:
+        case DW_TAG_rvalue_reference_type:
+        case DW_TAG_unspecified_type:  // decltype(nullptr)
+            t.cls = TypeClass::Pointer;
+            t.size = 8;
+            break;
+        case DW_TAG_structure_type:
+        case DW_TAG_class_type:
+        case DW_TAG_union_type: {
+            t.cls = TypeClass::Struct;
+            Dwarf_Word cc = 0;
+            t.by_reference =
+                attr_udata(&die, DW_AT_calling_convention, cc) && cc == DW_CC_pass_by_reference;
+            break;
+        }
+        default:
+            t.cls = TypeClass::Unknown;
+            break;
+    }
+    return t;
+}
+
+int collect_function(Dwarf_Die* die, void* arg) {
+    auto* index = static_cast<std::unordered_map<uint64_t, uint64_t>*>(arg);
+    Dwarf_Addr entry = 0;
+    if (dwarf_entrypc(die, &entry) != 0) {
+        Dwarf_Addr base = 0;
+        Dwarf_Addr start = 0;
+        Dwarf_Addr end = 0;
+        if (dwarf_ranges(die, 0, &base, &start, &end) <= 0) return DWARF_CB_OK;
+        entry = start;
+    }
+    if (entry != 0) index->emplace(entry, dwarf_dieoffset(die));
+    return DWARF_CB_OK;
+}
+
+}  // namespace
+
+std::optional<DwarfInfo> DwarfInfo::open(const ElfFile& file) {
+    DwarfInfo info;
+    if (file.has_section(".debug_info")) {
+        info.dwarf_ = dwarf_begin_elf(file.elf(), DWARF_C_READ, nullptr);
+        info.source_ = file.path();
+    }
+    if (info.dwarf_ == nullptr) {
+        auto id = file.build_id();
+        if (id && id->size() > 2) {
+            std::string path = fmt::format("/usr/lib/debug/.build-id/{}/{}.debug", id->substr(0, 2),
+                                           id->substr(2));
+            int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                info.dwarf_ = dwarf_begin(fd, DWARF_C_READ);
+                if (info.dwarf_ == nullptr) {
+                    ::close(fd);
+                } else {
+                    info.debug_fd_ = fd;
+                    info.source_ = path;
+                }
+            }
+        }
+    }
+    if (info.dwarf_ == nullptr) return std::nullopt;
+    return info;
+}
+
+DwarfInfo::DwarfInfo(DwarfInfo&& other) noexcept
+    : source_(std::move(other.source_)),
+      debug_fd_(std::exchange(other.debug_fd_, -1)),
+      dwarf_(std::exchange(other.dwarf_, nullptr)),
+      indexed_(other.indexed_),
+      by_address_(std::move(other.by_address_)) {}
+
+DwarfInfo& DwarfInfo::operator=(DwarfInfo&& other) noexcept {
+    if (this != &other) {
+        if (dwarf_ != nullptr) dwarf_end(dwarf_);
+        if (debug_fd_ >= 0) ::close(debug_fd_);
+        source_ = std::move(other.source_);
+        debug_fd_ = std::exchange(other.debug_fd_, -1);
+        dwarf_ = std::exchange(other.dwarf_, nullptr);
+        indexed_ = other.indexed_;
+        by_address_ = std::move(other.by_address_);
+    }
+    return *this;
+}
+
+DwarfInfo::~DwarfInfo() {
+    if (dwarf_ != nullptr) dwarf_end(dwarf_);
+    if (debug_fd_ >= 0) ::close(debug_fd_);
+}
+
+void DwarfInfo::index() const {
+    if (indexed_) return;
+    indexed_ = true;
+    Dwarf_Off off = 0;
+    Dwarf_Off next = 0;
+    size_t header_size = 0;
+    while (dwarf_nextcu(dwarf_, off, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+        Dwarf_Die cu;
+        if (dwarf_offdie(dwarf_, off + header_size, &cu) != nullptr) {
+            dwarf_getfuncs(&cu, &collect_function, &by_address_, 0);
+        }
+        off = next;
+    }
+}
+
+std::optional<DwarfFunction> DwarfInfo::function_at(uint64_t address) const {
+    index();
+    auto it = by_address_.find(address);
+    if (it == by_address_.end()) return std::nullopt;
+    Dwarf_Die die;
+    if (dwarf_offdie(dwarf_, it->second, &die) == nullptr) return std::nullopt;
+
+    DwarfFunction fn;
+    fn.low_pc = address;
+    fn.name = attr_string(&die, DW_AT_name);
+    Dwarf_Die ret;
+    if (attr_die(&die, DW_AT_type, &ret)) {
+        fn.ret = describe(&ret);
+    } else {
+        fn.ret.cls = TypeClass::Void;
+        fn.ret.name = "void";
+    }
+    // An out-of-line copy of an inline function lists its parameters on the
+    // abstract instance; the concrete one may leave unused ones out.
+    Dwarf_Die params_of = die;
+    Dwarf_Die origin;
+    if (attr_die(&die, DW_AT_abstract_origin, &origin)) params_of = origin;
+    Dwarf_Die child;
+    if (dwarf_child(&params_of, &child) == 0) {
+        do {
+            int tag = dwarf_tag(&child);
+            if (tag == DW_TAG_unspecified_parameters) fn.variadic = true;
+            if (tag != DW_TAG_formal_parameter) continue;
+            DwarfParam p;
+            p.name = attr_string(&child, DW_AT_name);
+            p.artificial = attr_flag(&child, DW_AT_artificial);
+            Dwarf_Die type;
+            if (attr_die(&child, DW_AT_type, &type)) {
+                p.type = describe(&type);
+            }
+            fn.params.push_back(std::move(p));
+        } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    return fn;
+}
+
+}  // namespace probelog::symbols

@@ -1,0 +1,81 @@
+#pragma once
+// Function signatures from DWARF (libdw): parameter names and types, the
+// return type, in the terms a probe can capture. Reads the file's own debug
+// sections or, if it has none, a separate debug file found by build id under
+// /usr/lib/debug/.build-id/.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.hpp"
+#include "symbols/elf_file.hpp"
+
+struct Dwarf;
+
+namespace probelog::symbols {
+
+enum class TypeClass {
+    Void,
+    Signed,    // integers, enums with a signed base, size 1/2/4/8
+    Unsigned,  // integers, enums, size 1/2/4/8
+    Bool,
+    Char,     // plain char
+    Pointer,  // pointers, references, nullptr_t
+    CString,  // pointer to (const) char
+    Float,    // float, double, long double (in SSE/x87 registers: not readable)
+    Struct,   // struct/class/union by value
+    Unknown,
+};
+
+struct DwarfType {
+    TypeClass cls = TypeClass::Unknown;
+    uint32_t size = 0;          // bytes
+    std::string name;           // as written in C: "const char *", "struct point", "int"
+    bool by_reference = false;  // Struct: passed and returned through a hidden pointer
+                                // (DW_CC_pass_by_reference, C++ non-trivial types)
+};
+
+struct DwarfParam {
+    std::string name;  // may be empty (unnamed parameter)
+    DwarfType type;
+    bool artificial = false;  // `this`
+};
+
+struct DwarfFunction {
+    std::string name;  // DW_AT_name (unqualified)
+    uint64_t low_pc = 0;
+    std::vector<DwarfParam> params;
+    DwarfType ret;  // cls Void if none
+    bool variadic = false;
+};
+
+class DwarfInfo {
+  public:
+    // The DWARF of `file` (or of its separate debug file); nullopt if it has none.
+    static std::optional<DwarfInfo> open(const ElfFile& file);
+
+    DwarfInfo(DwarfInfo&&) noexcept;
+    DwarfInfo& operator=(DwarfInfo&&) noexcept;
+    ~DwarfInfo();
+
+    // The function whose entry is at `address` (a link-time address).
+    std::optional<DwarfFunction> function_at(uint64_t address) const;
+    // Where the DWARF came from (the file itself or the debug file's path).
+    const std::string& source() const { return source_; }
+
+  private:
+    DwarfInfo() = default;
+    void index() const;
+
+    std::string source_;
+    int debug_fd_ = -1;  // a separate debug file, if used
+    ::Dwarf* dwarf_ = nullptr;
+    mutable bool indexed_ = false;
+    mutable std::unordered_map<uint64_t, uint64_t> by_address_;  // low_pc -> DIE offset
+};
+
+}  // namespace probelog::symbols

@@ -1,0 +1,87 @@
+#pragma once
+// An ELF file opened for symbol work: its function symbols (from .symtab and
+// .dynsym, demangled), its loadable segments (to turn the link-time addresses
+// that nm and objdump show into the file offsets uprobes attach at), and its
+// sections. x86-64 only. Pure: no BPF, no root.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+struct Elf;
+
+namespace probelog::symbols {
+
+struct ElfSymbol {
+    std::string name;       // as in the symbol table (mangled for C++)
+    std::string demangled;  // the C++ name with its parameter list; empty if not mangled
+    uint64_t address = 0;   // link-time virtual address (st_value)
+    uint64_t size = 0;
+    bool global = false;  // STB_GLOBAL or STB_WEAK
+    bool ifunc = false;   // STT_GNU_IFUNC: the symbol is the resolver, not the implementation
+
+    // The name users see: the demangled one for C++, else the symbol's.
+    const std::string& display() const { return demangled.empty() ? name : demangled; }
+};
+
+struct ElfSegment {
+    uint64_t vaddr = 0;
+    uint64_t memsz = 0;
+    uint64_t offset = 0;
+    uint64_t filesz = 0;
+    bool executable = false;
+};
+
+class ElfFile {
+  public:
+    // Errors: "cannot open PATH: ...", "PATH is not an ELF file", "PATH is a
+    // 32-bit ELF file", "PATH is an ELF file for <machine>, not x86-64".
+    static Result<ElfFile> open(const std::string& path);
+
+    ElfFile(ElfFile&&) noexcept;
+    ElfFile& operator=(ElfFile&&) noexcept;
+    ~ElfFile();
+
+    const std::string& path() const { return path_; }
+    Elf* elf() const { return elf_; }
+    // ET_DYN: a PIE executable or a shared library (loaded at a random base).
+    bool position_independent() const { return position_independent_; }
+
+    // FUNC and IFUNC symbols with an address, one per (name, address), sorted by address.
+    std::span<const ElfSymbol> functions() const { return functions_; }
+    // The function symbols whose [address, address + size) holds `vaddr`.
+    std::vector<const ElfSymbol*> functions_containing(uint64_t vaddr) const;
+    std::span<const ElfSegment> segments() const { return segments_; }
+
+    // The file offset of a link-time address, through the PT_LOAD that maps it.
+    // An error if no executable segment maps it.
+    Result<uint64_t> file_offset(uint64_t vaddr) const;
+    // Bytes of the file at a link-time address (fewer at the end of the segment).
+    Result<std::vector<uint8_t>> read_at(uint64_t vaddr, size_t size) const;
+
+    bool has_section(std::string_view name) const;
+    // The GNU build id as lowercase hex, if the file has one.
+    std::optional<std::string> build_id() const;
+
+  private:
+    ElfFile() = default;
+    Status load();
+    void close();
+
+    std::string path_;
+    int fd_ = -1;
+    Elf* elf_ = nullptr;
+    bool position_independent_ = false;
+    std::vector<ElfSymbol> functions_;
+    std::vector<ElfSegment> segments_;
+    std::vector<std::string> sections_;
+};
+
+}  // namespace probelog::symbols
