@@ -74,6 +74,9 @@ enum pl_filter_flags {
     PL_FILTER_COMM = 1u << 1,   /* only tasks whose comm equals comm[] */
     PL_FILTER_CGROUP = 1u << 2, /* only tasks in cgroup_id or below it */
     PL_FILTER_FOLLOW = 1u << 3, /* children of pl_pids processes join pl_pids */
+    /* Benchmarks only (probelog-bench-floor): every program returns at once, so
+     * what is left is the price of the hooks themselves (the benchmarks' floor). */
+    PL_FILTER_FLOOR = 1u << 4,
 };
 
 struct pl_filter_config {

@@ -27,6 +27,7 @@ struct {
 
 SEC("tp/syscalls/sys_enter_bind")
 int pl_bind_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct bind_call c = {};
     c.fd = (__s32)ctx->args[0];
@@ -51,6 +52,7 @@ int pl_bind_enter(struct trace_event_raw_sys_enter* ctx) {
 
 SEC("tp/syscalls/sys_exit_bind")
 int pl_bind_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     __u32 tid = (__u32)bpf_get_current_pid_tgid();
     struct bind_call* c = bpf_map_lookup_elem(&bind_calls, &tid);
     if (!c) return 0;

@@ -48,6 +48,7 @@ static __always_inline bool wanted(__s32 target_tgid) {
 SEC("tp_btf/signal_generate")
 int BPF_PROG(pl_signal_generate, int sig, struct kernel_siginfo* info, struct task_struct* task,
              int group, int result) {
+    PL_FLOOR_GATE(0);
     __s32 tgid = BPF_CORE_READ(task, tgid);
     if (!wanted(tgid)) return 0;
     struct pl_signal_event* e = pl_reserve(PL_EVENT_SIGNAL, PL_TRACE_SIGNAL, sizeof(*e));
@@ -117,28 +118,33 @@ static __always_inline int on_call_exit(long ret) {
 
 SEC("tp/syscalls/sys_enter_kill")
 int pl_kill_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_KILL, (__s32)ctx->args[0], 0, (__s32)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_tkill")
 int pl_tkill_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_TKILL, 0, (__s32)ctx->args[0], (__s32)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_tgkill")
 int pl_tgkill_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_TGKILL, (__s32)ctx->args[0], (__s32)ctx->args[1],
                          (__s32)ctx->args[2]);
 }
 
 SEC("tp/syscalls/sys_enter_rt_sigqueueinfo")
 int pl_sigqueue_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_RT_SIGQUEUEINFO, (__s32)ctx->args[0], 0,
                          (__s32)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_rt_tgsigqueueinfo")
 int pl_tgsigqueue_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_RT_TGSIGQUEUEINFO, (__s32)ctx->args[0],
                          (__s32)ctx->args[1], (__s32)ctx->args[2]);
 }
@@ -146,35 +152,42 @@ int pl_tgsigqueue_enter(struct trace_event_raw_sys_enter* ctx) {
 /* The target is a pidfd: a failed call reports tpid 0. */
 SEC("tp/syscalls/sys_enter_pidfd_send_signal")
 int pl_pidfd_signal_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_enter(PL_SIGNAL_SYSCALL_PIDFD_SEND_SIGNAL, 0, 0, (__s32)ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_exit_kill")
 int pl_kill_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_tkill")
 int pl_tkill_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_tgkill")
 int pl_tgkill_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_rt_sigqueueinfo")
 int pl_sigqueue_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_rt_tgsigqueueinfo")
 int pl_tgsigqueue_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_pidfd_send_signal")
 int pl_pidfd_signal_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_call_exit(ctx->ret);
 }

@@ -225,10 +225,12 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
 #define VFS_SYSCALL(name, op, nargs)                              \
     SEC("tp/syscalls/sys_enter_" #name)                           \
     int pl_vfs_in_##name(struct trace_event_raw_sys_enter* ctx) { \
+        PL_FLOOR_GATE(0);                                         \
         return on_enter(ctx, op, nargs);                          \
     }                                                             \
     SEC("tp/syscalls/sys_exit_" #name)                            \
     int pl_vfs_out_##name(struct trace_event_raw_sys_exit* ctx) { \
+        PL_FLOOR_GATE(0);                                         \
         return on_exit(ctx);                                      \
     }
 
@@ -259,6 +261,7 @@ VFS_SYSCALL(symlinkat, PL_VFS_SYMLINKAT, 3)
 /* A thread that dies inside a traced call never reaches its exit: drop its entry. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_vfs_reap, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     __u32 tid = task->pid;
     bpf_map_delete_elem(&vfs_pending, &tid);
     return 0;

@@ -65,6 +65,7 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     rc.filter.wakeup_bytes = rc.ringbuf_bytes / 4;
     if (!o.pids.empty() || !o.command.empty()) rc.filter.flags |= PL_FILTER_PID;
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
+    if (o.bench_floor) rc.filter.flags |= PL_FILTER_FLOOR;
     if (!o.comm.empty()) {
         rc.filter.flags |= PL_FILTER_COMM;
         std::memcpy(rc.filter.comm, o.comm.data(),

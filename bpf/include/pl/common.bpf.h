@@ -37,6 +37,17 @@ struct {
     __type(value, __u8);
 } pl_pids SEC(".maps");
 
+/*
+ * The first statement of every program: in the benchmarks' floor mode
+ * (PL_FILTER_FLOOR) the program returns at once. The flag is read-only data, so
+ * the verifier knows it and removes whichever branch cannot run: what a program
+ * keeps of this check is a load or two.
+ */
+#define PL_FLOOR_GATE(ret)                                   \
+    do {                                                     \
+        if (pl_filter.flags & PL_FILTER_FLOOR) return (ret); \
+    } while (0)
+
 static __always_inline bool pl_comm_matches(const char* comm) {
     const __u64* have = (const __u64*)comm;
     const volatile __u64* want = (const volatile __u64*)pl_filter.comm;
