@@ -314,7 +314,8 @@ int run_agent(const Options& o) {
     pipeline.set_max_records(o.max_records);
     for (auto& trace : traces)
         trace->configure_pipeline(pipeline);
-    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
+    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline,
+                                        runtime->wake_pending());
     if (!ring) {
         say(ring.error().message);
         return 1;

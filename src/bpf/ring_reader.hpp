@@ -2,6 +2,7 @@
 // Drains the shared ring buffer: every available sample in one consume() call.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -20,7 +21,10 @@ class RingReader {
         void* context;
     };
 
-    static Result<RingReader> create(int ring_map_fd, Handler handler, void* context);
+    // `wake_pending` (Runtime::wake_pending()): cleared before each drain, so
+    // that producers may force one more wakeup (see pl_wakeup_flags()).
+    static Result<RingReader> create(int ring_map_fd, Handler handler, void* context,
+                                     uint64_t* wake_pending = nullptr);
 
     // Consumes everything available now; returns the number of samples.
     size_t consume();
@@ -35,6 +39,7 @@ class RingReader {
 
     std::unique_ptr<Callback> callback_;  // stable address for libbpf
     std::unique_ptr<ring_buffer, Deleter> ring_;
+    uint64_t* wake_pending_ = nullptr;
 };
 
 }  // namespace probelog::bpf

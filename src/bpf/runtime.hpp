@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "bpf/object.hpp"
@@ -44,6 +45,13 @@ class Runtime {
     std::array<TraceCounters, PL_TRACE_MAX> read_counters() const;
 
     int ring_fd() const { return events_.get(); }
+    // pl_ring_ctl's wake_pending, mapped: the ring reader clears it when it
+    // drains (re-arming the one wakeup producers may force). Null if unmapped.
+    uint64_t* wake_pending() const {
+        return ring_ctl_ ? reinterpret_cast<uint64_t*>(&ring_ctl_->wake_pending) : nullptr;
+    }
+    // Wakeups the BPF side forced so far.
+    uint64_t forced_wakeups() const;
     uint32_t ringbuf_bytes() const { return config_.ringbuf_bytes; }
     bool verbose() const { return config_.verbose; }
     const pl_filter_config& filter() const { return config_.filter; }
@@ -51,8 +59,14 @@ class Runtime {
   private:
     explicit Runtime(const RuntimeConfig& config) : config_(config) {}
 
+    struct Unmap {
+        void operator()(pl_ring_ctl* p) const;
+    };
+
     RuntimeConfig config_;
     UniqueFd events_;
+    UniqueFd ring_ctl_fd_;
+    std::unique_ptr<pl_ring_ctl, Unmap> ring_ctl_;
     UniqueFd stats_;
     UniqueFd pids_;
 };
