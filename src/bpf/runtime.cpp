@@ -93,20 +93,31 @@ Status Runtime::add_pid(uint32_t pid) {
     return {};
 }
 
-std::array<TraceCounters, PL_TRACE_MAX> Runtime::read_counters() const {
-    std::array<TraceCounters, PL_TRACE_MAX> totals{};
+Counters Runtime::read_counters(std::span<const uint16_t> traces) const {
+    Counters c;
     int ncpu = libbpf_num_possible_cpus();
-    if (ncpu <= 0) return totals;
+    if (ncpu <= 0) return c;
+    c.per_cpu.resize(static_cast<size_t>(ncpu));
     std::vector<pl_trace_stats> per_cpu(static_cast<size_t>(ncpu));
-    for (uint32_t trace = 0; trace < PL_TRACE_MAX; ++trace) {
-        if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) continue;
-        for (const pl_trace_stats& s : per_cpu) {
-            totals[trace].generated += s.generated;
-            totals[trace].lost += s.lost;
-            totals[trace].map_full += s.map_full;
+    auto read_one = [&](uint32_t trace) {
+        if (trace >= PL_TRACE_MAX) return;
+        if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) return;
+        for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
+            const pl_trace_stats& s = per_cpu[cpu];
+            c.per_cpu[cpu][trace] = {s.generated, s.lost, s.map_full};
+            c.total[trace].generated += s.generated;
+            c.total[trace].lost += s.lost;
+            c.total[trace].map_full += s.map_full;
         }
+    };
+    if (traces.empty()) {
+        for (uint32_t trace = 0; trace < PL_TRACE_MAX; ++trace)
+            read_one(trace);
+    } else {
+        for (uint16_t trace : traces)
+            read_one(trace);
     }
-    return totals;
+    return c;
 }
 
 }  // namespace probelog::bpf

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <vector>
 #include <string_view>
 
 #include "bpf/object.hpp"
@@ -25,11 +27,20 @@ struct RuntimeConfig {
     bool verbose = false;
 };
 
-// Totals over all cpus of one trace's counters.
+// One trace's kernel counters (on one cpu, or summed over all cpus).
 struct TraceCounters {
     uint64_t generated = 0;
     uint64_t lost = 0;
     uint64_t map_full = 0;
+};
+
+// Every trace's counters, summed and per cpu. Sequence numbers are per (trace,
+// cpu), so the per-cpu counts are what a consumer matches gaps against.
+struct Counters {
+    std::array<TraceCounters, PL_TRACE_MAX> total{};
+    std::vector<std::array<TraceCounters, PL_TRACE_MAX>> per_cpu;  // [cpu][trace]
+
+    const TraceCounters& operator[](size_t trace) const { return total[trace]; }
 };
 
 class Runtime {
@@ -42,7 +53,9 @@ class Runtime {
     // Adds a process to the pid filter set.
     Status add_pid(uint32_t pid);
 
-    std::array<TraceCounters, PL_TRACE_MAX> read_counters() const;
+    // The counters of the given traces (every trace when empty); one map
+    // lookup per trace.
+    Counters read_counters(std::span<const uint16_t> traces = {}) const;
 
     int ring_fd() const { return events_.get(); }
     // pl_ring_ctl's wake_pending, mapped: the ring reader clears it when it

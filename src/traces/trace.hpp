@@ -72,7 +72,11 @@ class Trace {
     // SIGHUP: re-read configuration files. Returns true if the trace has some
     // (then SIGHUP reloads instead of ending the run).
     virtual bool reload(Pipeline& /*pipeline*/) { return false; }
-    // After the last drain, before detaching: final reports.
+    // At the end of the run, before the last drain: removes every hook, so that
+    // no event can follow the drain (the BPF objects and their maps stay until
+    // destruction, for finish()).
+    virtual void detach() {}
+    // After the last drain: final reports (the hooks are detached).
     virtual void finish(Pipeline& /*pipeline*/) {}
     // Called once the pipeline exists, before any event is read: for traces
     // whose events are described at run time (decoders with context).
@@ -83,6 +87,7 @@ class Trace {
 class ObjectTrace : public Trace {
   public:
     size_t hook_count() const override { return links_.size(); }
+    void detach() override { links_.clear(); }
 
   protected:
     // Opens `object_name`, lets `configure` set its constants, loads and attaches it.

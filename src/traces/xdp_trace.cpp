@@ -272,7 +272,7 @@ void XdpTrace::tick(Pipeline& pipeline) {
 }
 
 void XdpTrace::finish(Pipeline& pipeline) {
-    if (attachment_) report(pipeline);
+    if (program_) report(pipeline);  // detached by now: the last counts are final
 }
 
 }  // namespace probelog
