@@ -58,8 +58,7 @@ struct hdr {
 
 volatile __u64 sink;
 
-#define PROG(name) \
-    SEC("tp/syscalls/sys_enter_getppid") int name(void* ctx)
+#define PROG(name) SEC("tp/syscalls/sys_enter_getppid") int name(void* ctx)
 
 PROG(k_empty) {
     return 0;

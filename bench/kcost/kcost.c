@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
     }
     double base = best_round(n, rounds, rb);
     printf("getppid() untraced: %.1f ns per call (best of %d x %ld)\n", base, rounds, n);
-    printf("%-28s %10s %12s %14s %8s\n", "program", "ns/call", "over empty", "bpf_stats ns", "xlated");
+    printf("%-28s %10s %12s %14s %8s\n", "program", "ns/call", "over empty", "bpf_stats ns",
+           "xlated");
     double empty = 0;
     struct bpf_program* prog;
     bpf_object__for_each_program(prog, obj) {
