@@ -412,8 +412,10 @@ int run_agent(const Options& o) {
     // Detach first, then drain: once no hook can fire, the last drain reads every
     // event the kernel generated, and generated = delivered + lost holds exactly.
     auto detach_started = Clock::now();
+    std::vector<bpf::Link> released;
     for (auto& trace : traces)
-        trace->detach();
+        trace->detach(released);
+    bpf::release_links(released);
     auto detach_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - detach_started);
     ring->consume();
