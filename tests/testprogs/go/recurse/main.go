@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"unsafe"
 )
 
 // depth(n, tag) = len(tag) + sum of k%48 for k in 1..n; each frame holds 48
@@ -42,8 +43,18 @@ func main() {
 	}
 	for r := 0; r < rounds; r++ {
 		done := make(chan int)
-		go func() { done <- depth(n, "go-recurse") }()
-		fmt.Printf("round %d: depth(%d) = %d\n", r, n, <-done)
+		moved := make(chan bool, 1)
+		go func() {
+			// Where a local of this goroutine is before and after the
+			// recursion: a different address when the stack was copied.
+			var marker int
+			before := uintptr(unsafe.Pointer(&marker))
+			v := depth(n, "go-recurse")
+			moved <- uintptr(unsafe.Pointer(&marker)) != before
+			done <- v
+		}()
+		v := <-done
+		fmt.Printf("round %d: depth(%d) = %d, stack moved: %v\n", r, n, v, <-moved)
 	}
 	want := len("go-recurse")
 	for k := 1; k <= n; k++ {
