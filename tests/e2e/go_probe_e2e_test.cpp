@@ -138,9 +138,8 @@ TEST(GoProbeE2E, HttpHandlerArgumentsReturnsAndLatency) {
     EXPECT_EQ(server.wait().exit_code, 0);
     usleep(100000);
     std::vector<JsonRecord> all = stop_and_parse(tracer);
-    auto records = where(of(all, "probe", server.pid()), [](const JsonRecord& r) {
-        return r.str("probe") == "go_http:main.work";
-    });
+    auto records = where(of(all, "probe", server.pid()),
+                         [](const JsonRecord& r) { return r.str("probe") == "go_http:main.work"; });
     ASSERT_EQ(records.size(), sent.size() + 1) << tracer.err();
     for (size_t i = 0; i < sent.size(); ++i) {
         const JsonRecord& r = *records[i];
@@ -190,7 +189,8 @@ TEST(GoProbeE2E, DeepRecursionMovesTheStackAndEveryCallPairsWithItsReturn) {
             ASSERT_EQ(r.num("ret"), f[static_cast<size_t>(n)]) << r.line();
             ASSERT_EQ(r.str("tag"), "go-recurse");
             if (n > 0) {
-                const JsonRecord& inner = *records[static_cast<size_t>(round * (depth + 1) + n - 1)];
+                const JsonRecord& inner =
+                    *records[static_cast<size_t>(round * (depth + 1) + n - 1)];
                 ASSERT_GT(r.unum("latency_ns"), inner.unum("latency_ns")) << r.line();
             }
         }
@@ -218,7 +218,8 @@ TEST(GoProbeE2E, SplitModeOneEntryPerCallAcrossStackGrowth) {
         ASSERT_EQ(ret.str("stage"), "return");
         ASSERT_EQ(ret.num("ret"), f[static_cast<size_t>(k)]) << ret.line();
         if (k > 0) {
-            ASSERT_GT(ret.unum("latency_ns"), records[static_cast<size_t>(depth + k)]->unum("latency_ns"));
+            ASSERT_GT(ret.unum("latency_ns"),
+                      records[static_cast<size_t>(depth + k)]->unum("latency_ns"));
         }
     }
     EXPECT_NE(traced.finished.out.find("stack moved: true"), std::string::npos);
@@ -244,7 +245,8 @@ TEST(GoProbeE2E, ConcurrentGoroutinesEachCallPairsWithItsOwnReturn) {
         int64_t i = r->num("i");
         std::string tag = r->str("tag");
         EXPECT_EQ(tag, fmt::format("worker-{}", w));
-        EXPECT_EQ(r->num("ret"), w * 1000003 + i * 7 + static_cast<int64_t>(tag.size())) << r->line();
+        EXPECT_EQ(r->num("ret"), w * 1000003 + i * 7 + static_cast<int64_t>(tag.size()))
+            << r->line();
         EXPECT_TRUE(seen.emplace(w, i).second) << "twice: " << r->line();
         threads.insert(r->unum("tid"));
     }
@@ -282,8 +284,9 @@ TEST(GoProbeE2E, TypesFromDwarf) {
     PROBELOG_REQUIRE_ROOT();
     std::string bin = testprog("go_types");
     std::vector<std::string> args;
-    for (const char* fn : {"main.scalars", "main.rectArea", "main.bigSum", "main.mixed", "main.pick",
-                           "main.describe", "main.(*Point).Move", "main.fill", "main.computeE"}) {
+    for (const char* fn :
+         {"main.scalars", "main.rectArea", "main.bigSum", "main.mixed", "main.pick",
+          "main.describe", "main.(*Point).Move", "main.fill", "main.computeE"}) {
         args.push_back("--probe");
         args.push_back(bin + ":" + fn);
     }
@@ -495,7 +498,8 @@ TEST(GoProbeE2E, ProbeListShowsGoSignatures) {
     EXPECT_NE(f.out.find("Go program (go1."), std::string::npos) << f.out;
     EXPECT_NE(f.out.find("main.work(int n, string name, []byte body) ret:int\n"), std::string::npos)
         << f.out;
-    Finished s = run({probelog_bin(), "--probe-list", testprog("go_concurrent_stripped"), "main.mix"});
+    Finished s =
+        run({probelog_bin(), "--probe-list", testprog("go_concurrent_stripped"), "main.mix"});
     EXPECT_NE(s.out.find("stripped: functions from .gopclntab"), std::string::npos) << s.out;
     EXPECT_NE(s.out.find("  main.mix\n"), std::string::npos) << s.out;
 }
