@@ -149,8 +149,13 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
                 PL_PROBE_SLOTS_MAX);
         }
         // From DWARF: the results and the first parameters.
+        size_t words = args.size() + results.size();
         results.resize(std::min<size_t>(results.size(), PL_PROBE_SLOTS_MAX / 2));
         args.resize(PL_PROBE_SLOTS_MAX - results.size());
+        out.notes.push_back(fmt::format(
+            "{} words to read, more than the {} a probe reads: the first {} of the parameters "
+            "and {} of the results are read",
+            words, PL_PROBE_SLOTS_MAX, args.size(), results.size()));
     }
     // Unique field names (a parameter may be called like a result or a part).
     std::set<std::string> names;

@@ -7,6 +7,7 @@
 // placed (go_abi.hpp) and are paired by goroutine.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct CompiledProbe {
     // Go: file offsets where the return program runs as a plain uprobe (every
     // RET of the function); entry and return pair by goroutine.
     std::vector<uint64_t> ret_probe_offsets;
+    std::vector<std::string> notes;  // what compiling left out, and why
 };
 
 // Where the SysV ABI puts integer argument `index` at a function's entry.

@@ -83,6 +83,8 @@ Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& option
         const probes::CompiledProbe& c = plan->compiled;
         for (const std::string& note : r.notes)
             fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
+        for (const std::string& note : c.notes)
+            fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
         if (r.go && r.spec.ret && !c.ret_probe_offsets.empty()) {
             fmt::print(stderr,
                        "probelog: --probe '{}': note: {} is a Go function: its return is read by "

@@ -403,6 +403,30 @@ TEST(GoCompile, StackValuesAndSpecBuffers) {
     EXPECT_EQ(fixed.config.slots[0].cap, 4);
 }
 
+TEST(GoCompile, AtMostSixteenWordsFromDwarf) {
+    ResolvedProbe r;
+    r.go = true;
+    r.name = "app:main.many";
+    r.params_from = "DWARF";
+    r.ret_file_offsets = {0x1234};
+    std::vector<GoValue> params;
+    for (int i = 0; i < 20; ++i)
+        params.push_back(value(fmt::format("a{}", i), t("int")));
+    r.go_abi = assign_go_values(params, {value("ret", t("int")), value("ret1", t("error"))});
+    auto c = compile_probe(r, CompileOptions{});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->config.n_slots, PL_PROBE_SLOTS_MAX);
+    EXPECT_EQ(c->config.n_entry, PL_PROBE_SLOTS_MAX - 3);
+    EXPECT_EQ(c->info.slots.back().name, "ret1.data");
+    ASSERT_EQ(c->notes.size(), 1u);
+    EXPECT_EQ(c->notes[0],
+              "23 words to read, more than the 16 a probe reads: the first 13 of the parameters "
+              "and 3 of the results are read");
+    r.params_from = "spec";
+    EXPECT_NE(compile_probe(r, CompileOptions{}).error().message.find("too many values"),
+              std::string::npos);
+}
+
 TEST(GoCompile, PastTheEntryIsEntryOnly) {
     auto file = symbols::ElfFile::open(prog("go_types"));
     const symbols::ElfSymbol* fn = symbols::find_functions(*file, "main.scalars").at(0);
