@@ -14,10 +14,9 @@ struct {
 } counts SEC(".maps");
 
 SEC("tp/syscalls/sys_enter_getpid")
-int pl_test_reject(void *ctx)
-{
+int pl_test_reject(void* ctx) {
     __u32 key = 0;
-    __u64 *value = bpf_map_lookup_elem(&counts, &key);
+    __u64* value = bpf_map_lookup_elem(&counts, &key);
     *value += 1; /* no NULL check: "invalid mem access 'map_value_or_null'" */
     return 0;
 }

@@ -40,8 +40,8 @@ TEST(LoadErrorKernel, VerifierRejectionIsOneLineAndVerboseShowsTheLog) {
     Status vst = verbose->load(true);
     ASSERT_FALSE(vst.ok());
     const std::string& message = vst.error().message;
-    EXPECT_EQ(message.rfind("cannot load BPF object 'reject': the kernel's verifier rejected it", 0),
-              0u)
+    EXPECT_EQ(
+        message.rfind("cannot load BPF object 'reject': the kernel's verifier rejected it", 0), 0u)
         << message;
     EXPECT_NE(message.find("\nverifier log (last lines):\n"), std::string::npos) << message;
     EXPECT_NE(message.find("invalid mem access 'map_value_or_null'"), std::string::npos) << message;
