@@ -31,6 +31,7 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
     std::memcpy(&fixed, event.data(), kFixedSize);
     if (fixed.probe_id >= table.probes.size()) return "probe event for an unknown probe";
     const ProbeInfo& probe = table.probes[fixed.probe_id];
+    out.set_source(fixed.probe_id);
 
     size_t first = 0;
     size_t end = probe.slots.size();

@@ -159,6 +159,19 @@ Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& option
     }
     for (const Plan& plan : plans)
         by_goroutine_.push_back(plan.resolved.go);
+    if (options.metrics != nullptr) {
+        auto& calls = options.metrics->counter("probelog_probe_calls_total",
+                                               "Calls recorded per --probe (lost records excluded: "
+                                               "see probelog_lost_events_total)",
+                                               {"probe"});
+        auto& latency = options.metrics->histogram(
+            "probelog_probe_latency_seconds", "Call latency per --probe (entry to return)",
+            {"probe"}, metrics::exponential_buckets(1e-6, 4, 12));
+        for (const decode::ProbeInfo& probe : table->probes) {
+            calls_metric_.push_back(&calls.labels({probe.name}));
+            latency_metric_.push_back(&latency.labels({probe.name}));
+        }
+    }
     table_ = std::move(table);
     next_sweep_ = std::chrono::steady_clock::now() + kSweepEvery;
     return {};
@@ -168,6 +181,19 @@ void ProbeTrace::configure_pipeline(Pipeline& pipeline) {
     if (table_) {
         pipeline.decoder().add(PL_EVENT_PROBE, "probe", &decode::decode_probe_thunk, table_.get());
     }
+    if (calls_metric_.empty()) return;
+    // Observes every probe record (and keeps it): one count per call, and the
+    // latency when the record has one (call and return records).
+    pipeline.add_filter([this](const Record& r) {
+        if (r.trace() != PL_TRACE_PROBE || r.source() >= calls_metric_.size()) return true;
+        const Field* stage = r.find("stage");
+        // Split mode: the entry record counts the call, the return record times it.
+        if (stage == nullptr || stage->value.str != "return") calls_metric_[r.source()]->inc();
+        if (const Field* lat = r.find("latency_ns"); lat != nullptr) {
+            latency_metric_[r.source()]->observe(static_cast<double>(lat->value.u) / 1e9);
+        }
+        return true;
+    });
 }
 
 void ProbeTrace::tick(Pipeline& /*pipeline*/) {

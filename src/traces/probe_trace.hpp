@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decode/probe.hpp"
+#include "metrics/registry.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -31,6 +32,9 @@ class ProbeTrace final : public Trace {
     std::vector<bpf::Link> links_;
     std::vector<bool> by_goroutine_;  // per probe id: a Go probe, paired by goroutine
     std::chrono::steady_clock::time_point next_sweep_{};
+    // Per probe id, for /metrics (empty without a metrics registry).
+    std::vector<metrics::Counter*> calls_metric_;
+    std::vector<metrics::Histogram*> latency_metric_;
 };
 
 }  // namespace probelog
