@@ -102,8 +102,9 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
                     out.add_str(slot.name, bytes);
                 } else {
                     out.add_bytes(slot.name, bytes);
-                    if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 }
+                // The length as read (a buffer's; a Go string's), before the cap.
+                if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 // The terminal table shows the flag only when it is set.
                 bool truncated = (flags & PL_VALUE_TRUNCATED) != 0;
                 out.add_bool(slot.truncated_name, truncated, truncated ? kFieldNone : kHideInTable);

@@ -4,27 +4,30 @@ namespace probelog {
 namespace {
 
 // A source the LRU table evicted and saw again starts from 0: its new total is the delta.
-uint64_t grown(uint64_t now, uint64_t before) { return now >= before ? now - before : now; }
+uint64_t grown(uint64_t now, uint64_t before) {
+    return now >= before ? now - before : now;
+}
 
 }  // namespace
 
-XdpMetrics::XdpMetrics(metrics::Registry& registry, const std::string& interface,
-                       size_t max_series)
+XdpMetrics::XdpMetrics(metrics::Registry& registry, const std::string& interface, size_t max_series)
     : pass_packets_(registry
                         .counter("probelog_xdp_packets_total",
-                                 "Packets the XDP program saw, by what it did", {"interface", "action"})
+                                 "Packets the XDP program saw, by what it did",
+                                 {"interface", "action"})
                         .labels({interface, "pass"})),
       drop_packets_(registry
                         .counter("probelog_xdp_packets_total",
-                                 "Packets the XDP program saw, by what it did", {"interface", "action"})
+                                 "Packets the XDP program saw, by what it did",
+                                 {"interface", "action"})
                         .labels({interface, "drop"})),
       pass_bytes_(registry
-                      .counter("probelog_xdp_bytes_total", "Bytes the XDP program saw, by what it did",
-                               {"interface", "action"})
+                      .counter("probelog_xdp_bytes_total",
+                               "Bytes the XDP program saw, by what it did", {"interface", "action"})
                       .labels({interface, "pass"})),
       drop_bytes_(registry
-                      .counter("probelog_xdp_bytes_total", "Bytes the XDP program saw, by what it did",
-                               {"interface", "action"})
+                      .counter("probelog_xdp_bytes_total",
+                               "Bytes the XDP program saw, by what it did", {"interface", "action"})
                       .labels({interface, "drop"})),
       source_packets_(registry.top_counter(
           "probelog_xdp_source_packets_total",

@@ -38,7 +38,8 @@ TEST(ProbeMetricsE2E, CallCountsAndLatencyHistogramsPerProbe) {
     ASSERT_TRUE(std::regex_search(err, m, std::regex("metrics at http://127.0.0.1:(\\d+)/metrics")))
         << err;
     auto port = static_cast<uint16_t>(std::stoi(m[1]));
-    for (int i = 0; i < 3; ++i) ASSERT_EQ(wait_exit(spawn({bin})), 0);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(wait_exit(spawn({bin})), 0);
 
     httplib::Client client("127.0.0.1", port);
     std::string text;
@@ -48,7 +49,9 @@ TEST(ProbeMetricsE2E, CallCountsAndLatencyHistogramsPerProbe) {
         ASSERT_TRUE(res);
         text = res->body;
         if (metric_line(text, add_calls) == "3" &&
-            metric_line(text, "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}") == "3") {
+            metric_line(
+                text, "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}") ==
+                "3") {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -56,20 +59,34 @@ TEST(ProbeMetricsE2E, CallCountsAndLatencyHistogramsPerProbe) {
     p.signal(SIGINT);
     Finished f = p.wait();
     auto records = parse_json_lines(f.out);
-    auto adds = select(records, [](const JsonRecord& r) { return r.str("probe") == "probe_target:pt_add_ints"; });
-    auto sleeps = select(records, [](const JsonRecord& r) { return r.str("probe") == "probe_target:pt_sleep_ms"; });
+    auto adds = select(
+        records, [](const JsonRecord& r) { return r.str("probe") == "probe_target:pt_add_ints"; });
+    auto sleeps = select(
+        records, [](const JsonRecord& r) { return r.str("probe") == "probe_target:pt_sleep_ms"; });
     ASSERT_EQ(adds.size(), 3u) << f.out;
     ASSERT_EQ(sleeps.size(), 3u) << f.out;
 
     EXPECT_EQ(metric_line(text, add_calls), "3") << text;
-    EXPECT_EQ(metric_line(text, "probelog_probe_calls_total{probe=\"probe_target:pt_sleep_ms\"}"), "3");
-    EXPECT_EQ(metric_line(text, "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}"), "3");
+    EXPECT_EQ(metric_line(text, "probelog_probe_calls_total{probe=\"probe_target:pt_sleep_ms\"}"),
+              "3");
+    EXPECT_EQ(metric_line(
+                  text, "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}"),
+              "3");
     // Each pt_sleep_ms call sleeps tens of ms: none below 1 ms, all counted by +Inf.
-    EXPECT_EQ(metric_line(text, "probelog_probe_latency_seconds_bucket{probe=\"probe_target:pt_sleep_ms\",le=\"0.001024\"}"), "0") << text;
-    EXPECT_EQ(metric_line(text, "probelog_probe_latency_seconds_bucket{probe=\"probe_target:pt_sleep_ms\",le=\"+Inf\"}"), "3");
-    double sum = std::stod(metric_line(text, "probelog_probe_latency_seconds_sum{probe=\"probe_target:pt_sleep_ms\"}"));
+    EXPECT_EQ(metric_line(text,
+                          "probelog_probe_latency_seconds_bucket{probe=\"probe_target:pt_sleep_"
+                          "ms\",le=\"0.001024\"}"),
+              "0")
+        << text;
+    EXPECT_EQ(metric_line(text,
+                          "probelog_probe_latency_seconds_bucket{probe=\"probe_target:pt_sleep_"
+                          "ms\",le=\"+Inf\"}"),
+              "3");
+    double sum = std::stod(metric_line(
+        text, "probelog_probe_latency_seconds_sum{probe=\"probe_target:pt_sleep_ms\"}"));
     uint64_t record_sum = 0;
-    for (const JsonRecord* r : sleeps) record_sum += r->unum("latency_ns");
+    for (const JsonRecord* r : sleeps)
+        record_sum += r->unum("latency_ns");
     EXPECT_NEAR(sum, static_cast<double>(record_sum) / 1e9, 1e-6);
 }
 

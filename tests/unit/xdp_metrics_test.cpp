@@ -30,7 +30,8 @@ TEST(XdpMetrics, TotalsAndPerSourceSeries) {
     snap.sources = {source("10.0.0.1", 7, 0), source("10.0.0.2", 3, 5), source("fd00::1", 0, 0)};
     m.publish(snap);
     auto& packets = registry.top_counter("probelog_xdp_source_packets_total", "", "source", 10);
-    auto& drops = registry.top_counter("probelog_xdp_source_dropped_packets_total", "", "source", 10);
+    auto& drops =
+        registry.top_counter("probelog_xdp_source_dropped_packets_total", "", "source", 10);
     EXPECT_EQ(packets.series().at("10.0.0.1"), 7u);
     EXPECT_EQ(packets.series().at("10.0.0.2"), 8u);
     EXPECT_EQ(packets.series().count("fd00::1"), 0u);  // no packets: no series
@@ -70,7 +71,8 @@ TEST(XdpMetrics, ManySourcesStayBoundedAndExact) {
         registry.top_counter("probelog_xdp_source_packets_total", "", "source", 10).series();
     EXPECT_LE(series.size(), 11u);  // 10 sources + "other"
     uint64_t sum = 0;
-    for (const auto& [key, value] : series) sum += value;
+    for (const auto& [key, value] : series)
+        sum += value;
     EXPECT_EQ(sum, total);
 }
 
