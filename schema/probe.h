@@ -18,7 +18,9 @@
  * register) and is probed at its RET instructions with the return program
  * attached as a plain uprobe. Entry and return are paired by a key the config
  * selects: the thread (C) or a register's value (Go: the goroutine in r14),
- * plus, optionally, the stack pointer (so that recursive calls pair exactly).
+ * plus, optionally, the stack pointer (so that recursive calls pair exactly),
+ * or for Go the stack pointer's distance from the goroutine's stack top, which
+ * stays the same when the runtime moves the stack.
  */
 #ifndef PROBELOG_SCHEMA_PROBE_H
 #define PROBELOG_SCHEMA_PROBE_H
@@ -65,13 +67,15 @@ enum pl_probe_loc_kind {
     PL_LOC_REG = 1,   /* the register `reg` */
     PL_LOC_STACK = 2, /* the 8 bytes at (stack pointer + off) in user memory */
     PL_LOC_CONST = 3, /* the constant `imm` */
+    PL_LOC_MEM = 4,   /* the 8 bytes at (register `reg` + off) in user memory */
 };
 
 struct pl_probe_loc {
     __u8 kind; /* enum pl_probe_loc_kind */
     __u8 reg;  /* PL_LOC_REG: enum pl_probe_reg */
     __u16 pad;
-    __s32 off; /* PL_LOC_STACK: byte offset from the stack pointer at the probe site */
+    __s32 off; /* PL_LOC_STACK: byte offset from the stack pointer at the probe site;
+                  PL_LOC_MEM: from the register's value */
     __u64 imm; /* PL_LOC_CONST */
 };
 PL_STATIC_ASSERT(sizeof(struct pl_probe_loc) == 16, "pl_probe_loc layout changed");
@@ -109,6 +113,12 @@ enum pl_probe_config_flags {
     PL_PROBE_KEY_SP = 1u << 0,
     /* Some slot captures bytes: in call mode the entry is kept with its data. */
     PL_PROBE_HAS_DATA = 1u << 1,
+    /* With PL_PROBE_KEY_SP: the key is not the stack pointer but its distance
+     * below the value at key_base (Go: the goroutine's stack.hi, at r14 + 8).
+     * That distance survives the runtime copying the stack elsewhere (which it
+     * does to grow or shrink it), so a call made before the copy still pairs
+     * with its return after it. */
+    PL_PROBE_KEY_SP_BASE = 1u << 2,
 };
 
 struct pl_probe_config {
@@ -124,8 +134,10 @@ struct pl_probe_config {
     __s32 ret_sp_delta;
     __u32 pad1;
     struct pl_probe_slot slots[PL_PROBE_SLOTS_MAX];
+    /* Appended for Go (issue 6). PL_PROBE_KEY_SP_BASE: where the stack's top is. */
+    struct pl_probe_loc key_base;
 };
-PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 40 * PL_PROBE_SLOTS_MAX,
+PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 40 * PL_PROBE_SLOTS_MAX + 16,
                  "pl_probe_config layout changed");
 
 enum pl_probe_stage {
@@ -187,7 +199,8 @@ struct pl_probe_call_key {
     __u32 probe_id;
     __u32 tgid;
     __u64 key; /* the thread id or the key register's value */
-    __u64 sp;  /* PL_PROBE_KEY_SP: the entry's stack pointer, else 0 */
+    __u64 sp;  /* PL_PROBE_KEY_SP: the entry's stack pointer (with PL_PROBE_KEY_SP_BASE:
+                  key_base's value minus it), else 0 */
 };
 PL_STATIC_ASSERT(sizeof(struct pl_probe_call_key) == 24, "pl_probe_call_key layout changed");
 

@@ -4,8 +4,9 @@
 // the same processes), so what a workload pays under it is the price of the
 // hooks alone, and whatever probelog costs above it is probelog's own.
 //   probelog-bench-floor [probelog options]      e.g. --trace exec --comm wl_exec
-//   probelog-bench-floor BIN SYMBOL PID [--ret]  an empty uprobe (and uretprobe)
-//                                                on BIN:SYMBOL in process PID
+//   probelog-bench-floor BIN SYMBOL PID [--ret|--rets]  an empty uprobe on
+//       BIN:SYMBOL in process PID (and a uretprobe, or with --rets a uprobe on
+//       every RET instruction, as probelog does for Go; bench/go_probes.sh)
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "agent/cli.hpp"
 #include "bpf/object.hpp"
 #include "bpf/system.hpp"
+#include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
 
@@ -30,6 +32,7 @@ int empty_uprobe(int argc, char** argv) {
     std::string bin = argv[1];
     int pid = std::atoi(argv[3]);
     bool with_ret = argc > 4 && std::string(argv[4]) == "--ret";
+    bool with_rets = argc > 4 && std::string(argv[4]) == "--rets";
     auto file = symbols::ElfFile::open(bin);
     if (!file) {
         fmt::print(stderr, "{}\n", file.error().message);
@@ -69,13 +72,36 @@ int empty_uprobe(int argc, char** argv) {
         }
         links.push_back(std::move(*link));
     }
+    if (with_rets) {
+        auto code = file->read_at(found[0]->address, found[0]->size);
+        auto insns = code ? symbols::decode_instructions(*code, found[0]->address)
+                          : Result<std::vector<symbols::Instruction>>(code.error());
+        if (!insns) {
+            fmt::print(stderr, "{}\n", insns.error().message);
+            return 1;
+        }
+        for (const symbols::Instruction& i : *insns) {
+            if (!i.is_ret) continue;
+            auto link = obj->attach_uprobe(
+                "pl_bench_empty",
+                bpf::UprobeTarget{bin, *file->file_offset(i.address), pid, false, 0});
+            if (!link) {
+                fmt::print(stderr, "{}\n", link.error().message);
+                return 1;
+            }
+            links.push_back(std::move(*link));
+        }
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, nullptr);
     fmt::print(stderr, "floor: {} attached to {}:{} in process {}\n",
-               with_ret ? "uprobe and uretprobe" : "uprobe", bin, argv[2], pid);
+               with_ret    ? "uprobe and uretprobe"
+               : with_rets ? fmt::format("uprobe and {} uprobe(s) on RET", links.size() - 1)
+                           : "uprobe",
+               bin, argv[2], pid);
     int sig = 0;
     sigwait(&set, &sig);
     return 0;

@@ -3,10 +3,11 @@
  *
  * pl_probe_entry runs at a probed address (a uprobe), pl_probe_return where the
  * call returns (a uretprobe for C; for Go, a plain uprobe on each RET
- * instruction). Both find their probe's struct pl_probe_config (schema/probe.h)
- * by the attach cookie and do what it says: read value slots from registers or
- * the stack, capture strings and buffers from user memory, pair entry and
- * return in probe_calls, and emit one pl_probe_event per record.
+ * instruction, never a uretprobe: the Go runtime moves goroutine stacks and
+ * would carry the hijacked return address along). Both find their probe's struct pl_probe_config
+ * (schema/probe.h) by the attach cookie and do what it says: read value slots from registers or the
+ * stack, capture strings and buffers from user memory, pair entry and return in probe_calls, and
+ * emit one pl_probe_event per record.
  *
  * Slots are read in a bpf_loop callback: the verifier checks it once, whatever
  * the number of slots.
@@ -102,6 +103,14 @@ static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const stru
         return v;
     }
     if (kind == PL_LOC_CONST) return loc->imm;
+    if (kind == PL_LOC_MEM) {
+        __u32 r = loc->reg;
+        __u64 v = 0;
+        if (r >= PL_REG_COUNT) return 0;
+        const void* at = (const void*)(c->regs[r] + (__s64)loc->off);
+        if (bpf_probe_read_user(&v, sizeof(v), at) != 0) *flags |= PL_VALUE_FAULT;
+        return v;
+    }
     return 0;
 }
 
@@ -231,6 +240,14 @@ static __always_inline void make_key(struct pl_probe_call_key* k, const struct p
     if (cfg->flags & PL_PROBE_KEY_SP) {
         k->sp = c->regs[PL_REG_RSP];
         if (at_return) k->sp -= (__s64)cfg->ret_sp_delta;
+        if (cfg->flags & PL_PROBE_KEY_SP_BASE) {
+            /* Go: the distance below the goroutine's stack top, the same after
+             * the runtime copied the stack. An unreadable top leaves the plain
+             * stack pointer (entry and return then still meet if it did not move). */
+            __u8 fault = 0;
+            __u64 top = read_loc(&cfg->key_base, c, &fault);
+            if (!fault) k->sp = top - k->sp;
+        }
     }
 }
 

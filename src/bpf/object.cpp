@@ -79,13 +79,16 @@ Object::~Object() = default;
 Result<Object> Object::open_embedded(std::string_view name) {
     auto bytes = embedded_object(name);
     if (!bytes) return make_error("no BPF object named '{}' is built into probelog", name);
+    return open_bytes(name, *bytes);
+}
 
+Result<Object> Object::open_bytes(std::string_view name, std::span<const std::byte> elf) {
     auto log = std::make_unique<char[]>(kLogSize);
     log[0] = '\0';
     std::string object_name(name);
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str(),
                 .kernel_log_buf = log.get(), .kernel_log_size = kLogSize, .kernel_log_level = 0);
-    bpf_object* obj = bpf_object__open_mem(bytes->data(), bytes->size(), &opts);
+    bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
     if (obj == nullptr) {
         return make_error("cannot open BPF object '{}': {}", name, std::strerror(errno));
     }

@@ -56,6 +56,9 @@ class Object {
   public:
     // Opens (does not load) the object compiled from bpf/progs/<name>.bpf.c.
     static Result<Object> open_embedded(std::string_view name);
+    // Opens an object from ELF bytes (the embedded ones, or a test's own); the
+    // bytes must outlive the call only.
+    static Result<Object> open_bytes(std::string_view name, std::span<const std::byte> elf);
 
     Object(Object&&) noexcept = default;
     Object& operator=(Object&&) noexcept = default;

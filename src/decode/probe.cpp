@@ -31,6 +31,7 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
     std::memcpy(&fixed, event.data(), kFixedSize);
     if (fixed.probe_id >= table.probes.size()) return "probe event for an unknown probe";
     const ProbeInfo& probe = table.probes[fixed.probe_id];
+    out.set_source(fixed.probe_id);
 
     size_t first = 0;
     size_t end = probe.slots.size();
@@ -101,8 +102,9 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
                     out.add_str(slot.name, bytes);
                 } else {
                     out.add_bytes(slot.name, bytes);
-                    if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 }
+                // The length as read (a buffer's; a Go string's), before the cap.
+                if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 // The terminal table shows the flag only when it is set.
                 bool truncated = (flags & PL_VALUE_TRUNCATED) != 0;
                 out.add_bool(slot.truncated_name, truncated, truncated ? kFieldNone : kHideInTable);

@@ -25,7 +25,8 @@ struct ProbeSlotInfo {
     ProbeValueKind kind = ProbeValueKind::Uint;
     uint8_t bytes = 8;
     std::string name;            // the field
-    std::string len_name;        // Buf: "<name>_len" (original length); empty: not emitted
+    std::string len_name;        // Buf, counted Str (Go): "<name>_len" (original length);
+                                 // empty: not emitted
     std::string truncated_name;  // Str, Buf: "<name>_truncated"
     std::string error_name;      // "<name>_error": "null" or "fault", only when one happened
 };

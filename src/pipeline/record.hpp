@@ -81,6 +81,7 @@ class Record {
         arena_used_ = 0;
         event_type_ = {};
         trace_ = 0;
+        source_ = 0;
         time_ns_ = 0;
     }
 
@@ -89,6 +90,10 @@ class Record {
     void set_event_type(std::string_view type) { event_type_ = type; }
     uint16_t trace() const { return trace_; }
     void set_trace(uint16_t trace) { trace_ = trace; }
+    // Which instance of the trace produced it, where a trace has several (the
+    // probe id of a --probe record); 0 otherwise. Not a field.
+    uint32_t source() const { return source_; }
+    void set_source(uint32_t source) { source_ = source; }
     int64_t time_ns() const { return time_ns_; }
     void set_time_ns(int64_t ns) { time_ns_ = ns; }
 
@@ -167,6 +172,7 @@ class Record {
 
     std::string_view event_type_;
     uint16_t trace_ = 0;
+    uint32_t source_ = 0;
     int64_t time_ns_ = 0;
     size_t count_ = 0;
     size_t arena_used_ = 0;

@@ -88,7 +88,178 @@ pl_probe_loc sysv_argument(uint32_t index) {
     return loc;
 }
 
+namespace {
+
+// Every field a record of this probe can have must fit in a Record, and all
+// captures of a call in PL_PROBE_DATA_MAX.
+Status check_sizes(const CompiledProbe& out, uint32_t budget, const CompileOptions& options) {
+    size_t fields = kCommonFields;
+    for (const ProbeSlotInfo& info : out.info.slots) {
+        fields += 2;  // the value, and its _error field if a read faults
+        if (info.kind == decode::ProbeValueKind::Str) fields += info.len_name.empty() ? 1 : 2;
+        if (info.kind == decode::ProbeValueKind::Buf) fields += 2;
+    }
+    if (fields > Record::kMaxFields) {
+        return make_error(
+            "a record of this probe could need {} fields, more than the {} a record holds: "
+            "capture fewer values (each str takes 3 fields, each buf 4)",
+            fields, Record::kMaxFields);
+    }
+    if (budget > PL_PROBE_DATA_MAX) {
+        return make_error(
+            "this probe captures up to {} bytes per call, more than the {} allowed: lower "
+            "--probe-str-max (now {}) or --probe-buf-max (now {})",
+            budget, PL_PROBE_DATA_MAX, options.str_max, options.buf_max);
+    }
+    return {};
+}
+
+Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const CompileOptions& options) {
+    CompiledProbe out;
+    pl_probe_config& cfg = out.config;
+    ProbeMode mode = options.mode;
+    if (!probe.function_entry) mode = ProbeMode::Entry;
+    std::vector<GoPiece> args = probe.go_abi.args;
+    std::vector<GoPiece> results = probe.go_abi.results;
+    if (mode == ProbeMode::Entry && !results.empty()) {
+        if (probe.spec.ret && probe.function_entry) {
+            return make_error(
+                "--probe-mode entry records no return value: drop ret:{} or use --probe-mode "
+                "call or split",
+                probe.spec.ret_text);
+        }
+        results.clear();  // from DWARF, not asked for
+    }
+    std::string fn = probe.function.empty() ? probe.name : probe.function;
+    if (mode != ProbeMode::Entry && probe.ret_file_offsets.empty()) {
+        if (!probe.ret_error.empty()) {
+            return make_error(
+                "cannot find the RET instructions of {} ({}), where a Go function's return is "
+                "read (never with a uretprobe, which crashes Go programs): use --probe-mode entry",
+                fn, probe.ret_error);
+        }
+        return make_error(
+            "{} has no RET instruction (it never returns normally): use --probe-mode entry", fn);
+    }
+    if (args.size() + results.size() > PL_PROBE_SLOTS_MAX) {
+        if (probe.params_from == "spec") {
+            return make_error(
+                "too many values: a probe reads at most {} words (a string or a "
+                "[]byte is one, an interface or another slice two)",
+                PL_PROBE_SLOTS_MAX);
+        }
+        // From DWARF: the results and the first parameters.
+        size_t words = args.size() + results.size();
+        results.resize(std::min<size_t>(results.size(), PL_PROBE_SLOTS_MAX / 2));
+        args.resize(PL_PROBE_SLOTS_MAX - results.size());
+        out.notes.push_back(fmt::format(
+            "{} words to read, more than the {} a probe reads: the first {} of the parameters "
+            "and {} of the results are read",
+            words, PL_PROBE_SLOTS_MAX, args.size(), results.size()));
+    }
+    // Unique field names (a parameter may be called like a result or a part).
+    std::set<std::string> names;
+    for (std::vector<GoPiece>* list : {&args, &results}) {
+        for (GoPiece& p : *list) {
+            std::string base = p.name;
+            for (int k = 2; !names.insert(p.name).second; ++k)
+                p.name = fmt::format("{}{}", base, k);
+        }
+    }
+
+    uint32_t budget = 0;
+    size_t k = 0;
+    for (const std::vector<GoPiece>* list : {&args, &results}) {
+        for (const GoPiece& p : *list) {
+            pl_probe_slot& slot = cfg.slots[k++];
+            slot.value = p.value;
+            ProbeSlotInfo info = slot_info(p.type, p.name);
+            if (p.type == ValueType::Str && p.counted) {
+                slot.capture = PL_CAPTURE_BUF;  // a Go string: (pointer, length), shown as text
+                slot.len = p.len;
+                slot.cap = static_cast<uint16_t>(options.str_max);
+                budget += options.str_max;
+                info.len_name = p.name + "_len";
+            } else if (p.type == ValueType::Str) {
+                slot.capture = PL_CAPTURE_STR;
+                slot.cap = static_cast<uint16_t>(options.str_max);
+                budget += options.str_max;
+            } else if (p.type == ValueType::Buf) {
+                slot.capture = PL_CAPTURE_BUF;
+                uint32_t cap = options.buf_max;
+                if (p.counted) {
+                    slot.len = p.len;
+                } else {  // the spec's buf NAME[LEN]
+                    const GoValue* v = nullptr;
+                    for (const GoValue& gv : probe.go_params) {
+                        if (gv.name == p.name) v = &gv;
+                    }
+                    LenRef len = v != nullptr ? v->len : LenRef{};
+                    if (len.kind == LenRef::Kind::Param) {
+                        auto it = std::find_if(args.begin(), args.end(), [&](const GoPiece& o) {
+                            return o.name == len.param;
+                        });
+                        if (it == args.end() || it->type == ValueType::Str ||
+                            it->type == ValueType::Buf || it->type == ValueType::Ptr) {
+                            return make_error(
+                                "the length of buf {} is '{}', which is not an integer parameter",
+                                p.name, len.param);
+                        }
+                        slot.len = it->value;
+                    } else if (len.kind == LenRef::Kind::Arg) {
+                        if (len.arg >= kGoIntRegCount) {
+                            return make_error(
+                                "the length of buf {} is arg{}, but Go has {} integer argument "
+                                "registers (arg0..arg{})",
+                                p.name, len.arg, kGoIntRegCount, kGoIntRegCount - 1);
+                        }
+                        slot.len.kind = PL_LOC_REG;
+                        slot.len.reg = kGoIntRegs[len.arg];
+                    } else if (len.kind == LenRef::Kind::Fixed) {
+                        slot.len.kind = PL_LOC_CONST;
+                        slot.len.imm = len.fixed;
+                        cap = static_cast<uint32_t>(std::min<uint64_t>(len.fixed, cap));
+                    } else {
+                        return make_error("buf {} has no length", p.name);
+                    }
+                    if (len.kind == LenRef::Kind::Param && len.param == info.len_name) {
+                        info.len_name.clear();
+                    }
+                }
+                slot.cap = static_cast<uint16_t>(cap);
+                budget += cap;
+            }
+            out.info.slots.push_back(std::move(info));
+        }
+    }
+    cfg.n_entry = static_cast<uint8_t>(args.size());
+    cfg.n_slots = static_cast<uint8_t>(args.size() + results.size());
+    if (Status st = check_sizes(out, budget, options); !st) return st.error();
+    cfg.mode = mode == ProbeMode::Call    ? PL_PROBE_MODE_CALL
+               : mode == ProbeMode::Split ? PL_PROBE_MODE_SPLIT
+                                          : PL_PROBE_MODE_ENTRY;
+    // Paired by goroutine, and by the stack pointer's distance from the
+    // goroutine's stack top (which survives the stack being moved). At a RET
+    // the stack pointer is the entry's: the return address is still there.
+    cfg.key_kind = PL_KEY_REG;
+    cfg.key_reg = kGoGReg;
+    cfg.flags = PL_PROBE_KEY_SP | PL_PROBE_KEY_SP_BASE;
+    if (budget > 0) cfg.flags |= PL_PROBE_HAS_DATA;
+    cfg.key_base.kind = PL_LOC_MEM;
+    cfg.key_base.reg = kGoGReg;
+    cfg.key_base.off = probe.g_stack_hi;
+    cfg.ret_sp_delta = 0;
+    out.attach_return = false;  // never a uretprobe on a Go function
+    if (mode != ProbeMode::Entry) out.ret_probe_offsets = probe.ret_file_offsets;
+    out.info.name = probe.name;
+    out.info.n_entry = cfg.n_entry;
+    return out;
+}
+
+}  // namespace
+
 Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOptions& options) {
+    if (probe.go) return compile_go_probe(probe, options);
     CompiledProbe out;
     pl_probe_config& cfg = out.config;
     ProbeMode mode = options.mode;
@@ -191,25 +362,7 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         fill_capture(slot, *ret, UINT32_MAX);
         out.info.slots.push_back(slot_info(*ret, "ret"));
     }
-    // Every field a record of this probe can have must fit in a Record.
-    size_t fields = kCommonFields;
-    for (const ProbeSlotInfo& info : out.info.slots) {
-        fields += 2;  // the value, and its _error field if a read faults
-        if (info.kind == decode::ProbeValueKind::Str) fields += 1;
-        if (info.kind == decode::ProbeValueKind::Buf) fields += 2;
-    }
-    if (fields > Record::kMaxFields) {
-        return make_error(
-            "a record of this probe could need {} fields, more than the {} a record holds: "
-            "capture fewer values (each str takes 3 fields, each buf 4)",
-            fields, Record::kMaxFields);
-    }
-    if (budget > PL_PROBE_DATA_MAX) {
-        return make_error(
-            "this probe captures up to {} bytes per call, more than the {} allowed: lower "
-            "--probe-str-max (now {}) or --probe-buf-max (now {})",
-            budget, PL_PROBE_DATA_MAX, options.str_max, options.buf_max);
-    }
+    if (Status st = check_sizes(out, budget, options); !st) return st.error();
     cfg.n_slots = static_cast<uint8_t>(n_slots);
     cfg.mode = mode == ProbeMode::Call    ? PL_PROBE_MODE_CALL
                : mode == ProbeMode::Split ? PL_PROBE_MODE_SPLIT

@@ -3,10 +3,13 @@
 // struct pl_probe_config: where each value is, what to capture) and to what
 // the decoder needs (field names and types). The x86-64 SysV calling
 // convention lives here: parameters in rdi, rsi, rdx, rcx, r8, r9, then on the
-// stack; the return value in rax.
+// stack; the return value in rax. Go functions come with their words already
+// placed (go_abi.hpp) and are paired by goroutine.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "decode/probe.hpp"
@@ -40,7 +43,11 @@ struct CompileOptions {
 struct CompiledProbe {
     pl_probe_config config{};
     decode::ProbeInfo info;
-    bool attach_return = true;  // a uretprobe at the function's return
+    bool attach_return = true;  // a uretprobe at the function's return (never for Go)
+    // Go: file offsets where the return program runs as a plain uprobe (every
+    // RET of the function); entry and return pair by goroutine.
+    std::vector<uint64_t> ret_probe_offsets;
+    std::vector<std::string> notes;  // what compiling left out, and why
 };
 
 // Where the SysV ABI puts integer argument `index` at a function's entry.

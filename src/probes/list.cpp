@@ -9,6 +9,7 @@
 #include "symbols/demangle.hpp"
 #include "symbols/dwarf.hpp"
 #include "symbols/elf_file.hpp"
+#include "symbols/go_types.hpp"
 #include "symbols/library.hpp"
 
 namespace probelog::probes {
@@ -32,6 +33,88 @@ bool matches(std::string_view pattern, const symbols::ElfSymbol& s) {
 std::string location_of(const symbols::ElfSymbol& s) {
     if (s.demangled.empty()) return s.name;
     return "'" + s.demangled + "'";
+}
+
+// A Go type as a spec writes it; false if a spec cannot (structs, arrays,
+// floats): those come from DWARF only.
+std::pair<std::string, bool> go_spec_type(const symbols::GoType& t) {
+    using symbols::GoKind;
+    if (t.byte_slice()) return {"[]byte", true};
+    // Go's own names as they are (int64, rune, error).
+    if (auto named = symbols::go_type_named(t.name);
+        named && named->kind == t.kind && named->size == t.size && t.kind != GoKind::Float &&
+        t.kind != GoKind::Complex) {
+        return {t.name, true};
+    }
+    switch (t.kind) {
+        case GoKind::Bool:
+            return {"bool", true};
+        case GoKind::Int:
+            return {t.size == 8 ? "int" : fmt::format("int{}", t.size * 8), true};
+        case GoKind::Uint:
+            if (t.name == "uintptr") return {"uintptr", true};
+            return {t.size == 8 ? "uint64" : fmt::format("uint{}", t.size * 8), true};
+        case GoKind::Pointer:
+            return {t.name.starts_with("*") || t.name.starts_with("map[") ? t.name : "ptr", true};
+        case GoKind::String:
+            return {"string", true};
+        case GoKind::Slice:
+            if (t.byte_slice()) return {"[]byte", true};
+            return {t.name.starts_with("[]") ? t.name : "[]T", true};
+        case GoKind::Interface:
+            return {t.name == "error" ? "error" : "any", true};
+        default:
+            return {t.name.empty() ? "?" : t.name, false};
+    }
+}
+
+// A Go function's parameters and first result, from DWARF, in Go's spelling.
+std::string go_signature_of(const symbols::GoDwarfFunction& fn) {
+    std::string params;
+    std::vector<std::string> results;
+    bool all_spelled = true;
+    size_t k = 0;
+    for (const symbols::GoDwarfParam& p : fn.params) {
+        auto [type, spelled] = go_spec_type(p.type);
+        all_spelled = all_spelled && spelled;
+        if (p.result) {
+            results.push_back(type);
+            continue;
+        }
+        std::string name = p.name.empty() || p.name == "_" || p.name.starts_with("~")
+                               ? fmt::format("arg{}", k)
+                               : p.name;
+        params += fmt::format("{}{} {}", k++ ? ", " : "", type, name);
+    }
+    std::string out = "(" + params + ")";
+    bool first_spelled = false;
+    for (const symbols::GoDwarfParam& p : fn.params) {
+        if (!p.result) continue;
+        first_spelled = go_spec_type(p.type).second;
+        break;
+    }
+    if (!results.empty() && first_spelled) out += " ret:" + results[0];
+    std::string notes;
+    if (results.size() > 1 || (!results.empty() && !first_spelled)) {
+        std::string all;
+        for (const std::string& r : results)
+            all += (all.empty() ? "" : ", ") + r;
+        notes = fmt::format("results ({})", all);
+    }
+    if (!all_spelled) {
+        notes += fmt::format(
+            "{}structs, arrays and floats have no spec spelling: leave the list "
+            "out to read from DWARF (floats cannot be read)",
+            notes.empty() ? "" : "; ");
+    }
+    if (!notes.empty()) out += "  # " + notes;
+    return out;
+}
+
+// Go names with a receiver in parentheses are quoted.
+std::string go_location_of(const symbols::ElfSymbol& s) {
+    if (s.name.find_first_of("( ") != std::string::npos) return "'" + s.name + "'";
+    return s.name;
 }
 
 std::string signature_of(const symbols::DwarfFunction& fn) {
@@ -68,20 +151,32 @@ Result<std::string> list_functions(std::string_view target, std::string_view pat
     std::sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) {
         return std::tie(a->display(), a->address) < std::tie(b->display(), b->address);
     });
+    const symbols::GoBinary* go = file->go();
+    std::string kind = file->position_independent() && file->has_section(".interp") ? "executable"
+                       : file->position_independent()                               ? "object"
+                                                                                    : "executable";
+    if (go != nullptr) {
+        kind = fmt::format(
+            "Go program ({}{})", go->version ? go->version->text : "version unknown",
+            file->functions_from_pclntab() ? ", stripped: functions from .gopclntab" : "");
+    }
+    std::string args = go != nullptr ? "arg0..arg8" : "arg0..arg5";
     std::string out = fmt::format(
         "# {}{}: {} {}, {}{}\n", file->path(), where->how.empty() ? "" : " (" + where->how + ")",
-        file->position_independent() ? "position independent" : "fixed address",
-        file->position_independent() && file->has_section(".interp") ? "executable"
-        : file->position_independent()                               ? "object"
-                                                                     : "executable",
-        dwarf ? "DWARF from " + dwarf->source() : "no DWARF (arguments as arg0..arg5)",
+        file->position_independent() ? "position independent" : "fixed address", kind,
+        dwarf ? "DWARF from " + dwarf->source() : "no DWARF (arguments as " + args + ")",
         pattern.empty() ? "" : fmt::format("; functions matching '{}'", pattern));
     out += fmt::format("# {} function{}; probe one with --probe '{}:LOCATION(...)'\n", shown.size(),
                        shown.size() == 1 ? "" : "s", target);
     out += fmt::format("{:<18} {:>8}  {}\n", "ADDRESS", "SIZE", "LOCATION AND SIGNATURE");
     for (const symbols::ElfSymbol* s : shown) {
-        std::string line = location_of(*s);
-        if (s->ifunc) {
+        bool go_fn = go != nullptr && go->function_at(s->address) != nullptr;
+        std::string line = go_fn ? go_location_of(*s) : location_of(*s);
+        if (go_fn) {
+            if (dwarf) {
+                if (auto fn = dwarf->go_function_at(s->address)) line += go_signature_of(*fn);
+            }
+        } else if (s->ifunc) {
             line += "  # IFUNC resolver: probe an implementation";
         } else if (dwarf) {
             if (auto fn = dwarf->function_at(s->address)) line += signature_of(*fn);

@@ -4,6 +4,7 @@
 
 #include "symbols/demangle.hpp"
 #include "symbols/disasm.hpp"
+#include "symbols/dwarf.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/library.hpp"
 #include "symbols/lookup.hpp"
@@ -122,6 +123,195 @@ std::string unique_name(std::string name, const std::vector<ParamSpec>& taken) {
     for (int k = 2; used(name); ++k)
         name = fmt::format("{}{}", base, k);
     return name;
+}
+
+std::string go_arg_name(const std::string& dwarf_name, size_t k) {
+    if (dwarf_name.empty() || dwarf_name == "_" || dwarf_name.starts_with("~")) {
+        return fmt::format("arg{}", k);
+    }
+    return dwarf_name;
+}
+
+// Parameters and results of a Go function: from the spec's list (Go type
+// names), else DWARF, else the nine integer argument registers.
+Status go_values(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spec,
+                 const std::optional<symbols::DwarfInfo>& dwarf, ResolvedProbe& out) {
+    auto from_spec = [&](const std::string& name, const std::string& text,
+                         ValueType type) -> Result<symbols::GoType> {
+        if (type == ValueType::Buf) {
+            symbols::GoType t = *symbols::go_type_named("ptr");
+            return t;
+        }
+        auto t = symbols::go_type_named(text);
+        if (!t) {
+            return make_error(
+                "{}: '{}' is not a type of Go (Go types: int, int8..int64, uint8..uint64, "
+                "uintptr, bool, string, []byte, *T, error; or s8..u64, ptr, str)",
+                name, text);
+        }
+        return *t;
+    };
+    if (spec.params) {
+        for (const ParamSpec& p : *spec.params) {
+            auto t = from_spec(fmt::format("parameter {}", p.name), p.type_text, p.type);
+            if (!t) return t.error();
+            GoValue v;
+            v.name = p.name;
+            v.type = std::move(*t);
+            v.reg = p.reg;
+            v.buf = p.type == ValueType::Buf;
+            v.len = p.len;
+            if (v.reg && !v.buf && v.type.size > 8) {
+                return make_error(
+                    "parameter {} ({}) is more than one word: @REG reads one register", p.name,
+                    p.type_text);
+            }
+            out.go_params.push_back(std::move(v));
+        }
+        out.params_from = "spec";
+    } else if (out.function_entry) {
+        std::optional<symbols::GoDwarfFunction> dfn;
+        if (dwarf) dfn = dwarf->go_function_at(fn.address);
+        if (dfn) {
+            size_t k = 0;
+            size_t j = 0;
+            std::vector<ParamSpec> taken;  // for unique names
+            for (const symbols::GoDwarfParam& p : dfn->params) {
+                GoValue v;
+                v.type = p.type;
+                if (p.result) {
+                    v.name = j == 0 ? "ret" : fmt::format("ret{}", j);
+                    ++j;
+                    out.go_results.push_back(std::move(v));
+                } else {
+                    v.name = unique_name(go_arg_name(p.name, k++), taken);
+                    ParamSpec named;
+                    named.name = v.name;
+                    taken.push_back(std::move(named));
+                    out.go_params.push_back(std::move(v));
+                }
+            }
+            out.params_from = "DWARF";
+        } else {
+            for (size_t i = 0; i < kGoIntRegCount; ++i) {
+                GoValue v;
+                v.name = fmt::format("arg{}", i);
+                v.type = *symbols::go_type_named("uint64");
+                out.go_params.push_back(std::move(v));
+            }
+            out.params_from = "raw registers";
+        }
+    }
+    if (spec.ret) {
+        auto t = from_spec("ret", spec.ret_text, *spec.ret);
+        if (!t) return t.error();
+        out.go_results.clear();
+        GoValue v;
+        v.name = "ret";
+        v.type = std::move(*t);
+        out.go_results.push_back(std::move(v));
+    }
+    (void)file;
+    return {};
+}
+
+// Every RET of the function, found by decoding it whole.
+void find_rets(const ElfFile& file, const ElfSymbol& fn, ResolvedProbe& out) {
+    if (fn.size == 0) {
+        out.ret_error = "its size is unknown";
+        return;
+    }
+    auto code = file.read_at(fn.address, fn.size);
+    if (!code) {
+        out.ret_error = code.error().message;
+        return;
+    }
+    auto insns = symbols::decode_instructions(*code, fn.address);
+    if (!insns) {
+        out.ret_error = insns.error().message;
+        return;
+    }
+    uint64_t end = fn.address;
+    for (const symbols::Instruction& i : *insns) {
+        if (i.is_ret) out.ret_vaddrs.push_back(i.address);
+        end = i.address + i.size;
+    }
+    if (end < fn.address + code->size()) {
+        out.ret_vaddrs.clear();
+        out.ret_error = fmt::format("its code cannot be decoded past +0x{:x}", end - fn.address);
+        return;
+    }
+    for (uint64_t v : out.ret_vaddrs) {
+        auto off = file.file_offset(v);
+        if (!off) {
+            out.ret_error = off.error().message;
+            out.ret_vaddrs.clear();
+            out.ret_file_offsets.clear();
+            return;
+        }
+        out.ret_file_offsets.push_back(*off);
+    }
+}
+
+// A Go function: Go's register ABI, the entry past the stack check, the RETs.
+Status resolve_go(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spec,
+                  ResolvedProbe& out) {
+    const symbols::GoBinary& go = *file.go();
+    out.go = true;
+    if (go.version) out.go_version = go.version->text;
+    bool too_old = go.version ? go.version->minor > 0 && !go.version->at_least(17)
+                              : go.pclntab_format == "1.16";
+    if (too_old) {
+        return make_error(
+            "{} was built by {}, which passes arguments on the stack (ABI0): probelog reads Go's "
+            "register ABI (Go 1.17 and later)",
+            file.path(), go.version ? go.version->text : "a Go before 1.18 (1.16 or 1.17)");
+    }
+    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(file);
+    if (Status st = go_values(file, fn, spec, dwarf, out); !st) return st;
+    out.go_abi = assign_go_values(out.go_params, out.go_results);
+    for (const std::string& n : out.go_abi.notes)
+        out.notes.push_back(n);
+    if (!out.function_entry) {
+        if (spec.ret) {
+            return make_error(
+                "ret: needs a probe at a function's entry, and {} is not one (the RET "
+                "instructions pair with the entry)",
+                out.name.substr(out.name.find(':') + 1));
+        }
+        out.go_results.clear();
+        out.go_abi.results.clear();
+        for (const GoPiece& p : out.go_abi.args) {
+            if (p.on_stack) {
+                return make_error(
+                    "{} is on the stack, which can only be read at a function's entry; name its "
+                    "register with @REG or probe the entry",
+                    p.name);
+            }
+        }
+        return {};
+    }
+    // The entry probe goes past the stack-bound check, which a call passes once.
+    auto head = file.read_at(fn.address, std::min<uint64_t>(fn.size ? fn.size : 64, 64));
+    if (head) {
+        if (auto end = symbols::go_stack_check_end(*head, fn.address)) {
+            auto off = file.file_offset(*end);
+            if (off) {
+                out.entry_skip = *end - fn.address;
+                out.file_offset = *off;
+            }
+        }
+    }
+    find_rets(file, fn, out);
+    std::optional<uint64_t> hi;
+    if (dwarf) hi = dwarf->member_offset("runtime.g", {"stack", "hi"});
+    if (hi) {
+        out.g_stack_hi = static_cast<int32_t>(*hi);
+        out.g_stack_hi_from = "DWARF (runtime.g)";
+    } else {
+        out.g_stack_hi_from = "the Go 1.17+ layout of runtime.g";
+    }
+    return {};
 }
 
 }  // namespace
@@ -247,6 +437,31 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
     auto offset = file->file_offset(out.vaddr);
     if (!offset) return offset.error();
     out.file_offset = *offset;
+
+    // Go functions have Go's calling convention, and must never get a uretprobe.
+    if (const symbols::GoBinary* go = file->go(); go != nullptr && fn != nullptr) {
+        if (go->function_containing(fn->address) != nullptr) {
+            if (Status st = resolve_go(*file, *fn, spec, out); !st) return st.error();
+            return out;
+        }
+        if (go->functions.empty()) {
+            return make_error(
+                "{} is a Go program whose function table is unreadable ({}): probelog cannot tell "
+                "its Go functions (which must not get a uretprobe) from C ones",
+                file->path(), go->pclntab_error);
+        }
+    }
+    for (const ParamSpec& p : spec.params ? *spec.params : std::vector<ParamSpec>{}) {
+        if (p.go_only) {
+            return make_error("parameter {}: '{}' is a Go type, and {} is not a Go function{}",
+                              p.name, p.type_text, out.function.empty() ? out.name : out.function,
+                              p.type_text == "string" ? " (a C string is str)" : "");
+        }
+    }
+    if (spec.ret_go_only) {
+        return make_error("ret: '{}' is a Go type, and {} is not a Go function", spec.ret_text,
+                          out.function.empty() ? out.name : out.function);
+    }
 
     if (spec.params) {
         out.params = *spec.params;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "probes/go_abi.hpp"
 #include "probes/spec.hpp"
 #include "symbols/dwarf.hpp"
 
@@ -32,6 +33,20 @@ struct ResolvedProbe {
     std::optional<ValueType> ret;
     std::string params_from;         // "spec", "DWARF", "raw registers"
     std::vector<std::string> notes;  // what was left out and why
+
+    // A Go function (issue 6): Go's register ABI instead of params/ret, and
+    // returns read by uprobes at its RET instructions, never a uretprobe.
+    bool go = false;
+    std::string go_version;          // "go1.19.8"; empty if the build info is unreadable
+    std::vector<GoValue> go_params;  // receiver and arguments
+    std::vector<GoValue> go_results;
+    GoAssignment go_abi;               // where each of their words is
+    uint64_t entry_skip = 0;           // the entry probe is this far in: past the stack check
+    std::vector<uint64_t> ret_vaddrs;  // the function's RET instructions
+    std::vector<uint64_t> ret_file_offsets;
+    std::string ret_error;        // why they could not be found, if not
+    int32_t g_stack_hi = 8;       // offsetof(runtime.g, stack.hi): the pairing key's base
+    std::string g_stack_hi_from;  // "DWARF (runtime.g)" or "the Go 1.17+ layout"
 };
 
 // Errors are one line: what is wrong and what to do about it.

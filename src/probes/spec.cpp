@@ -1,5 +1,7 @@
 #include "probes/spec.hpp"
 
+#include "symbols/go_types.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -213,6 +215,14 @@ class Parser {
         size_t start = i_;
         while (i_ < s_.size()) {
             char c = s_[i_];
+            // A Go method's receiver is part of its name: main.(*T).m
+            if (c == '(' && i_ > start && s_[i_ - 1] == '.') {
+                size_t close = s_.find(')', i_);
+                if (close != std::string_view::npos) {
+                    i_ = close + 1;
+                    continue;
+                }
+            }
             if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'')
                 break;
             ++i_;
@@ -226,24 +236,101 @@ class Parser {
         return offset(spec);
     }
 
-    Result<ValueType> type_word(bool for_ret) {
+    // A type as written: a word, or a Go type expression ([]byte, *main.T,
+    // map[string]int, net/http.Header, interface{}).
+    bool go_type_text(int depth = 0) {
+        if (depth > 8) return false;
+        std::string_view rest = s_.substr(i_);
+        if (rest.starts_with("[]")) {
+            i_ += 2;
+            return go_type_text(depth + 1);
+        }
+        if (rest.starts_with("*")) {
+            ++i_;
+            return go_type_text(depth + 1);
+        }
+        if (rest.starts_with("map[")) {
+            i_ += 4;
+            if (!go_type_text(depth + 1) || peek() != ']') return false;
+            ++i_;
+            return go_type_text(depth + 1);
+        }
+        if (rest.starts_with("interface{}")) {
+            i_ += 11;
+            return true;
+        }
+        if (!ident_start(peek())) return false;
+        while (i_ < s_.size() && (ident_char(s_[i_]) || s_[i_] == '.' || s_[i_] == '/'))
+            ++i_;
+        return true;
+    }
+
+    struct TypeRead {
+        ValueType type = ValueType::U64;
+        std::string text;
+        bool go_only = false;
+    };
+
+    Result<TypeRead> type_word(bool for_ret) {
         size_t start = i_;
-        std::string_view word = identifier();
-        if (word.empty()) {
+        if (!go_type_text()) {
+            i_ = start;
             return fail(fmt::format("expected a type ({}), found {}", kTypeList, found_text()));
         }
+        std::string_view word = s_.substr(start, i_ - start);
+        TypeRead out;
+        out.text = std::string(word);
         for (const TypeWord& t : kTypes) {
-            if (t.word == word) return t.type;
+            if (t.word == word) {
+                out.type = t.type;
+                return out;
+            }
         }
+        auto go = symbols::go_type_named(word);
+        bool is_float =
+            word == "float" || word == "double" || word == "f32" || word == "f64" ||
+            (go && (go->kind == symbols::GoKind::Float || go->kind == symbols::GoKind::Complex));
         i_ = start;
-        if (word == "float" || word == "double" || word == "f32" || word == "f64" ||
-            word == "float64" || word == "float32") {
+        if (is_float) {
             return fail(fmt::format(
-                "{} values travel in SSE registers, which uprobes cannot read{}", word,
-                for_ret ? ""
+                "{} values travel in SSE registers (Go: X0-X14, C: xmm0-xmm7), which a uprobe "
+                "cannot read{}",
+                word,
+                for_ret ? "; drop ret:" + std::string(word) + " (the latency is still recorded)"
                         : "; leave the parameter out (integer parameters keep their registers)"));
         }
-        return fail(fmt::format("unknown type '{}' (types: {})", word, kTypeList));
+        if (!go) {
+            return fail(
+                fmt::format("unknown type '{}' (types: {}; in Go programs also Go's: int8..int64, "
+                            "uint8..uint64, uintptr, string, []byte, *T, error)",
+                            word, kTypeList));
+        }
+        i_ = start + word.size();
+        switch (go->kind) {
+            case symbols::GoKind::Bool:
+                out.type = ValueType::Bool;
+                break;
+            case symbols::GoKind::Int:
+                out.type = go->size == 1   ? ValueType::S8
+                           : go->size == 2 ? ValueType::S16
+                           : go->size == 4 ? ValueType::S32
+                                           : ValueType::S64;
+                break;
+            case symbols::GoKind::Uint:
+                out.type = go->size == 1   ? ValueType::U8
+                           : go->size == 2 ? ValueType::U16
+                           : go->size == 4 ? ValueType::U32
+                                           : ValueType::U64;
+                break;
+            case symbols::GoKind::Pointer:
+                out.type = ValueType::Ptr;
+                break;
+            default:  // string, slices, interfaces: two or three words
+                out.type = ValueType::Ptr;
+                out.go_only = true;
+                break;
+        }
+        return out;
     }
 
     Result<LenRef> length() {
@@ -308,7 +395,9 @@ class Parser {
         }
         auto type = type_word(false);
         if (!type) return type.error();
-        p.type = *type;
+        p.type = type->type;
+        p.type_text = type->text;
+        p.go_only = type->go_only;
         skip_ws();
         size_t name_at = i_;
         std::string_view name = identifier();
@@ -420,10 +509,12 @@ class Parser {
         size_t type_at = i_;
         auto type = type_word(true);
         if (!type) return type.error();
-        if (*type == ValueType::Buf) {
+        if (type->type == ValueType::Buf) {
             return fail_at(type_at, "ret:buf has no length to read: use ret:ptr or ret:str");
         }
-        spec.ret = *type;
+        spec.ret = type->type;
+        spec.ret_text = type->text;
+        spec.ret_go_only = type->go_only;
         return {};
     }
 

@@ -5,6 +5,8 @@
 //   TARGET   a path, a library short name (libc) or a program name
 //   LOCATION SYMBOL ['+' OFFSET] | ''' C++ NAME ''' ['+' OFFSET] | ADDRESS (0x...)
 //   PARAM    TYPE [NAME] ['@' REG] | 'buf' NAME '[' LEN ']' ['@' REG]
+//   TYPE     probelog's words (s32, u64, ptr, str...) or, for Go programs, Go's
+//            (int64, string, []byte, *T, error...)
 //   LEN      a parameter's NAME | 'arg'N | a number
 //
 // Pure: parsing only; resolve.hpp finds the file and the function.
@@ -39,9 +41,11 @@ struct LenRef {
 };
 
 struct ParamSpec {
-    ValueType type = ValueType::U64;
-    std::string name;            // never empty after parsing ("argN" if not given)
-    LenRef len;                  // Buf only
+    ValueType type = ValueType::U64;  // as a C type; Go probes use type_text
+    std::string type_text;            // the type as written ("int", "[]byte", "*main.T")
+    bool go_only = false;  // a Go type with no C meaning (string, []T, error): Go functions only
+    std::string name;      // never empty after parsing ("argN" if not given)
+    LenRef len;            // Buf only
     std::optional<uint8_t> reg;  // '@REG': read this register (enum pl_probe_reg) instead
     int abi_index = -1;  // integer argument position; -1: the parameter's position in the list
     size_t column = 0;   // 1-based, for messages
@@ -57,6 +61,8 @@ struct ProbeSpec {
     bool has_offset = false;
     std::optional<std::vector<ParamSpec>> params;  // nullopt: no list (DWARF or raw args)
     std::optional<ValueType> ret;
+    std::string ret_text;  // ret's type as written
+    bool ret_go_only = false;
     size_t location_column = 0;
 };
 

@@ -3,6 +3,7 @@
 // of an instruction, and Go return probes sit on every RET of a function.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -20,5 +21,15 @@ struct Instruction {
 // first byte that is not an instruction.
 Result<std::vector<Instruction>> decode_instructions(std::span<const uint8_t> code,
                                                      uint64_t address);
+
+// The end of a Go function's stack-bound check, if it starts with one:
+//   cmp rsp, qword ptr [r14 + 0x10]; jbe MORESTACK          (small frames)
+//   lea r12, [rsp - N]; cmp r12, qword ptr [r14 + 0x10]; jbe (bigger frames)
+//   mov r12, rsp; sub r12, N; jb ...; cmp r12, [r14 + 0x10]; jbe (huge frames)
+// (r14 is the goroutine, 0x10 its stackguard0). Right after it the arguments
+// are still in their registers and the stack pointer is the entry's, and a
+// call passes there once, whereas the entry runs again when the stack must
+// grow first (morestack copies the stack and restarts the function).
+std::optional<uint64_t> go_stack_check_end(std::span<const uint8_t> code, uint64_t address);
 
 }  // namespace probelog::symbols

@@ -11,6 +11,20 @@ namespace probelog::symbols {
 namespace {
 
 constexpr int kMaxTypeDepth = 32;
+// Go's DWARF extensions (cmd/internal/dwarf): the reflect.Kind of a type and a
+// slice's element type.
+constexpr unsigned kDwAtGoKind = 0x2900;
+constexpr unsigned kDwAtGoElem = 0x2902;
+enum GoReflectKind : uint8_t {
+    kGoChan = 18,
+    kGoFunc = 19,
+    kGoInterface = 20,
+    kGoMap = 21,
+    kGoSlice = 23,
+    kGoString = 24,
+};
+constexpr int kMaxGoDepth = 8;       // nested structs and arrays
+constexpr size_t kMaxGoFields = 64;  // fields kept per struct
 
 std::string attr_string(Dwarf_Die* die, unsigned name) {
     Dwarf_Attribute attr;
@@ -173,6 +187,120 @@ DwarfType describe(Dwarf_Die* type_die) {
     return t;
 }
 
+GoType go_type_of(Dwarf_Die* die, int depth);
+
+GoType go_struct(Dwarf_Die* die, GoType t, int depth) {
+    t.kind = GoKind::Struct;
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) != 0) return t;
+    do {
+        if (dwarf_tag(&child) != DW_TAG_member) continue;
+        if (t.fields.size() == kMaxGoFields) {
+            t.kind = GoKind::Unknown;  // too big to describe: never in registers anyway
+            t.fields.clear();
+            return t;
+        }
+        GoField f;
+        f.name = attr_string(&child, DW_AT_name);
+        Dwarf_Word off = 0;
+        attr_udata(&child, DW_AT_data_member_location, off);
+        f.offset = off;
+        Dwarf_Die type;
+        if (attr_die(&child, DW_AT_type, &type)) f.type = go_type_of(&type, depth + 1);
+        t.fields.push_back(std::move(f));
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return t;
+}
+
+GoType go_type_of(Dwarf_Die* die, int depth) {
+    GoType t;
+    t.name = attr_string(die, DW_AT_name);
+    if (depth > kMaxGoDepth) return t;
+    Dwarf_Word kind = 0;
+    bool has_kind = attr_udata(die, kDwAtGoKind, kind);
+    t.size = byte_size(die);
+    switch (dwarf_tag(die)) {
+        case DW_TAG_typedef: {
+            // A named type ("main.Rect", "error") or a map/chan/func type.
+            if (has_kind && (kind == kGoMap || kind == kGoChan || kind == kGoFunc)) {
+                t.kind = GoKind::Pointer;
+                t.size = 8;
+                return t;
+            }
+            if (has_kind && kind == kGoInterface) {  // "error" -> runtime.iface
+                t.kind = GoKind::Interface;
+                t.size = 16;
+                return t;
+            }
+            Dwarf_Die inner;
+            if (!attr_die(die, DW_AT_type, &inner)) return t;
+            GoType under = go_type_of(&inner, depth);
+            if (!t.name.empty()) under.name = t.name;
+            return under;
+        }
+        case DW_TAG_base_type: {
+            Dwarf_Word enc = 0;
+            attr_udata(die, DW_AT_encoding, enc);
+            if (enc == DW_ATE_boolean) {
+                t.kind = GoKind::Bool;
+            } else if (enc == DW_ATE_float) {
+                t.kind = GoKind::Float;
+            } else if (enc == DW_ATE_complex_float) {
+                t.kind = GoKind::Complex;
+            } else if (enc == DW_ATE_signed || enc == DW_ATE_signed_char) {
+                t.kind = GoKind::Int;
+            } else if (enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char) {
+                t.kind = GoKind::Uint;
+            }
+            if ((t.kind == GoKind::Int || t.kind == GoKind::Uint) && t.size != 1 && t.size != 2 &&
+                t.size != 4 && t.size != 8) {
+                t.kind = GoKind::Unknown;
+            }
+            return t;
+        }
+        case DW_TAG_pointer_type:
+        case DW_TAG_subroutine_type:
+            t.kind = GoKind::Pointer;
+            t.size = 8;
+            return t;
+        case DW_TAG_structure_type:
+            if (has_kind && kind == kGoString) {
+                t.kind = GoKind::String;
+            } else if (has_kind && kind == kGoInterface) {
+                t.kind = GoKind::Interface;
+            } else if (has_kind && kind == kGoSlice) {
+                t.kind = GoKind::Slice;
+                Dwarf_Die elem;
+                if (attr_die(die, kDwAtGoElem, &elem))
+                    t.elem.push_back(go_type_of(&elem, depth + 1));
+            } else {
+                return go_struct(die, std::move(t), depth);
+            }
+            return t;
+        case DW_TAG_array_type: {
+            t.kind = GoKind::Array;
+            Dwarf_Die elem;
+            if (attr_die(die, DW_AT_type, &elem)) t.elem.push_back(go_type_of(&elem, depth + 1));
+            Dwarf_Die child;
+            if (dwarf_child(die, &child) == 0) {
+                do {
+                    if (dwarf_tag(&child) != DW_TAG_subrange_type) continue;
+                    Dwarf_Word n = 0;
+                    if (attr_udata(&child, DW_AT_count, n)) {
+                        t.count = n;
+                    } else if (attr_udata(&child, DW_AT_upper_bound, n)) {
+                        t.count = n + 1;
+                    }
+                } while (dwarf_siblingof(&child, &child) == 0);
+            }
+            if (t.elem.empty()) t.kind = GoKind::Unknown;
+            return t;
+        }
+        default:
+            return t;
+    }
+}
+
 int collect_function(Dwarf_Die* die, void* arg) {
     auto* index = static_cast<std::unordered_map<uint64_t, uint64_t>*>(arg);
     Dwarf_Addr entry = 0;
@@ -256,12 +384,82 @@ void DwarfInfo::index() const {
     }
 }
 
-std::optional<DwarfFunction> DwarfInfo::function_at(uint64_t address) const {
+bool DwarfInfo::function_die(uint64_t address, void* out) const {
     index();
     auto it = by_address_.find(address);
-    if (it == by_address_.end()) return std::nullopt;
+    if (it == by_address_.end()) return false;
+    return dwarf_offdie(dwarf_, it->second, static_cast<Dwarf_Die*>(out)) != nullptr;
+}
+
+std::optional<GoDwarfFunction> DwarfInfo::go_function_at(uint64_t address) const {
     Dwarf_Die die;
-    if (dwarf_offdie(dwarf_, it->second, &die) == nullptr) return std::nullopt;
+    if (!function_die(address, &die)) return std::nullopt;
+    GoDwarfFunction fn;
+    fn.name = attr_string(&die, DW_AT_name);
+    Dwarf_Die child;
+    if (dwarf_child(&die, &child) == 0) {
+        do {
+            if (dwarf_tag(&child) != DW_TAG_formal_parameter) continue;
+            GoDwarfParam p;
+            p.name = attr_string(&child, DW_AT_name);
+            p.result = attr_flag(&child, DW_AT_variable_parameter);
+            Dwarf_Die type;
+            if (attr_die(&child, DW_AT_type, &type)) p.type = go_type_of(&type, 0);
+            fn.params.push_back(std::move(p));
+        } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    return fn;
+}
+
+std::optional<uint64_t> DwarfInfo::member_offset(std::string_view type,
+                                                 const std::vector<std::string_view>& path) const {
+    Dwarf_Off off = 0;
+    Dwarf_Off next = 0;
+    size_t header_size = 0;
+    while (dwarf_nextcu(dwarf_, off, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+        Dwarf_Die cu;
+        Dwarf_Die die;
+        if (dwarf_offdie(dwarf_, off + header_size, &cu) != nullptr &&
+            dwarf_child(&cu, &die) == 0) {
+            do {
+                if (dwarf_tag(&die) != DW_TAG_structure_type ||
+                    attr_string(&die, DW_AT_name) != type)
+                    continue;
+                uint64_t total = 0;
+                Dwarf_Die cur = die;
+                for (std::string_view member : path) {
+                    Dwarf_Die child;
+                    bool found = false;
+                    if (dwarf_child(&cur, &child) == 0) {
+                        do {
+                            if (dwarf_tag(&child) != DW_TAG_member ||
+                                attr_string(&child, DW_AT_name) != member)
+                                continue;
+                            Dwarf_Word at = 0;
+                            Dwarf_Die mtype;
+                            if (!attr_udata(&child, DW_AT_data_member_location, at) ||
+                                !attr_die(&child, DW_AT_type, &mtype) ||
+                                !strip_to_underlying(&mtype, &cur)) {
+                                return std::nullopt;
+                            }
+                            total += at;
+                            found = true;
+                            break;
+                        } while (dwarf_siblingof(&child, &child) == 0);
+                    }
+                    if (!found) return std::nullopt;
+                }
+                return total;
+            } while (dwarf_siblingof(&die, &die) == 0);
+        }
+        off = next;
+    }
+    return std::nullopt;
+}
+
+std::optional<DwarfFunction> DwarfInfo::function_at(uint64_t address) const {
+    Dwarf_Die die;
+    if (!function_die(address, &die)) return std::nullopt;
 
     DwarfFunction fn;
     fn.low_pc = address;

@@ -13,6 +13,7 @@
 
 #include "common/result.hpp"
 #include "symbols/elf_file.hpp"
+#include "symbols/go_types.hpp"
 
 struct Dwarf;
 
@@ -53,6 +54,19 @@ struct DwarfFunction {
     bool variadic = false;
 };
 
+// A Go function's parameters and results as Go's DWARF lists them (Go marks
+// results with DW_AT_variable_parameter).
+struct GoDwarfParam {
+    std::string name;  // results without a name are "~r0", "~r1", ...
+    GoType type;
+    bool result = false;
+};
+
+struct GoDwarfFunction {
+    std::string name;                  // "main.add"
+    std::vector<GoDwarfParam> params;  // receiver and arguments, then results
+};
+
 class DwarfInfo {
   public:
     // The DWARF of `file` (or of its separate debug file); nullopt if it has none.
@@ -64,12 +78,19 @@ class DwarfInfo {
 
     // The function whose entry is at `address` (a link-time address).
     std::optional<DwarfFunction> function_at(uint64_t address) const;
+    // The same for a Go function: Go types (strings, slices, structs...).
+    std::optional<GoDwarfFunction> go_function_at(uint64_t address) const;
+    // The byte offset of a member, through nested members, in the first
+    // struct type of that name: ("runtime.g", {"stack", "hi"}).
+    std::optional<uint64_t> member_offset(std::string_view type,
+                                          const std::vector<std::string_view>& path) const;
     // Where the DWARF came from (the file itself or the debug file's path).
     const std::string& source() const { return source_; }
 
   private:
     DwarfInfo() = default;
     void index() const;
+    bool function_die(uint64_t address, void* die) const;
 
     std::string source_;
     int debug_fd_ = -1;  // a separate debug file, if used

@@ -104,7 +104,9 @@ ElfFile::ElfFile(ElfFile&& other) noexcept
       position_independent_(other.position_independent_),
       functions_(std::move(other.functions_)),
       segments_(std::move(other.segments_)),
-      sections_(std::move(other.sections_)) {}
+      sections_(std::move(other.sections_)),
+      go_(std::move(other.go_)),
+      functions_from_pclntab_(other.functions_from_pclntab_) {}
 
 ElfFile& ElfFile::operator=(ElfFile&& other) noexcept {
     if (this != &other) {
@@ -116,6 +118,8 @@ ElfFile& ElfFile::operator=(ElfFile&& other) noexcept {
         functions_ = std::move(other.functions_);
         segments_ = std::move(other.segments_);
         sections_ = std::move(other.sections_);
+        go_ = std::move(other.go_);
+        functions_from_pclntab_ = other.functions_from_pclntab_;
     }
     return *this;
 }
@@ -185,6 +189,19 @@ Status ElfFile::load() {
             }
         }
     }
+    load_go();
+    // A stripped Go program still has the runtime's function table.
+    if (functions_.empty() && go_ && !go_->functions.empty()) {
+        for (const GoFunction& f : go_->functions) {
+            ElfSymbol s;
+            s.name = f.name;
+            s.address = f.entry;
+            s.size = f.size;
+            s.global = true;
+            functions_.push_back(std::move(s));
+        }
+        functions_from_pclntab_ = true;
+    }
     std::sort(functions_.begin(), functions_.end(), [](const ElfSymbol& a, const ElfSymbol& b) {
         return std::tie(a.address, a.name) < std::tie(b.address, b.name);
     });
@@ -233,6 +250,88 @@ Result<std::vector<uint8_t>> ElfFile::read_at(uint64_t vaddr, size_t size) const
     if (n < 0) return make_error("cannot read {}: {}", path_, std::strerror(errno));
     bytes.resize(static_cast<size_t>(n));
     return bytes;
+}
+
+void ElfFile::load_go() {
+    // .gopclntab; .data.rel.ro.gopclntab in position independent builds.
+    std::optional<Section> pclntab = section(".gopclntab");
+    if (!pclntab) pclntab = section(".data.rel.ro.gopclntab");
+    std::optional<Section> buildinfo = section(".go.buildinfo");
+    if (!pclntab && !buildinfo) return;
+    GoBinary go;
+    if (buildinfo) {
+        auto text = parse_go_buildinfo(buildinfo->bytes, [this](uint64_t vaddr, size_t size) {
+            return read_memory(vaddr, size);
+        });
+        if (!text) {
+            go.version_error = text.error().message;
+        } else if (auto v = parse_go_version(*text)) {
+            go.version = *v;
+        } else {
+            go.version_error = fmt::format("unrecognized Go version '{}'", *text);
+        }
+    } else {
+        go.version_error = "no .go.buildinfo section";
+    }
+    if (pclntab) {
+        std::optional<Section> text = section(".text");
+        auto tab = parse_go_pclntab(pclntab->bytes, text ? text->vaddr : 0);
+        if (tab) {
+            go.functions = std::move(tab->functions);
+            go.pclntab_format = tab->format;
+        } else {
+            go.pclntab_error = tab.error().message;
+        }
+    } else {
+        go.pclntab_error = "no .gopclntab section";
+    }
+    go_ = std::move(go);
+}
+
+const GoFunction* GoBinary::function_containing(uint64_t vaddr) const {
+    auto it = std::upper_bound(functions.begin(), functions.end(), vaddr,
+                               [](uint64_t v, const GoFunction& f) { return v < f.entry; });
+    if (it == functions.begin()) return nullptr;
+    --it;
+    return vaddr < it->entry + std::max<uint64_t>(it->size, 1) ? &*it : nullptr;
+}
+
+const GoFunction* GoBinary::function_at(uint64_t vaddr) const {
+    const GoFunction* f = function_containing(vaddr);
+    return f != nullptr && f->entry == vaddr ? f : nullptr;
+}
+
+std::optional<ElfFile::Section> ElfFile::section(std::string_view name) const {
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(elf_, &shstrndx) != 0) return std::nullopt;
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf_, scn)) != nullptr) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type == SHT_NOBITS) continue;
+        const char* sname = elf_strptr(elf_, shstrndx, sh.sh_name);
+        if (sname == nullptr || name != sname) continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        if (data == nullptr || data->d_buf == nullptr) return std::nullopt;
+        Section out;
+        out.vaddr = sh.sh_addr;
+        const auto* bytes = static_cast<const uint8_t*>(data->d_buf);
+        out.bytes.assign(bytes, bytes + data->d_size);
+        return out;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::vector<uint8_t>> ElfFile::read_memory(uint64_t vaddr, size_t size) const {
+    for (const ElfSegment& seg : segments_) {
+        if (vaddr < seg.vaddr || vaddr >= seg.vaddr + seg.filesz) continue;
+        if (size > seg.vaddr + seg.filesz - vaddr) return std::nullopt;
+        std::vector<uint8_t> bytes(size);
+        ssize_t n =
+            ::pread(fd_, bytes.data(), size, static_cast<off_t>(vaddr - seg.vaddr + seg.offset));
+        if (n != static_cast<ssize_t>(size)) return std::nullopt;
+        return bytes;
+    }
+    return std::nullopt;
 }
 
 bool ElfFile::has_section(std::string_view name) const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "symbols/go_binary.hpp"
 
 struct Elf;
 
@@ -37,6 +38,22 @@ struct ElfSegment {
     uint64_t offset = 0;
     uint64_t filesz = 0;
     bool executable = false;
+};
+
+// What makes a file a Go program: its version (.go.buildinfo) and the
+// runtime's function table (.gopclntab), which says which functions are Go
+// functions (and so use Go's calling convention) and survives stripping.
+struct GoBinary {
+    std::optional<GoVersion> version;   // nullopt: no or unreadable build info
+    std::string version_error;          // why, if not
+    std::vector<GoFunction> functions;  // sorted by entry; empty if the table is unreadable
+    std::string pclntab_format;
+    std::string pclntab_error;  // why the table could not be read, if not
+
+    // The Go function whose entry is `vaddr`.
+    const GoFunction* function_at(uint64_t vaddr) const;
+    // The Go function whose code holds `vaddr`.
+    const GoFunction* function_containing(uint64_t vaddr) const;
 };
 
 class ElfFile {
@@ -67,12 +84,27 @@ class ElfFile {
     Result<std::vector<uint8_t>> read_at(uint64_t vaddr, size_t size) const;
 
     bool has_section(std::string_view name) const;
+    // A section's contents and address; nullopt if there is no such section
+    // (or it has no bytes in the file).
+    struct Section {
+        uint64_t vaddr = 0;
+        std::vector<uint8_t> bytes;
+    };
+    std::optional<Section> section(std::string_view name) const;
+    // Bytes of any loadable segment at a link-time address (data too).
+    std::optional<std::vector<uint8_t>> read_memory(uint64_t vaddr, size_t size) const;
+
+    // A Go program (build info, function table); nullptr for other files.
+    const GoBinary* go() const { return go_ ? &*go_ : nullptr; }
+    // The function symbols came from .gopclntab (a stripped Go program).
+    bool functions_from_pclntab() const { return functions_from_pclntab_; }
     // The GNU build id as lowercase hex, if the file has one.
     std::optional<std::string> build_id() const;
 
   private:
     ElfFile() = default;
     Status load();
+    void load_go();
     void close();
 
     std::string path_;
@@ -82,6 +114,8 @@ class ElfFile {
     std::vector<ElfSymbol> functions_;
     std::vector<ElfSegment> segments_;
     std::vector<std::string> sections_;
+    std::optional<GoBinary> go_;
+    bool functions_from_pclntab_ = false;
 };
 
 }  // namespace probelog::symbols

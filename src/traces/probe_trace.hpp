@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decode/probe.hpp"
+#include "metrics/registry.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -30,7 +31,11 @@ class ProbeTrace final : public Trace {
     std::unique_ptr<decode::ProbeTable> table_;
     std::unique_ptr<bpf::Object> object_;  // before the links: destroyed after them
     std::vector<bpf::Link> links_;
+    std::vector<bool> by_goroutine_;  // per probe id: a Go probe, paired by goroutine
     std::chrono::steady_clock::time_point next_sweep_{};
+    // Per probe id, for /metrics (empty without a metrics registry).
+    std::vector<metrics::Counter*> calls_metric_;
+    std::vector<metrics::Histogram*> latency_metric_;
 };
 
 }  // namespace probelog

@@ -1,5 +1,7 @@
 #include "traces/xdp_trace.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <net/if.h>
 #include <sys/inotify.h>
@@ -53,6 +55,9 @@ Status XdpTrace::start(const bpf::Runtime& runtime, const TraceOptions& options)
     opts_ = options.xdp;
     if (opts_.interface.empty()) return make_error("--trace xdp needs --xdp IFACE");
     reporter_ = xdp::StatsReporter(opts_.top);
+    if (options.metrics != nullptr) {
+        metrics_.emplace(*options.metrics, opts_.interface, std::max<size_t>(opts_.top, 10));
+    }
     ifindex_ = if_nametoindex(opts_.interface.c_str());
     if (ifindex_ == 0) {
         return make_error("--xdp: no interface named '{}' here (ip link lists them)",
@@ -264,6 +269,7 @@ void XdpTrace::report(Pipeline& pipeline) {
     last_report_ = now;
     reporter_.report(*snap, context(), realtime_now_ns(), interval,
                      [&](const Record& r) { pipeline.emit(r); });
+    if (metrics_) metrics_->publish(*snap);
 }
 
 void XdpTrace::tick(Pipeline& pipeline) {

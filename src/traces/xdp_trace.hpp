@@ -11,6 +11,7 @@
 #include "bpf/unique_fd.hpp"
 #include "bpf/xdp.hpp"
 #include "traces/trace.hpp"
+#include "traces/xdp_metrics.hpp"
 #include "xdp/blocklist.hpp"
 #include "xdp/control.hpp"
 #include "xdp/report.hpp"
@@ -47,6 +48,7 @@ class XdpTrace final : public Trace {
     std::string mode_;
     xdp::Blocklist blocklist_;
     xdp::StatsReporter reporter_;
+    std::optional<XdpMetrics> metrics_;       // with a metrics registry (--metrics)
     std::optional<bpf::XdpProgram> program_;  // declared before the attachment: detached first
     std::optional<bpf::XdpAttachment> attachment_;
     std::optional<xdp::ControlServer> control_;

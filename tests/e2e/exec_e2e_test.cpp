@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -343,6 +344,51 @@ TEST(ExecE2E, DurationAndMaxRecordsStopTheRun) {
     EXPECT_EQ(
         select(records, [](const JsonRecord& r) { return r.str("event_type") == "exec"; }).size(),
         2u);
+}
+
+}  // namespace
+}  // namespace probelog::test
+
+namespace probelog::test {
+namespace {
+
+TEST(ExecE2E, SigtermDrainsPrintsTheSummaryAndDetaches) {
+    PROBELOG_REQUIRE_ROOT();
+    Process p({probelog_bin(), "--trace", "exec", "-o", "json", "--poll-ms", "5000"});
+    ASSERT_TRUE(p.wait_for_stderr("Ctrl-C to stop")) << p.err();
+    std::string token = unique_token("term");
+    ASSERT_EQ(wait_exit(spawn({"/bin/echo", token})), 0);
+    // The reader would not drain for 5 s on its own: the record must come from
+    // the drain that SIGTERM triggers.
+    p.signal(SIGTERM);
+    Finished f = p.wait(std::chrono::seconds(4));
+    EXPECT_EQ(f.exit_code, 0) << f.err;
+    auto records = parse_json_lines(f.out);
+    EXPECT_EQ(select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; }).size(),
+              1u);
+    EXPECT_NE(f.err.find("records delivered"), std::string::npos) << f.err;
+}
+
+TEST(ExecE2E, CommandKeepsItsOwnStdinStdoutAndStderr) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string dir = "/tmp/" + unique_token("stdio");
+    ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+    std::string input = dir + "/in.txt";
+    std::string records = dir + "/records.jsonl";
+    { std::ofstream(input) << "line from stdin\n"; }
+    Process p({probelog_bin(), "--trace", "exec", "-o", "file://" + records, "--", "/bin/sh", "-c",
+               "cat; echo to-stderr >&2; exit 3"},
+              input);
+    Finished f = p.wait();
+    EXPECT_EQ(f.exit_code, 3) << f.err;
+    EXPECT_EQ(f.out, "line from stdin\n");  // the command's stdout, and nothing else
+    EXPECT_NE(f.err.find("to-stderr\n"), std::string::npos) << f.err;
+    std::ifstream in(records);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto recs = parse_json_lines(text);
+    EXPECT_EQ(select(recs, [](const JsonRecord& r) { return r.str("comm") == "cat"; }).size(), 1u)
+        << text;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

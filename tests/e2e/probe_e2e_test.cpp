@@ -484,7 +484,8 @@ TEST(ProbeE2E, BadSpecsOneErrorLineAndNothingAttached) {
               "probelog: --probe '" + bin + ":pt_add_ints(int a, flaot b)': column " +
                   std::to_string(bin.size() + 21) +
                   ": unknown type 'flaot' (types: s8..s64, u8..u64, int, long, ptr, bool, "
-                  "char, str, buf)\n");
+                  "char, str, buf; in Go programs also Go's: int8..int64, uint8..uint64, "
+                  "uintptr, string, []byte, *T, error)\n");
 }
 
 TEST(ProbeE2E, ProbeListShowsSignatures) {

@@ -21,7 +21,8 @@ struct Finished {
 // A child process with captured stdout and stderr.
 class Process {
   public:
-    explicit Process(const std::vector<std::string>& argv);
+    // stdin_path: a file the process reads as its stdin (empty: /dev/null).
+    explicit Process(const std::vector<std::string>& argv, const std::string& stdin_path = "");
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
     ~Process();

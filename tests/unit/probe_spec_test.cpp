@@ -171,10 +171,12 @@ TEST(ProbeSpec, MalformedSpecsPointAtTheColumn) {
         "found ','");
     EXPECT_EQ(error_of("app:f(int a, flaot b)"),
               "column 14: unknown type 'flaot' (types: s8..s64, u8..u64, int, long, ptr, bool, "
-              "char, str, buf)");
+              "char, str, buf; in Go programs also Go's: int8..int64, uint8..uint64, uintptr, "
+              "string, []byte, *T, error)");
     EXPECT_EQ(error_of("app:f(double x)"),
-              "column 7: double values travel in SSE registers, which uprobes cannot read; leave "
-              "the parameter out (integer parameters keep their registers)");
+              "column 7: double values travel in SSE registers (Go: X0-X14, C: xmm0-xmm7), which "
+              "a uprobe cannot read; leave the parameter out (integer parameters keep their "
+              "registers)");
     EXPECT_EQ(error_of("app:f(int a int b)"),
               "column 13: expected ',' or ')' after parameter 'a', found 'int'");
     EXPECT_EQ(error_of("app:f(int a"),
@@ -200,7 +202,8 @@ TEST(ProbeSpec, MalformedSpecsPointAtTheColumn) {
     EXPECT_EQ(error_of("app:f(int a) ret:buf"),
               "column 18: ret:buf has no length to read: use ret:ptr or ret:str");
     EXPECT_EQ(error_of("app:f(int a) ret:double"),
-              "column 18: double values travel in SSE registers, which uprobes cannot read");
+              "column 18: double values travel in SSE registers (Go: X0-X14, C: xmm0-xmm7), which "
+              "a uprobe cannot read; drop ret:double (the latency is still recorded)");
     EXPECT_EQ(error_of("app:f(int a) (int b)"), "column 14: a second parameter list");
     EXPECT_EQ(error_of("app:f(int a) retval"),
               "column 14: unexpected 'retval' (expected ret:TYPE)");
