@@ -315,7 +315,7 @@ int run_agent(const Options& o) {
     for (auto& trace : traces)
         trace->configure_pipeline(pipeline);
     auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline,
-                                        runtime->wake_pending());
+                                        runtime->wake_pending(), runtime->wakeup_bytes());
     if (!ring) {
         say(ring.error().message);
         return 1;

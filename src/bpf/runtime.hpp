@@ -66,6 +66,8 @@ class Runtime {
     // Wakeups the BPF side forced so far.
     uint64_t forced_wakeups() const;
     uint32_t ringbuf_bytes() const { return config_.ringbuf_bytes; }
+    // Bytes waiting in the ring past which producers claim a wakeup.
+    uint64_t wakeup_bytes() const { return config_.filter.wakeup_bytes; }
     bool verbose() const { return config_.verbose; }
     const pl_filter_config& filter() const { return config_.filter; }
 
