@@ -42,7 +42,10 @@ lint-format: deps
 	@$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 
 lint-tidy: configure
-	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) 'src/' >/dev/null
+	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) 'src/' \
+		>$(BUILD)/clang-tidy.log 2>&1 || \
+		{ grep -E -A4 '(warning|error):' $(BUILD)/clang-tidy.log; \
+		  echo "clang-tidy found the problems above (whole log: $(BUILD)/clang-tidy.log)"; exit 1; }
 
 format: deps
 	@$(CLANG_FORMAT) -i $(FORMAT_FILES)

@@ -132,28 +132,28 @@ std::string go_arg_name(const std::string& dwarf_name, size_t k) {
     return dwarf_name;
 }
 
+// The Go type a --probe spec names for a value.
+Result<symbols::GoType> go_type_of_spec(const std::string& name, const std::string& text,
+                                        ValueType type) {
+    // A buffer's Go value is its pointer (go_type_named knows "ptr").
+    if (type == ValueType::Buf) return symbols::go_type_named("ptr").value();
+    std::optional<symbols::GoType> t = symbols::go_type_named(text);
+    if (!t) {
+        return make_error(
+            "{}: '{}' is not a type of Go (Go types: int, int8..int64, uint8..uint64, "
+            "uintptr, bool, string, []byte, *T, error; or s8..u64, ptr, str)",
+            name, text);
+    }
+    return std::move(*t);
+}
+
 // Parameters and results of a Go function: from the spec's list (Go type
 // names), else DWARF, else the nine integer argument registers.
 Status go_values(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spec,
                  const std::optional<symbols::DwarfInfo>& dwarf, ResolvedProbe& out) {
-    auto from_spec = [&](const std::string& name, const std::string& text,
-                         ValueType type) -> Result<symbols::GoType> {
-        if (type == ValueType::Buf) {
-            symbols::GoType t = *symbols::go_type_named("ptr");
-            return t;
-        }
-        auto t = symbols::go_type_named(text);
-        if (!t) {
-            return make_error(
-                "{}: '{}' is not a type of Go (Go types: int, int8..int64, uint8..uint64, "
-                "uintptr, bool, string, []byte, *T, error; or s8..u64, ptr, str)",
-                name, text);
-        }
-        return *t;
-    };
     if (spec.params) {
         for (const ParamSpec& p : *spec.params) {
-            auto t = from_spec(fmt::format("parameter {}", p.name), p.type_text, p.type);
+            auto t = go_type_of_spec(fmt::format("parameter {}", p.name), p.type_text, p.type);
             if (!t) return t.error();
             GoValue v;
             v.name = p.name;
@@ -203,13 +203,10 @@ Status go_values(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spec
         }
     }
     if (spec.ret) {
-        auto t = from_spec("ret", spec.ret_text, *spec.ret);
+        auto t = go_type_of_spec("ret", spec.ret_text, *spec.ret);
         if (!t) return t.error();
         out.go_results.clear();
-        GoValue v;
-        v.name = "ret";
-        v.type = std::move(*t);
-        out.go_results.push_back(std::move(v));
+        out.go_results.push_back(GoValue{.name = "ret", .type = std::move(*t)});
     }
     (void)file;
     return {};

@@ -30,7 +30,9 @@ enum class GoKind : uint8_t {
 
 struct GoField;
 
-struct GoType {
+// The analyzer cannot follow a GoType out of a Result's std::variant and
+// reports its implicit move as reading garbage.
+struct GoType {  // NOLINT(clang-analyzer-core.uninitialized.Assign)
     GoKind kind = GoKind::Unknown;
     uint32_t size = 0;            // bytes
     std::string name;             // as Go writes it: "int", "main.Rect", "[]uint8"
