@@ -68,12 +68,27 @@ struct pl_trace_stats {
 };
 PL_STATIC_ASSERT(sizeof(struct pl_trace_stats) == 64, "pl_trace_stats layout changed");
 
+/* Ring buffer wakeups, shared by every object (a one-entry array, mmapped by
+ * user space). A producer that finds the ring at least wakeup_bytes full wakes
+ * the reader only if no wakeup is pending: it sets wake_pending, and the reader
+ * clears it each time it drains. So a busy ring costs one wakeup per drain, not
+ * one per event (a wakeup is an irq_work: microseconds in the traced task). */
+struct pl_ring_ctl {
+    __u64 wake_pending;
+    __u64 wakeups; /* forced wakeups so far (all cpus) */
+    __u64 reserved[6];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_ring_ctl) == 64, "pl_ring_ctl layout changed");
+
 /* Kernel-side filters, set once before load as read-only data of every object. */
 enum pl_filter_flags {
     PL_FILTER_PID = 1u << 0,    /* only processes in the pl_pids map */
     PL_FILTER_COMM = 1u << 1,   /* only tasks whose comm equals comm[] */
     PL_FILTER_CGROUP = 1u << 2, /* only tasks in cgroup_id or below it */
     PL_FILTER_FOLLOW = 1u << 3, /* children of pl_pids processes join pl_pids */
+    /* Benchmarks only (probelog-bench-floor): every program returns at once, so
+     * what is left is the price of the hooks themselves (the benchmarks' floor). */
+    PL_FILTER_FLOOR = 1u << 4,
 };
 
 struct pl_filter_config {

@@ -3,7 +3,7 @@
 # long) N times. $PROBELOG is the binary under test; $PROBELOG_FLOOR the
 # bench-only helper that attaches an empty BPF program (the floor).
 #   probelog-entry    uprobe only, one record per call (a, b)
-#   probelog-call     uprobe + uretprobe, one record per call (a, b, ret, latency)
+#   probelog          uprobe + uretprobe, one record per call (a, b, ret, latency)
 #   probelog-split    uprobe + uretprobe, an entry and a return record per call
 #   probelog-buf256   as probelog-call, plus 256 bytes captured per call
 #   floor-uprobe / floor-uprobe-ret   the same hooks with an empty program
@@ -14,7 +14,7 @@ cell probelog-entry ufunc 1 'lines:"probe":"wl_ufunc:target_add"' 're:Ctrl-C to 
 $PROBELOG -o json --pid {PID} --probe-mode entry --probe '{BIN}:target_add(long a, long b)'
 CMD
 
-cell probelog-call ufunc 1 'lines:"probe":"wl_ufunc:target_add"' 're:Ctrl-C to stop' <<'CMD'
+cell probelog ufunc 1 'lines:"probe":"wl_ufunc:target_add"' 're:Ctrl-C to stop' <<'CMD'
 $PROBELOG -o json --pid {PID} --probe '{BIN}:target_add(long a, long b) ret:long'
 CMD
 
@@ -43,7 +43,7 @@ cell probelog-entry ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl
 $PROBELOG -o json --pid {PID} --probe-mode entry --probe '{BIN}:target_add(long a, long b)'
 CMD
 
-cell probelog-call ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
+cell probelog ufunc_fp 1 'lines:"probe":"wl_ufunc_fp:target_add"' 're:Ctrl-C to stop' 150000 <<'CMD'
 $PROBELOG -o json --pid {PID} --probe '{BIN}:target_add(long a, long b) ret:long'
 CMD
 

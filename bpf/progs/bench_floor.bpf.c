@@ -1,7 +1,7 @@
 /*
  * bench_floor: an empty uprobe program, for the benchmark's floor (what a
  * uprobe and a uretprobe cost with a BPF program that does nothing). Used by
- * bench/floor/uprobe_floor.cpp only; probelog never loads it.
+ * bench/floor/bench_floor.cpp (its BIN SYMBOL PID form) only; probelog never loads it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

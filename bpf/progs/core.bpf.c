@@ -5,6 +5,7 @@
  * not processes: same tgid, nothing to add). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pl_follow_fork, struct task_struct* parent, struct task_struct* child) {
+    PL_FLOOR_GATE(0);
     if (!(pl_filter.flags & PL_FILTER_FOLLOW)) return 0;
     __u32 parent_tgid = parent->tgid;
     __u32 child_tgid = child->tgid;
@@ -19,6 +20,7 @@ int BPF_PROG(pl_follow_fork, struct task_struct* parent, struct task_struct* chi
  * seen its exit, so a recycled pid is never mistaken for it. */
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(pl_follow_free, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     if (!(pl_filter.flags & PL_FILTER_FOLLOW)) return 0;
     if (task->pid != task->tgid) return 0;
     __u32 tgid = task->tgid;

@@ -278,23 +278,27 @@ static __always_inline int on_exec_exit(long ret) {
 
 SEC("tp/syscalls/sys_enter_execve")
 int pl_exec_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_exec_enter((const char*)ctx->args[0], (const char* const*)ctx->args[1],
                          PL_EXEC_SYSCALL_EXECVE, 0, 0);
 }
 
 SEC("tp/syscalls/sys_enter_execveat")
 int pl_execat_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_exec_enter((const char*)ctx->args[1], (const char* const*)ctx->args[2],
                          PL_EXEC_SYSCALL_EXECVEAT, (__s32)ctx->args[0], (__u32)ctx->args[4]);
 }
 
 SEC("tp/syscalls/sys_exit_execve")
 int pl_exec_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_exec_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_execveat")
 int pl_execat_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_exec_exit(ctx->ret);
 }
 
@@ -302,6 +306,7 @@ int pl_execat_exit(struct trace_event_raw_sys_exit* ctx) {
  * (a non-leader thread takes the leader's id during exec). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(pl_exec_commit, struct task_struct* task, pid_t old_pid, struct linux_binprm* bprm) {
+    PL_FLOOR_GATE(0);
     __u32 old_tid = old_pid;
     struct exec_pending* p = bpf_map_lookup_elem(&exec_pending, &old_tid);
     if (!p) return 0;
@@ -322,6 +327,7 @@ int BPF_PROG(pl_exec_commit, struct task_struct* task, pid_t old_pid, struct lin
 /* A task killed in the middle of an exec never reaches sys_exit: drop its entry. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_exec_reap, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     __u32 tid = task->pid;
     bpf_map_delete_elem(&exec_pending, &tid);
     return 0;

@@ -46,6 +46,7 @@ static __always_inline void emit_exit(struct task_struct* task) {
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_exit, struct task_struct* task, bool group_dead) {
+    PL_FLOOR_GATE(0);
     if (!group_dead) return 0;
     if (!pl_pass_filters()) return 0;
     emit_exit(task);
@@ -54,6 +55,7 @@ int BPF_PROG(pl_exit, struct task_struct* task, bool group_dead) {
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_exit_legacy, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
     if (!pl_pass_filters()) return 0;
     __u32 tgid = BPF_CORE_READ(task, tgid);
@@ -65,6 +67,7 @@ int BPF_PROG(pl_exit_legacy, struct task_struct* task) {
 
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(pl_exit_legacy_free, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid)) return 0;
     __u32 tgid = BPF_CORE_READ(task, tgid);
     bpf_map_delete_elem(&exit_claimed, &tgid);

@@ -95,16 +95,19 @@ static __always_inline int alloc_return(__u32 op, __u64 address) {
 
 SEC("uprobe")
 int BPF_KPROBE(pl_malloc_enter, __u64 size) {
+    PL_FLOOR_GATE(0);
     return alloc_enter(PL_MALLOC_MALLOC, size, 0, 0);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(pl_malloc_return, __u64 address) {
+    PL_FLOOR_GATE(0);
     return alloc_return(PL_MALLOC_MALLOC, address);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(pl_calloc_enter, __u64 nmemb, __u64 size) {
+    PL_FLOOR_GATE(0);
     /* An overflowing product (calloc fails with ENOMEM) shows as the largest size. */
     __u64 limit = size != 0 ? ~0ULL / size : ~0ULL;
     asm volatile("" : "+r"(limit)); /* keeps clang from turning this into a 128-bit multiply */
@@ -114,22 +117,26 @@ int BPF_KPROBE(pl_calloc_enter, __u64 nmemb, __u64 size) {
 
 SEC("uretprobe")
 int BPF_KRETPROBE(pl_calloc_return, __u64 address) {
+    PL_FLOOR_GATE(0);
     return alloc_return(PL_MALLOC_CALLOC, address);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(pl_realloc_enter, __u64 old_address, __u64 size) {
+    PL_FLOOR_GATE(0);
     return alloc_enter(PL_MALLOC_REALLOC, size, old_address, 0);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(pl_realloc_return, __u64 address) {
+    PL_FLOOR_GATE(0);
     return alloc_return(PL_MALLOC_REALLOC, address);
 }
 
 /* free(NULL) does nothing and is not recorded. */
 SEC("uprobe")
 int BPF_KPROBE(pl_free_enter, __u64 address) {
+    PL_FLOOR_GATE(0);
     if (address == 0 || !pl_pass_filters()) return 0;
     if (inside_outer_call((__u32)bpf_get_current_pid_tgid())) return 0;
     struct pl_malloc_event* e = reserve(PL_MALLOC_FREE);
@@ -189,27 +196,32 @@ static __always_inline int syscall_exit(struct trace_event_raw_sys_exit* ctx, __
 
 SEC("tp/syscalls/sys_enter_mmap")
 int pl_mmap_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return syscall_enter(ctx, PL_MALLOC_MMAP, 6);
 }
 
 SEC("tp/syscalls/sys_exit_mmap")
 int pl_mmap_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return syscall_exit(ctx, PL_MALLOC_MMAP);
 }
 
 SEC("tp/syscalls/sys_enter_munmap")
 int pl_munmap_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return syscall_enter(ctx, PL_MALLOC_MUNMAP, 2);
 }
 
 SEC("tp/syscalls/sys_exit_munmap")
 int pl_munmap_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return syscall_exit(ctx, PL_MALLOC_MUNMAP);
 }
 
 /* A thread that dies inside a call never returns from it: drop its entries. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_malloc_reap, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     __u32 tid = task->pid;
     bpf_map_delete_elem(&malloc_pending, &tid);
     bpf_map_delete_elem(&mmap_pending, &tid);

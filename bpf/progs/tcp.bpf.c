@@ -74,6 +74,7 @@ static __always_inline void fill_call(struct pl_tcp_event* e, const struct tcp_c
 
 SEC("tp/syscalls/sys_enter_listen")
 int pl_listen_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct sock* sk = pl_fd_sock((int)ctx->args[0]);
     if (!pl_is_tcp_sock(sk)) return 0;
@@ -87,6 +88,7 @@ int pl_listen_enter(struct trace_event_raw_sys_enter* ctx) {
 
 SEC("tp/syscalls/sys_exit_listen")
 int pl_listen_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     __u32 tid;
     struct tcp_call* c = recall(&tid);
     if (!c) return 0;
@@ -143,21 +145,25 @@ static __always_inline int on_accept_exit(long ret) {
 
 SEC("tp/syscalls/sys_enter_accept")
 int pl_accept_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_accept_enter(ctx, PL_TCP_SYSCALL_ACCEPT, 0);
 }
 
 SEC("tp/syscalls/sys_enter_accept4")
 int pl_accept4_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     return on_accept_enter(ctx, PL_TCP_SYSCALL_ACCEPT4, (__u32)ctx->args[3]);
 }
 
 SEC("tp/syscalls/sys_exit_accept")
 int pl_accept_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_accept_exit(ctx->ret);
 }
 
 SEC("tp/syscalls/sys_exit_accept4")
 int pl_accept4_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     return on_accept_exit(ctx->ret);
 }
 
@@ -165,6 +171,7 @@ int pl_accept4_exit(struct trace_event_raw_sys_exit* ctx) {
 
 SEC("tp/syscalls/sys_enter_connect")
 int pl_connect_enter(struct trace_event_raw_sys_enter* ctx) {
+    PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct sock* sk = pl_fd_sock((int)ctx->args[0]);
     if (!pl_is_tcp_sock(sk)) return 0;
@@ -202,6 +209,7 @@ static __always_inline void finish_handshake(struct sock* sk, __u64 key, int new
 
 SEC("tp/syscalls/sys_exit_connect")
 int pl_connect_exit(struct trace_event_raw_sys_exit* ctx) {
+    PL_FLOOR_GATE(0);
     __u32 tid;
     struct tcp_call* c = recall(&tid);
     if (!c) return 0;
@@ -233,6 +241,7 @@ int pl_connect_exit(struct trace_event_raw_sys_exit* ctx) {
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(pl_tcp_state, struct sock* sk, int oldstate, int newstate) {
+    PL_FLOOR_GATE(0);
     if (oldstate != PL_TCP_SYN_SENT) return 0;
     finish_handshake(sk, (__u64)sk, newstate);
     return 0;

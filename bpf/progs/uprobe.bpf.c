@@ -263,6 +263,7 @@ static __always_inline struct pl_probe_event* scratch_event(void) {
 
 SEC("uprobe")
 int pl_probe_entry(struct pt_regs* ctx) {
+    PL_FLOOR_GATE(0);
     __u32 id;
     const struct pl_probe_config* cfg = config_of(ctx, &id);
     if (!cfg) return 0;
@@ -301,6 +302,7 @@ int pl_probe_entry(struct pt_regs* ctx) {
 
 SEC("uretprobe")
 int pl_probe_return(struct pt_regs* ctx) {
+    PL_FLOOR_GATE(0);
     __u32 id;
     const struct pl_probe_config* cfg = config_of(ctx, &id);
     if (!cfg) return 0;

@@ -20,12 +20,18 @@ struct vfs_pending {
     __u64 args[6];
     __u32 op;
     __s32 syscall_nr; /* the exit must belong to the same call */
+    __u32 active;     /* between an entry and its exit */
+    __u32 pad;
 };
 
+/* Task-local storage, not a hash map keyed by tid: a thread's slot is a pointer
+ * walk from its task_struct (a get and a clear ~30 ns here, against ~230 ns for a
+ * hash insert and delete; bench/kcost), and it goes with its thread, so a thread
+ * that dies inside a call leaves nothing behind (no reaper needed). */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 8192);
-    __type(key, __u32);
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
     __type(value, struct vfs_pending);
 } vfs_pending SEC(".maps");
 
@@ -59,10 +65,16 @@ static __always_inline void copy_args(__u64* dst, struct trace_event_raw_sys_ent
 static __always_inline int on_enter(struct trace_event_raw_sys_enter* ctx, __u32 op, int nargs) {
     if (!pl_pass_filters()) return 0;
     /* The record's syscall number is an int: the upper half of ctx->id is padding. */
-    struct vfs_pending p = {.op = op, .syscall_nr = (__s32)ctx->id};
-    copy_args(p.args, ctx, nargs);
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    if (bpf_map_update_elem(&vfs_pending, &tid, &p, BPF_ANY) != 0) pl_count_map_full(PL_TRACE_VFS);
+    struct vfs_pending* p = bpf_task_storage_get(&vfs_pending, bpf_get_current_task_btf(), 0,
+                                                 BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!p) {
+        pl_count_map_full(PL_TRACE_VFS);
+        return 0;
+    }
+    p->op = op;
+    p->syscall_nr = (__s32)ctx->id;
+    copy_args(p->args, ctx, nargs);
+    p->active = 1;
     return 0;
 }
 
@@ -80,11 +92,11 @@ static __always_inline __u32 read_path(char* dst, __u64 src, struct pl_vfs_event
 }
 
 static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    struct vfs_pending* pending = bpf_map_lookup_elem(&vfs_pending, &tid);
-    if (!pending) return 0;
+    struct vfs_pending* pending =
+        bpf_task_storage_get(&vfs_pending, bpf_get_current_task_btf(), 0, 0);
+    if (!pending || !pending->active) return 0;
     struct vfs_pending p = *pending;
-    bpf_map_delete_elem(&vfs_pending, &tid);
+    pending->active = 0;
     if (p.syscall_nr != (__s32)ctx->id) return 0;
 
     __u32 zero = 0;
@@ -225,10 +237,12 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
 #define VFS_SYSCALL(name, op, nargs)                              \
     SEC("tp/syscalls/sys_enter_" #name)                           \
     int pl_vfs_in_##name(struct trace_event_raw_sys_enter* ctx) { \
+        PL_FLOOR_GATE(0);                                         \
         return on_enter(ctx, op, nargs);                          \
     }                                                             \
     SEC("tp/syscalls/sys_exit_" #name)                            \
     int pl_vfs_out_##name(struct trace_event_raw_sys_exit* ctx) { \
+        PL_FLOOR_GATE(0);                                         \
         return on_exit(ctx);                                      \
     }
 
@@ -255,11 +269,3 @@ VFS_SYSCALL(link, PL_VFS_LINK, 2)
 VFS_SYSCALL(linkat, PL_VFS_LINKAT, 5)
 VFS_SYSCALL(symlink, PL_VFS_SYMLINK, 2)
 VFS_SYSCALL(symlinkat, PL_VFS_SYMLINKAT, 3)
-
-/* A thread that dies inside a traced call never reaches its exit: drop its entry. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(pl_vfs_reap, struct task_struct* task) {
-    __u32 tid = task->pid;
-    bpf_map_delete_elem(&vfs_pending, &tid);
-    return 0;
-}

@@ -241,6 +241,7 @@ static __always_inline void report_first_drop(const struct frame* f, __u32 rule_
 
 SEC("xdp.frags")
 int pl_xdp(struct xdp_md* ctx) {
+    PL_FLOOR_GATE(XDP_PASS);
     __u32 zero = 0;
     struct pl_xdp_totals* t = bpf_map_lookup_elem(&xdp_totals, &zero);
     if (!t) return XDP_PASS;

@@ -65,6 +65,7 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     rc.filter.wakeup_bytes = rc.ringbuf_bytes / 4;
     if (!o.pids.empty() || !o.command.empty()) rc.filter.flags |= PL_FILTER_PID;
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
+    if (o.bench_floor) rc.filter.flags |= PL_FILTER_FLOOR;
     if (!o.comm.empty()) {
         rc.filter.flags |= PL_FILTER_COMM;
         std::memcpy(rc.filter.comm, o.comm.data(),
@@ -313,7 +314,8 @@ int run_agent(const Options& o) {
     pipeline.set_max_records(o.max_records);
     for (auto& trace : traces)
         trace->configure_pipeline(pipeline);
-    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
+    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline,
+                                        runtime->wake_pending(), runtime->wakeup_bytes());
     if (!ring) {
         say(ring.error().message);
         return 1;
@@ -398,7 +400,7 @@ int run_agent(const Options& o) {
         for (auto& trace : traces)
             trace->tick(pipeline);
         clock.refresh();
-        auto counters = runtime->read_counters();
+        auto counters = runtime->read_counters(losses.trace_ids());
         losses.report(counters, pipeline);
         losses.report_sinks(pipeline);
         agent_metrics.publish(counters, pipeline);
@@ -407,19 +409,40 @@ int run_agent(const Options& o) {
         if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
         if (Clock::now() >= deadline) stop = true;
     }
-    // Drain what the kernel wrote before we stopped.
+    // Detach first, then drain: once no hook can fire, the last drain reads every
+    // event the kernel generated, and generated = delivered + lost holds exactly.
+    auto detach_started = Clock::now();
+    std::vector<bpf::Link> released;
+    for (auto& trace : traces)
+        trace->detach(released);
+    bpf::release_links(released);
+    auto detach_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - detach_started);
     ring->consume();
+    bpf::Counters final_counters = runtime->read_counters(losses.trace_ids());
+    // A program that started before its hook went may commit after the drain
+    // (link release does not wait for running programs): drain again until
+    // the counts add up, for at most 100 ms.
+    for (int i = 0; i < 100 && !losses.all_received(final_counters, pipeline); ++i) {
+        ::usleep(1000);
+        ring->consume();
+        final_counters = runtime->read_counters(losses.trace_ids());
+    }
     for (auto& trace : traces)
         trace->finish(pipeline);
-    losses.report(runtime->read_counters(), pipeline);
+    losses.report(final_counters, pipeline);
     losses.report_sinks(pipeline);
     (void)pipeline.flush();
     // Network sinks deliver what they still hold (up to their grace period).
     if (Status st = pipeline.close_sinks(); !st && !pipeline.any_sink_broken())
         say(st.error().message);
-    agent_metrics.publish(runtime->read_counters(), pipeline);
-    say(losses.summary(runtime->read_counters(), pipeline, o.verbose));
-    traces.clear();  // detach before the runtime's maps go
+    agent_metrics.publish(final_counters, pipeline);
+    say(losses.summary(final_counters, pipeline, o.verbose));
+    if (o.verbose) {
+        say(fmt::format("detached {} hooks in {} ms; {} forced ring buffer wakeups", hooks,
+                        detach_ms.count(), runtime->forced_wakeups()));
+    }
+    traces.clear();  // the objects go before the runtime's maps
     return exit_code.value_or(0);
 }
 

@@ -28,9 +28,15 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
         p.filtered = &filtered.labels({name});
         p.lost_ring = &lost.labels({name, "ring_buffer"});
         p.lost_map_full = &lost.labels({name, "map_full"});
+        p.lost_decoder = &lost.labels({name, "decoder"});
         traces_.push_back(p);
     }
     lost_decoder_ = &lost.labels({"unknown", "decoder"});
+    lost_by_cpu_ = &reg.counter("probelog_lost_events_by_cpu_total",
+                                "Events the kernel ring buffer had no room for, by trace and by "
+                                "the cpu whose sequence numbers have the gaps (a series appears "
+                                "with a cpu's first loss)",
+                                {"trace", "cpu"});
 
     auto& ring_size = reg.gauge("probelog_ringbuf_size_bytes", "Size of the event ring buffer");
     ring_size.get().set(static_cast<double>(ringbuf_bytes));
@@ -92,17 +98,28 @@ void AgentMetrics::sample_ring(uint64_t used_bytes) {
     }
 }
 
-void AgentMetrics::publish(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& kernel,
-                           const Pipeline& pipeline) {
+void AgentMetrics::publish(const bpf::Counters& kernel, const Pipeline& pipeline) {
     const PipelineCounters& pc = pipeline.counters();
-    for (const PerTrace& t : traces_) {
+    for (PerTrace& t : traces_) {
         t.generated->set(kernel[t.id].generated);
         t.delivered->set(pc.delivered[t.id]);
         t.filtered->set(pc.filtered[t.id]);
         t.lost_ring->set(kernel[t.id].lost);
         t.lost_map_full->set(kernel[t.id].map_full);
+        t.lost_decoder->set(pc.invalid_by_trace[t.id]);
+        if (t.lost_ring_by_cpu.size() < kernel.per_cpu.size())
+            t.lost_ring_by_cpu.resize(kernel.per_cpu.size(), nullptr);
+        for (size_t cpu = 0; cpu < kernel.per_cpu.size(); ++cpu) {
+            uint64_t lost = kernel.per_cpu[cpu][t.id].lost;
+            if (lost == 0) continue;
+            if (t.lost_ring_by_cpu[cpu] == nullptr) {
+                t.lost_ring_by_cpu[cpu] =
+                    &lost_by_cpu_->labels({trace_name(t.id), std::to_string(cpu)});
+            }
+            t.lost_ring_by_cpu[cpu]->set(lost);
+        }
     }
-    lost_decoder_->set(pc.invalid);
+    lost_decoder_->set(pc.invalid_by_trace[0]);
     for (const PerSink& s : sinks_) {
         const SinkStats& st = *s.stats;
         s.accepted->set(st.accepted.load(std::memory_order_relaxed));

@@ -24,8 +24,7 @@ class AgentMetrics {
     // The ring buffer's fill, sampled just before a drain (its high point).
     void sample_ring(uint64_t used_bytes);
     // Publishes the current totals (event loop thread).
-    void publish(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& kernel,
-                 const Pipeline& pipeline);
+    void publish(const bpf::Counters& kernel, const Pipeline& pipeline);
 
   private:
     struct PerTrace {
@@ -35,6 +34,8 @@ class AgentMetrics {
         metrics::Counter* filtered = nullptr;
         metrics::Counter* lost_ring = nullptr;
         metrics::Counter* lost_map_full = nullptr;
+        metrics::Counter* lost_decoder = nullptr;
+        std::vector<metrics::Counter*> lost_ring_by_cpu;  // created on a cpu's first loss
     };
     struct PerSink {
         const SinkStats* stats = nullptr;
@@ -51,7 +52,8 @@ class AgentMetrics {
 
     std::vector<PerTrace> traces_;
     std::vector<PerSink> sinks_;
-    metrics::Counter* lost_decoder_ = nullptr;
+    metrics::Counter* lost_decoder_ = nullptr;  // samples whose header was unreadable
+    metrics::CounterFamily* lost_by_cpu_ = nullptr;
     metrics::Gauge* ring_used_ = nullptr;
     metrics::Gauge* ring_peak_ = nullptr;
     uint64_t ring_peak_bytes_ = 0;

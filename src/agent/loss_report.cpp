@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <algorithm>
+
 namespace probelog {
 namespace {
 
@@ -19,12 +21,50 @@ LossReport::LossReport(const std::vector<std::unique_ptr<Trace>>& traces) {
         ids_.push_back(t->info().id);
 }
 
-void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
-                        Pipeline& pipeline) {
+bool LossReport::all_received(const bpf::Counters& counters, const Pipeline& pipeline) const {
+    const PipelineCounters& pc = pipeline.counters();
+    return std::all_of(ids_.begin(), ids_.end(), [&](uint16_t id) {
+        return pc.received(id) + counters[id].lost >= counters[id].generated;
+    });
+}
+
+void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
+    if (reported_.size() < counters.per_cpu.size()) reported_.resize(counters.per_cpu.size());
     for (uint16_t id : ids_) {
-        const bpf::TraceCounters& c = counters[id];
-        if (c.lost == reported_lost_[id] && c.map_full == reported_map_full_[id]) continue;
-        std::string name = trace_name(id);
+        std::string name;
+        for (size_t cpu = 0; cpu < counters.per_cpu.size(); ++cpu) {
+            const bpf::TraceCounters& c = counters.per_cpu[cpu][id];
+            bpf::TraceCounters& r = reported_[cpu][id];
+            if (c.lost == r.lost && c.map_full == r.map_full) continue;
+            if (name.empty()) name = trace_name(id);
+            int64_t now = realtime_now_ns();
+            record_.clear();
+            record_.set_event_type("lost");
+            record_.set_trace(id);
+            record_.set_time_ns(now);
+            record_.add_time("time", now, kCommon);
+            record_.add_str("event_type", "lost", kCommon);
+            record_.add_str("trace", name);
+            record_.add_str("stage", c.lost != r.lost ? "ring_buffer" : "map_full");
+            record_.add_uint("cpu", cpu);
+            record_.add_uint("lost", c.lost - r.lost);
+            record_.add_uint("lost_total", c.lost);
+            record_.add_uint("map_full", c.map_full - r.map_full);
+            record_.add_uint("map_full_total", c.map_full);
+            record_.add_uint("generated_total", c.generated);
+            record_.add_str("reason",
+                            c.lost != r.lost
+                                ? "ring buffer full (raise --ringbuf-size or lower --poll-ms)"
+                                : "correlation map full: calls not tracked (raise the trace's map "
+                                  "size, e.g. --io-map-size)");
+            pipeline.emit(record_);
+            r = c;
+        }
+    }
+    const PipelineCounters& pc = pipeline.counters();
+    for (uint16_t id : ids_) {
+        uint64_t invalid = pc.invalid_by_trace[id];
+        if (invalid == reported_invalid_[id]) continue;
         int64_t now = realtime_now_ns();
         record_.clear();
         record_.set_event_type("lost");
@@ -32,19 +72,14 @@ void LossReport::report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& coun
         record_.set_time_ns(now);
         record_.add_time("time", now, kCommon);
         record_.add_str("event_type", "lost", kCommon);
-        record_.add_str("trace", name);
-        record_.add_uint("lost", c.lost - reported_lost_[id]);
-        record_.add_uint("lost_total", c.lost);
-        record_.add_uint("map_full", c.map_full - reported_map_full_[id]);
-        record_.add_uint("generated_total", c.generated);
-        record_.add_str("reason",
-                        c.lost != reported_lost_[id]
-                            ? "ring buffer full (raise --ringbuf-size or lower --poll-ms)"
-                            : "correlation map full: calls not tracked (raise the trace's map "
-                              "size, e.g. --io-map-size)");
+        record_.add_str("trace", trace_name(id));
+        record_.add_str("stage", "decoder");
+        record_.add_uint("lost", invalid - reported_invalid_[id]);
+        record_.add_uint("lost_total", invalid);
+        const char* why = pipeline.last_invalid_reason();
+        record_.add_str("reason", why != nullptr ? why : "malformed event");
         pipeline.emit(record_);
-        reported_lost_[id] = c.lost;
-        reported_map_full_[id] = c.map_full;
+        reported_invalid_[id] = invalid;
     }
 }
 
@@ -93,8 +128,8 @@ std::string LossReport::sinks_summary(const Pipeline& pipeline) {
     return out;
 }
 
-std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
-                                const Pipeline& pipeline, bool verbose) const {
+std::string LossReport::summary(const bpf::Counters& counters, const Pipeline& pipeline,
+                                bool verbose) const {
     uint64_t delivered = 0;
     uint64_t lost = 0;
     std::string per_trace;
@@ -106,6 +141,10 @@ std::string LossReport::summary(const std::array<bpf::TraceCounters, PL_TRACE_MA
                                  trace_name(id), d, counters[id].lost);
         if (counters[id].map_full != 0)
             per_trace += fmt::format(", {} map full", counters[id].map_full);
+        if (pipeline.counters().invalid_by_trace[id] != 0)
+            per_trace += fmt::format(", {} malformed", pipeline.counters().invalid_by_trace[id]);
+        if (pipeline.counters().filtered[id] != 0)
+            per_trace += fmt::format(", {} filtered", pipeline.counters().filtered[id]);
         if (verbose) per_trace += fmt::format(" of {} generated", counters[id].generated);
     }
     std::string out = fmt::format("{} records delivered, {} lost ({})", delivered, lost, per_trace);

@@ -1,6 +1,12 @@
 #pragma once
-// Nothing is lost silently: whenever a trace's kernel loss counter grows, a
-// `lost` record goes to every sink, and the final summary states the totals.
+// Nothing is lost silently. Every stage that can drop counts its drops, and
+// whenever a count grows a `lost` record goes to the sinks:
+//   - the kernel: a full ring buffer (`lost`) or correlation map (`map_full`),
+//     per trace and per cpu, since sequence numbers are per (trace, cpu): a
+//     consumer can match the gaps it sees in (cpu, seq) against these;
+//   - the decoder: malformed events (`stage: decoder`);
+//   - each sink: queue full, refused, write errors, unsent at exit.
+// The exit summary states the totals.
 
 #include <array>
 #include <memory>
@@ -17,8 +23,17 @@ class LossReport {
   public:
     explicit LossReport(const std::vector<std::unique_ptr<Trace>>& traces);
 
-    // Emits a `lost` record per trace whose losses grew since the last call.
-    void report(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters, Pipeline& pipeline);
+    // The ids of the running traces (for Runtime::read_counters).
+    const std::vector<uint16_t>& trace_ids() const { return ids_; }
+
+    // True when every event the kernel generated and did not lose has been
+    // read (per running trace: received = generated - lost). After detaching,
+    // a program that was already running may still commit an event or two.
+    bool all_received(const bpf::Counters& counters, const Pipeline& pipeline) const;
+
+    // Emits a `lost` record per (trace, cpu) whose kernel losses grew since the
+    // last call, and one per trace whose malformed events did.
+    void report(const bpf::Counters& counters, Pipeline& pipeline);
     // Emits a `lost` record per sink whose losses grew since the last call, to
     // every other sink (a sink that is dropping would drop its own report).
     void report_sinks(Pipeline& pipeline);
@@ -27,15 +42,15 @@ class LossReport {
     static std::string sinks_summary(const Pipeline& pipeline);
 
     // "exec: 12 delivered, 0 lost" for every running trace, on one line.
-    std::string summary(const std::array<bpf::TraceCounters, PL_TRACE_MAX>& counters,
-                        const Pipeline& pipeline, bool verbose) const;
+    std::string summary(const bpf::Counters& counters, const Pipeline& pipeline,
+                        bool verbose) const;
 
   private:
     std::vector<uint16_t> ids_;
-    std::array<uint64_t, PL_TRACE_MAX> reported_lost_{};
-    std::array<uint64_t, PL_TRACE_MAX> reported_map_full_{};
+    // [cpu][trace]: what the last `lost` records said.
+    std::vector<std::array<bpf::TraceCounters, PL_TRACE_MAX>> reported_;
+    std::array<uint64_t, PL_TRACE_MAX> reported_invalid_{};
     std::vector<uint64_t> reported_sink_lost_;
-    BootClock clock_;
     Record record_;
 };
 

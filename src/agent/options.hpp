@@ -27,6 +27,9 @@ struct Options {
     std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;
     TraceOptions trace;
+    // Benchmarks only (probelog-bench-floor; no command-line option): every BPF
+    // program returns at once, so a run costs only its hooks (PL_FILTER_FLOOR).
+    bool bench_floor = false;
 };
 
 // The processes uprobe traces (malloc, --probe) attach in: the --pid ones; with

@@ -37,6 +37,10 @@ class Link {
     bpf_link* link_ = nullptr;
 };
 
+// Destroys every link of `links` (and empties it), in parallel: each detach
+// waits for the kernel's grace periods, which overlapping waits share.
+void release_links(std::vector<Link>& links);
+
 struct UprobeTarget {
     std::string binary_path;   // the ELF file that is mapped by the traced processes
     uint64_t file_offset = 0;  // offset of the instruction in the file

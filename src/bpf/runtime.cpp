@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bit>
@@ -48,6 +49,16 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     auto pids = create_map(BPF_MAP_TYPE_HASH, "pl_pids", sizeof(uint32_t), sizeof(uint8_t),
                            PL_PID_FILTER_MAX, BPF_F_NO_PREALLOC);
     if (!pids) return pids.error();
+    auto ring_ctl = create_map(BPF_MAP_TYPE_ARRAY, "pl_ring_ctl", sizeof(uint32_t),
+                               sizeof(pl_ring_ctl), 1, BPF_F_MMAPABLE);
+    if (!ring_ctl) return ring_ctl.error();
+    void* ctl = ::mmap(nullptr, static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_READ | PROT_WRITE,
+                       MAP_SHARED, ring_ctl->get(), 0);
+    if (ctl == MAP_FAILED) {
+        return make_error("cannot map the ring buffer control map: {}", std::strerror(errno));
+    }
+    rt.ring_ctl_.reset(static_cast<pl_ring_ctl*>(ctl));
+    rt.ring_ctl_fd_ = std::move(*ring_ctl);
     rt.events_ = std::move(*events);
     rt.stats_ = std::move(*stats);
     rt.pids_ = std::move(*pids);
@@ -59,11 +70,19 @@ Result<Object> Runtime::open(std::string_view object_name) const {
     if (!obj) return obj.error();
     for (auto [name, fd] :
          {std::pair{"pl_events", events_.get()}, std::pair{"pl_stats", stats_.get()},
-          std::pair{"pl_pids", pids_.get()}}) {
+          std::pair{"pl_pids", pids_.get()}, std::pair{"pl_ring_ctl", ring_ctl_fd_.get()}}) {
         if (auto st = obj->share_map(name, fd); !st) return st.error();
     }
     if (auto st = obj->set_const("pl_filter", config_.filter); !st) return st.error();
     return obj;
+}
+
+void Runtime::Unmap::operator()(pl_ring_ctl* p) const {
+    ::munmap(p, static_cast<size_t>(sysconf(_SC_PAGESIZE)));
+}
+
+uint64_t Runtime::forced_wakeups() const {
+    return ring_ctl_ ? __atomic_load_n(&ring_ctl_->wakeups, __ATOMIC_RELAXED) : 0;
 }
 
 Status Runtime::add_pid(uint32_t pid) {
@@ -74,20 +93,31 @@ Status Runtime::add_pid(uint32_t pid) {
     return {};
 }
 
-std::array<TraceCounters, PL_TRACE_MAX> Runtime::read_counters() const {
-    std::array<TraceCounters, PL_TRACE_MAX> totals{};
+Counters Runtime::read_counters(std::span<const uint16_t> traces) const {
+    Counters c;
     int ncpu = libbpf_num_possible_cpus();
-    if (ncpu <= 0) return totals;
+    if (ncpu <= 0) return c;
+    c.per_cpu.resize(static_cast<size_t>(ncpu));
     std::vector<pl_trace_stats> per_cpu(static_cast<size_t>(ncpu));
-    for (uint32_t trace = 0; trace < PL_TRACE_MAX; ++trace) {
-        if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) continue;
-        for (const pl_trace_stats& s : per_cpu) {
-            totals[trace].generated += s.generated;
-            totals[trace].lost += s.lost;
-            totals[trace].map_full += s.map_full;
+    auto read_one = [&](uint32_t trace) {
+        if (trace >= PL_TRACE_MAX) return;
+        if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) return;
+        for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
+            const pl_trace_stats& s = per_cpu[cpu];
+            c.per_cpu[cpu][trace] = {s.generated, s.lost, s.map_full};
+            c.total[trace].generated += s.generated;
+            c.total[trace].lost += s.lost;
+            c.total[trace].map_full += s.map_full;
         }
+    };
+    if (traces.empty()) {
+        for (uint32_t trace = 0; trace < PL_TRACE_MAX; ++trace)
+            read_one(trace);
+    } else {
+        for (uint16_t trace : traces)
+            read_one(trace);
     }
-    return totals;
+    return c;
 }
 
 }  // namespace probelog::bpf

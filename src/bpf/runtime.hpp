@@ -6,6 +6,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
 #include <string_view>
 
 #include "bpf/object.hpp"
@@ -24,11 +27,20 @@ struct RuntimeConfig {
     bool verbose = false;
 };
 
-// Totals over all cpus of one trace's counters.
+// One trace's kernel counters (on one cpu, or summed over all cpus).
 struct TraceCounters {
     uint64_t generated = 0;
     uint64_t lost = 0;
     uint64_t map_full = 0;
+};
+
+// Every trace's counters, summed and per cpu. Sequence numbers are per (trace,
+// cpu), so the per-cpu counts are what a consumer matches gaps against.
+struct Counters {
+    std::array<TraceCounters, PL_TRACE_MAX> total{};
+    std::vector<std::array<TraceCounters, PL_TRACE_MAX>> per_cpu;  // [cpu][trace]
+
+    const TraceCounters& operator[](size_t trace) const { return total[trace]; }
 };
 
 class Runtime {
@@ -41,18 +53,35 @@ class Runtime {
     // Adds a process to the pid filter set.
     Status add_pid(uint32_t pid);
 
-    std::array<TraceCounters, PL_TRACE_MAX> read_counters() const;
+    // The counters of the given traces (every trace when empty); one map
+    // lookup per trace.
+    Counters read_counters(std::span<const uint16_t> traces = {}) const;
 
     int ring_fd() const { return events_.get(); }
+    // pl_ring_ctl's wake_pending, mapped: the ring reader clears it when it
+    // drains (re-arming the one wakeup producers may force). Null if unmapped.
+    uint64_t* wake_pending() const {
+        return ring_ctl_ ? reinterpret_cast<uint64_t*>(&ring_ctl_->wake_pending) : nullptr;
+    }
+    // Wakeups the BPF side forced so far.
+    uint64_t forced_wakeups() const;
     uint32_t ringbuf_bytes() const { return config_.ringbuf_bytes; }
+    // Bytes waiting in the ring past which producers claim a wakeup.
+    uint64_t wakeup_bytes() const { return config_.filter.wakeup_bytes; }
     bool verbose() const { return config_.verbose; }
     const pl_filter_config& filter() const { return config_.filter; }
 
   private:
     explicit Runtime(const RuntimeConfig& config) : config_(config) {}
 
+    struct Unmap {
+        void operator()(pl_ring_ctl* p) const;
+    };
+
     RuntimeConfig config_;
     UniqueFd events_;
+    UniqueFd ring_ctl_fd_;
+    std::unique_ptr<pl_ring_ctl, Unmap> ring_ctl_;
     UniqueFd stats_;
     UniqueFd pids_;
 };

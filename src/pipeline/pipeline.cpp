@@ -1,14 +1,31 @@
 #include "pipeline/pipeline.hpp"
 
+#include <cstddef>
+#include <cstring>
+
 namespace probelog {
+
+namespace {
+
+// The trace in a sample's header, or 0 when even that is unreadable.
+uint16_t header_trace(std::span<const std::byte> sample) {
+    uint16_t trace = 0;
+    if (sample.size() >= offsetof(pl_event_header, trace) + sizeof(trace))
+        std::memcpy(&trace, sample.data() + offsetof(pl_event_header, trace), sizeof(trace));
+    return trace < PL_TRACE_MAX ? trace : 0;
+}
+
+}  // namespace
 
 void Pipeline::on_sample(std::span<const std::byte> sample) {
     if (limit_reached()) {
         ++counters_.beyond_limit;
+        ++counters_.beyond_limit_by_trace[header_trace(sample)];
         return;
     }
     if (const char* why = decoder_.decode(sample, clock_, record_); why != nullptr) {
         ++counters_.invalid;
+        ++counters_.invalid_by_trace[header_trace(sample)];
         last_invalid_ = why;
         return;
     }

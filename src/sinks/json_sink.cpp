@@ -53,13 +53,73 @@ void sanitize_utf8(std::string_view s, std::string& out) {
 
 }  // namespace
 
-void JsonEncoder::write_string(std::string_view s) {
-    if (valid_utf8(s)) {
-        writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-        return;
+namespace {
+
+// Nonzero high bits where a byte of `w` is >= 0x80, < 0x20, '"' or '\\'.
+inline uint64_t json_special(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    uint64_t quote = w ^ (kOnes * '"');
+    uint64_t backslash = w ^ (kOnes * '\\');
+    return (w | ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+            ((backslash - kOnes) & ~backslash)) &
+           0x8080808080808080ULL;
+}
+
+}  // namespace
+
+bool is_plain_json(std::string_view s) {
+    size_t n = s.size();
+    uint64_t w = 0x2020202020202020ULL;  // short strings: padded with spaces
+    if (n < 8) {
+        std::memcpy(&w, s.data(), n);
+        return json_special(w) == 0;
     }
-    sanitize_utf8(s, scratch_);
-    writer_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+    uint64_t bad = 0;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, s.data() + i, sizeof(w));
+        bad |= json_special(w);
+    }
+    std::memcpy(&w, s.data() + n - 8, sizeof(w));  // the tail, overlapping
+    return (bad | json_special(w)) == 0;
+}
+
+// Bytes that need escaping in JSON, or are not ASCII.
+constexpr std::array<uint8_t, 256> kSpecial = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+    return t;
+}();
+
+void JsonWriter::Text(std::string_view s, std::string& scratch) {
+    Prefix(rapidjson::kStringType);
+    size_t n = s.size();
+    char* out = os_->Push(n + 2);
+    out[0] = '"';
+    bool plain = true;
+    if (n < 8) {
+        uint8_t bad = 0;
+        for (size_t i = 0; i < n; ++i) {
+            out[1 + i] = s[i];
+            bad |= kSpecial[static_cast<unsigned char>(s[i])];
+        }
+        plain = bad == 0;
+    } else {
+        std::memcpy(out + 1, s.data(), n);
+        plain = is_plain_json(s);
+    }
+    out[n + 1] = '"';
+    if (plain) return;
+    os_->Pop(n + 2);
+    if (!valid_utf8(s)) {
+        sanitize_utf8(s, scratch);
+        s = scratch;
+    }
+    WriteString(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void JsonEncoder::write_string(std::string_view s) {
+    writer_.Text(s, scratch_);
 }
 
 void JsonEncoder::write_value(const Value& v) {
@@ -87,13 +147,12 @@ void JsonEncoder::write_value(const Value& v) {
         case ValueKind::Hex: {
             std::array<char, 24> buf{};
             auto n = fmt::format_to_n(buf.data(), buf.size(), "0x{:x}", v.u).size;
-            writer_.String(buf.data(), static_cast<rapidjson::SizeType>(n));
+            writer_.PlainText({buf.data(), n});
             break;
         }
         case ValueKind::Time: {
             std::array<char, kRfc3339Size> buf{};
-            auto text = time_.format(v.i, buf.data());
-            writer_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+            writer_.PlainText(time_.format(v.i, buf.data()));
             break;
         }
         case ValueKind::StrList:
@@ -120,7 +179,7 @@ std::string_view JsonEncoder::encode(const Record& record) {
     writer_.Reset(buffer_);
     writer_.StartObject();
     for (const Field& f : record.fields()) {
-        writer_.Key(f.name.data(), static_cast<rapidjson::SizeType>(f.name.size()));
+        writer_.Text(f.name, scratch_);
         write_value(f.value);
     }
     writer_.EndObject();

@@ -23,6 +23,7 @@ class IoTrace final : public Trace {
     const TraceInfo& info() const override { return static_info(); }
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
     size_t hook_count() const override { return links_.size(); }
+    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
     void tick(Pipeline& pipeline) override;
     void finish(Pipeline& pipeline) override;
 

@@ -17,6 +17,7 @@ class MallocTrace final : public Trace {
     const TraceInfo& info() const override { return static_info(); }
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
     size_t hook_count() const override { return links_.size(); }
+    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
 
   private:
     std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links

@@ -54,6 +54,13 @@ struct TraceInfo {
     bool fail_run = false;
 };
 
+// Moves every link of `from` to the end of `to`.
+inline void move_links(std::vector<bpf::Link>& from, std::vector<bpf::Link>& to) {
+    for (bpf::Link& link : from)
+        to.push_back(std::move(link));
+    from.clear();
+}
+
 class Trace {
   public:
     virtual ~Trace() = default;
@@ -72,7 +79,12 @@ class Trace {
     // SIGHUP: re-read configuration files. Returns true if the trace has some
     // (then SIGHUP reloads instead of ending the run).
     virtual bool reload(Pipeline& /*pipeline*/) { return false; }
-    // After the last drain, before detaching: final reports.
+    // At the end of the run, before the last drain: removes every hook, so that
+    // no event can follow the drain (the BPF objects and their maps stay until
+    // destruction, for finish()). Links are moved to `released`, which the
+    // caller destroys for every trace at once (bpf::release_links).
+    virtual void detach(std::vector<bpf::Link>& /*released*/) {}
+    // After the last drain: final reports (the hooks are detached).
     virtual void finish(Pipeline& /*pipeline*/) {}
     // Called once the pipeline exists, before any event is read: for traces
     // whose events are described at run time (decoders with context).
@@ -83,6 +95,7 @@ class Trace {
 class ObjectTrace : public Trace {
   public:
     size_t hook_count() const override { return links_.size(); }
+    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
 
   protected:
     // Opens `object_name`, lets `configure` set its constants, loads and attaches it.

@@ -25,7 +25,7 @@ const TraceInfo& VfsTrace::static_info() {
             "path operations with their result: open, openat, openat2, creat, unlink(at), "
             "rename(at,at2), mkdir(at), rmdir, truncate, chmod, fchmodat(2), chown, lchown, "
             "fchownat, link(at), symlink(at)",
-        .hooks = "tp:syscalls:sys_{enter,exit}_<each of those>, tp_btf:sched_process_exit",
+        .hooks = "tp:syscalls:sys_{enter,exit}_<each of those>",
         .id = PL_TRACE_VFS,
         .default_on = false,
     };

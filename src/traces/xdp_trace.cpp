@@ -278,7 +278,7 @@ void XdpTrace::tick(Pipeline& pipeline) {
 }
 
 void XdpTrace::finish(Pipeline& pipeline) {
-    if (attachment_) report(pipeline);
+    if (program_) report(pipeline);  // detached by now: the last counts are final
 }
 
 }  // namespace probelog

@@ -25,6 +25,7 @@ class XdpTrace final : public Trace {
     const TraceInfo& info() const override { return static_info(); }
     Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
     size_t hook_count() const override { return attachment_ ? 1 : 0; }
+    void detach(std::vector<bpf::Link>& /*released*/) override { attachment_.reset(); }
     void tick(Pipeline& pipeline) override;
     std::vector<int> watch_fds() const override;
     void on_readable(int fd, Pipeline& pipeline) override;

@@ -195,6 +195,8 @@ TEST(IoE2E, FullCorrelationMapCountsEveryCallItCouldNotTrack) {
         if (r.str("event_type") == "lost" && r.str("trace") == "io") {
             map_full += r.unum("map_full");
             EXPECT_EQ(r.unum("lost"), 0u);
+            EXPECT_EQ(r.str("stage"), "map_full") << r.line();
+            EXPECT_LT(r.unum("cpu"), static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_CONF)));
             EXPECT_EQ(r.str("reason").rfind("correlation map full", 0), 0u) << r.line();
         }
     }

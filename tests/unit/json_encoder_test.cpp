@@ -165,6 +165,25 @@ TEST(JsonEncoder, MatchesRapidjsonByteForByteOnRandomRecords) {
     }
 }
 
+TEST(JsonEncoder, PlainTextCheckFindsEverySpecialByteAtEveryPosition) {
+    for (size_t n = 0; n <= 40; ++n) {
+        std::string s(n, 'a');
+        EXPECT_TRUE(is_plain_json(s)) << n;
+        for (size_t pos = 0; pos < n; ++pos) {
+            for (int c : {0x00, 0x01, 0x1f, 0x22, 0x5c, 0x80, 0xc3, 0xff}) {
+                std::string t = s;
+                t[pos] = static_cast<char>(c);
+                EXPECT_FALSE(is_plain_json(t)) << "length " << n << " byte " << c << " at " << pos;
+            }
+            for (int c : {0x20, 0x2f, 0x21, 0x23, 0x5b, 0x5d, 0x7f}) {
+                std::string t = s;
+                t[pos] = static_cast<char>(c);
+                EXPECT_TRUE(is_plain_json(t)) << "length " << n << " byte " << c << " at " << pos;
+            }
+        }
+    }
+}
+
 TEST(JsonEncoder, NonFiniteFloatsBecomeNull) {
     JsonEncoder encoder;
     Record r;

@@ -474,10 +474,12 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
 #define IO_SYSCALL(name, op)                                        \
     SEC("tp/syscalls/sys_enter_" #name)                             \
     int pl_io_enter_##name(struct trace_event_raw_sys_enter* ctx) { \
+        PL_FLOOR_GATE(0);                                           \
         return on_enter(ctx, op);                                   \
     }                                                               \
     SEC("tp/syscalls/sys_exit_" #name)                              \
     int pl_io_exit_##name(struct trace_event_raw_sys_exit* ctx) {   \
+        PL_FLOOR_GATE(0);                                           \
         return on_exit(ctx);                                        \
     }
 
@@ -498,6 +500,7 @@ IO_SYSCALL(fdatasync, PL_IO_OP_FDATASYNC)
  * yet attached) never reaches sys_exit: drop its entry. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pl_io_reap, struct task_struct* task) {
+    PL_FLOOR_GATE(0);
     __u32 tid = task->pid;
     bpf_map_delete_elem(&io_inflight, &tid);
     return 0;

@@ -1,10 +1,12 @@
-// The floor of the uprobe benchmark: attaches an empty BPF program as a uprobe
-// (and, with --ret, as a uretprobe too; with --rets, as a plain uprobe on
-// every RET instruction of the function, as probelog does for Go) to
-// BIN:SYMBOL in process PID, says so, and waits for SIGINT or SIGTERM. What
-// probelog adds per call is measured against this (bench/cells/probes.sh,
-// bench/go_probes.sh).
-//   probelog-bench-floor BIN SYMBOL PID [--ret|--rets]
+// The floor of the benchmarks: probelog itself, with every BPF program
+// returning at once (PL_FILTER_FLOOR). The same traces attach the same
+// programs to the same hooks in the same way (tracepoints, tp_btf, uprobes in
+// the same processes), so what a workload pays under it is the price of the
+// hooks alone, and whatever probelog costs above it is probelog's own.
+//   probelog-bench-floor [probelog options]      e.g. --trace exec --comm wl_exec
+//   probelog-bench-floor BIN SYMBOL PID [--ret|--rets]  an empty uprobe on
+//       BIN:SYMBOL in process PID (and a uretprobe, or with --rets a uprobe on
+//       every RET instruction, as probelog does for Go; bench/go_probes.sh)
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,18 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "agent/agent.hpp"
+#include "agent/cli.hpp"
 #include "bpf/object.hpp"
 #include "bpf/system.hpp"
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
 
-int main(int argc, char** argv) {
-    using namespace probelog;
-    if (argc < 4) {
-        fmt::print(stderr, "usage: {} BIN SYMBOL PID [--ret|--rets]\n", argv[0]);
-        return 2;
-    }
+namespace {
+
+using namespace probelog;
+
+// The original helper: one empty program of its own (bench_floor.bpf.c).
+int empty_uprobe(int argc, char** argv) {
     std::string bin = argv[1];
     int pid = std::atoi(argv[3]);
     bool with_ret = argc > 4 && std::string(argv[4]) == "--ret";
@@ -101,4 +105,22 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&set, &sig);
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc >= 4 && argv[1][0] != '-') return empty_uprobe(argc, argv);
+    std::vector<std::string> args(argv, argv + argc);
+    auto outcome = parse_command_line(args);
+    if (!outcome) {
+        fmt::print(stderr, "probelog-bench-floor: {}\n", outcome.error().message);
+        return 2;
+    }
+    if (outcome->exit_code) {
+        fmt::print("{}", outcome->text);
+        return *outcome->exit_code;
+    }
+    outcome->options.bench_floor = true;
+    return run_agent(outcome->options);
 }
