@@ -94,7 +94,7 @@ const TraceInfo& MallocTrace::static_info() {
             "and mmap/munmap",
         .hooks =
             "uprobe+uretprobe:libc:{malloc,calloc,realloc}, uprobe:libc:free, "
-            "tp:syscalls:sys_{enter,exit}_{mmap,munmap}, tp_btf:sched_process_exit",
+            "tp:syscalls:sys_{enter,exit}_{mmap,munmap}",
         .id = PL_TRACE_MALLOC,
         .default_on = false,
     };
@@ -120,7 +120,7 @@ Status MallocTrace::start(const bpf::Runtime& runtime, const TraceOptions& optio
     if (!obj) return obj.error();
     if (Status st = obj->load(runtime.verbose()); !st) return st;
     object_ = std::make_unique<bpf::Object>(std::move(*obj));
-    auto links = object_->attach_all();  // mmap/munmap tracepoints, the reaper
+    auto links = object_->attach_all();  // the mmap/munmap tracepoints
     if (!links) return links.error();
     links_ = std::move(*links);
 
