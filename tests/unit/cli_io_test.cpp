@@ -2,22 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
 
-Result<CliOutcome> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "probelog");
-    return parse_command_line(args);
-}
-
-std::string error_of(std::vector<std::string> args) {
-    auto r = parse(std::move(args));
-    return r.ok() ? "<no error>" : r.error().message;
-}
-
 TEST(CliIo, DefaultsArePerCallRegularFilesOnly) {
-    auto r = parse({"--trace", "io"});
+    auto r = parse_cli({"--trace", "io"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     const TraceOptions& t = r->options.trace;
     EXPECT_EQ(t.io_map_size, 10240u);
@@ -28,8 +19,8 @@ TEST(CliIo, DefaultsArePerCallRegularFilesOnly) {
 }
 
 TEST(CliIo, EveryOption) {
-    auto r = parse({"-t", "trace_io", "--io-map-size", "64", "--io-all-files", "--io-min-latency",
-                    "1.5ms", "--io-aggregate", "5s"});
+    auto r = parse_cli({"-t", "trace_io", "--io-map-size", "64", "--io-all-files",
+                        "--io-min-latency", "1.5ms", "--io-aggregate", "5s"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     const TraceOptions& t = r->options.trace;
     EXPECT_EQ(t.io_map_size, 64u);
@@ -39,15 +30,15 @@ TEST(CliIo, EveryOption) {
 }
 
 TEST(CliIo, ErrorMessages) {
-    EXPECT_EQ(error_of({"--io-map-size", "0"}),
+    EXPECT_EQ(cli_error({"--io-map-size", "0"}),
               "--io-map-size: '0' is not a number of entries from 1 to 1048576");
-    EXPECT_EQ(error_of({"--io-map-size", "2000000"}),
+    EXPECT_EQ(cli_error({"--io-map-size", "2000000"}),
               "--io-map-size: '2000000' is not a number of entries from 1 to 1048576");
-    EXPECT_EQ(error_of({"--io-min-latency", "slow"}),
+    EXPECT_EQ(cli_error({"--io-min-latency", "slow"}),
               "--io-min-latency: 'slow' is not a duration (examples: 500ms, 10s, 2m, 1h)");
-    EXPECT_EQ(error_of({"--io-aggregate", "10ms"}),
+    EXPECT_EQ(cli_error({"--io-aggregate", "10ms"}),
               "--io-aggregate: '10ms' is too short an interval (at least 100ms)");
-    EXPECT_EQ(error_of({"--io-aggregate", "often"}),
+    EXPECT_EQ(cli_error({"--io-aggregate", "often"}),
               "--io-aggregate: 'often' is not a duration (examples: 500ms, 10s, 2m, 1h)");
 }
 

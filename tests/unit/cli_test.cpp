@@ -2,22 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
 
-Result<CliOutcome> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "probelog");
-    return parse_command_line(args);
-}
-
-std::string error_of(std::vector<std::string> args) {
-    auto r = parse(std::move(args));
-    return r.ok() ? "<no error>" : r.error().message;
-}
-
 TEST(Cli, DefaultsWithNoArguments) {
-    auto r = parse({});
+    auto r = parse_cli({});
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->options.traces.empty());
     EXPECT_TRUE(r->options.outputs.empty());
@@ -27,15 +18,15 @@ TEST(Cli, DefaultsWithNoArguments) {
 }
 
 TEST(Cli, RepeatableAndCommaSeparatedTraces) {
-    auto r = parse({"--trace", "exec", "-t", "trace_exec,exec"});
+    auto r = parse_cli({"--trace", "exec", "-t", "trace_exec,exec"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "trace_exec", "exec"}));
 }
 
 TEST(Cli, EveryValueOption) {
-    auto r = parse({"--pid", "12", "--pid", "34", "--comm", "bash", "--duration", "1.5s",
-                    "--max-records", "10", "--ringbuf-size", "256K", "--poll-ms", "20", "-o",
-                    "json", "--exec-args", "64", "-v"});
+    auto r = parse_cli({"--pid", "12", "--pid", "34", "--comm", "bash", "--duration", "1.5s",
+                        "--max-records", "10", "--ringbuf-size", "256K", "--poll-ms", "20", "-o",
+                        "json", "--exec-args", "64", "-v"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     const Options& o = r->options;
     EXPECT_EQ(o.pids, (std::vector<uint32_t>{12, 34}));
@@ -52,55 +43,56 @@ TEST(Cli, EveryValueOption) {
 }
 
 TEST(Cli, CommandAfterDoubleDashIsTakenVerbatim) {
-    auto r = parse({"--trace", "exec", "--", "ls", "-l", "--trace", "--"});
+    auto r = parse_cli({"--trace", "exec", "--", "ls", "-l", "--trace", "--"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.command, (std::vector<std::string>{"ls", "-l", "--trace", "--"}));
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec"}));
 }
 
 TEST(Cli, HelpAndVersionPrintAndExit) {
-    auto help = parse({"--help"});
+    auto help = parse_cli({"--help"});
     ASSERT_TRUE(help.ok());
     EXPECT_EQ(help->exit_code, 0);
     EXPECT_NE(help->text.find("--list-traces"), std::string::npos);
-    auto version = parse({"--version"});
+    auto version = parse_cli({"--version"});
     ASSERT_TRUE(version.ok());
     EXPECT_EQ(version->text.rfind("probelog ", 0), 0u);
 }
 
 TEST(Cli, ErrorMessages) {
     EXPECT_EQ(
-        error_of({"--trace", "nope"}), "--trace: unknown trace 'nope' (known: " + [] {
+        cli_error({"--trace", "nope"}), "--trace: unknown trace 'nope' (known: " + [] {
             std::string names;
             for (const auto& t : trace_catalog())
                 names += (names.empty() ? "" : ", ") + std::string(t.name);
             return names;
         }() + "; see --list-traces)");
-    EXPECT_EQ(error_of({"--pid", "abc"}),
+    EXPECT_EQ(cli_error({"--pid", "abc"}),
               "--pid: 'abc' is not a process id (expected a number such as 1234)");
-    EXPECT_EQ(error_of({"--pid", "0"}),
+    EXPECT_EQ(cli_error({"--pid", "0"}),
               "--pid: '0' is not a process id (expected a number such as 1234)");
-    EXPECT_EQ(error_of({"--duration", "soon"}),
+    EXPECT_EQ(cli_error({"--duration", "soon"}),
               "--duration: 'soon' is not a duration (examples: 500ms, 10s, 2m, 1h)");
-    EXPECT_EQ(error_of({"--ringbuf-size", "12Q"}),
+    EXPECT_EQ(cli_error({"--ringbuf-size", "12Q"}),
               "--ringbuf-size: '12Q' is not a size (examples: 4096, 256K, 4M, 1G)");
-    EXPECT_EQ(error_of({"--ringbuf-size", "100"}),
+    EXPECT_EQ(cli_error({"--ringbuf-size", "100"}),
               "--ringbuf-size: '100' is out of range (4K to 1G)");
-    EXPECT_EQ(error_of({"--poll-ms", "0"}),
+    EXPECT_EQ(cli_error({"--poll-ms", "0"}),
               "--poll-ms: '0' is not a number of milliseconds from 1 to 60000");
-    EXPECT_EQ(error_of({"--max-records", "-1"}),
+    EXPECT_EQ(cli_error({"--max-records", "-1"}),
               "--max-records: '-1' is not a positive whole number");
     EXPECT_TRUE(
-        error_of({"-o", "xml"})
+        cli_error({"-o", "xml"})
             .starts_with(
                 "-o: unknown output 'xml' (expected json, table, null, or a URL: forward://"))
-        << error_of({"-o", "xml"});
-    EXPECT_EQ(error_of({"--exec-args", "500"}), "--exec-args: '500' is not a number from 1 to 128");
-    EXPECT_EQ(error_of({"--comm", "a-very-long-command-name"}),
+        << cli_error({"-o", "xml"});
+    EXPECT_EQ(cli_error({"--exec-args", "500"}),
+              "--exec-args: '500' is not a number from 1 to 128");
+    EXPECT_EQ(cli_error({"--comm", "a-very-long-command-name"}),
               "--comm: 'a-very-long-command-name' is longer than 15 characters, and the kernel "
               "keeps only the first 15 of a command name: use 'a-very-long-com'");
-    EXPECT_EQ(error_of({"--"}), "--: expected a command after it");
-    std::string unknown = error_of({"--frobnicate"});
+    EXPECT_EQ(cli_error({"--"}), "--: expected a command after it");
+    std::string unknown = cli_error({"--frobnicate"});
     EXPECT_NE(unknown.find("--frobnicate"), std::string::npos) << unknown;
     EXPECT_TRUE(unknown.ends_with("(see probelog --help)")) << unknown;
     EXPECT_EQ(unknown.find('\n'), std::string::npos);

@@ -12,6 +12,7 @@
 #include "agent/cli.hpp"
 #include "config/config.hpp"
 #include "traces/trace.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
@@ -38,13 +39,11 @@ Result<Options> yaml(std::string_view text) {
 }
 
 std::string classic_error(std::string_view text) {
-    auto r = classic(text);
-    return r.ok() ? "<no error>" : r.error().message;
+    return error_text(classic(text));
 }
 
 std::string yaml_error(std::string_view text) {
-    auto r = yaml(text);
-    return r.ok() ? "<no error>" : r.error().message;
+    return error_text(yaml(text));
 }
 
 // A directory of files for include and load_file tests, removed afterwards.

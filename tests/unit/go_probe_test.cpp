@@ -12,6 +12,7 @@
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog::probes {
 namespace {
@@ -38,8 +39,7 @@ ResolvedProbe resolve_ok(const std::string& text) {
 std::string error_of(const std::string& text, ProbeMode mode = ProbeMode::Call) {
     auto r = resolve(text);
     if (!r) return r.error().message;
-    auto c = compile_probe(*r, CompileOptions{mode});
-    return c.ok() ? "<no error>" : c.error().message;
+    return error_text(compile_probe(*r, CompileOptions{mode}));
 }
 
 CompiledProbe compile_ok(const std::string& text, CompileOptions options = {}) {

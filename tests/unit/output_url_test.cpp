@@ -4,6 +4,7 @@
 #include "agent/cli.hpp"
 #include "sinks/factory.hpp"
 #include "sinks/output_url.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
@@ -17,8 +18,7 @@ OutputSpec parsed(std::string_view text) {
 }
 
 std::string error_of(std::string_view text) {
-    auto r = parse_output(text);
-    return r.ok() ? "<no error>" : r.error().message;
+    return error_text(parse_output(text));
 }
 
 TEST(OutputUrl, StdoutFormsAsBefore) {

@@ -2,22 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
 
-Result<CliOutcome> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "probelog");
-    return parse_command_line(args);
-}
-
-std::string error_of(std::vector<std::string> args) {
-    auto r = parse(std::move(args));
-    return r.ok() ? "<no error>" : r.error().message;
-}
-
 TEST(ProbeCli, ProbesAloneRunTheProbeTraceOnly) {
-    auto r = parse({"--probe", "app:f(int a)", "--probe", "libc:malloc(u64 n)", "--pid", "42"});
+    auto r = parse_cli({"--probe", "app:f(int a)", "--probe", "libc:malloc(u64 n)", "--pid", "42"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     const Options& o = r->options;
     EXPECT_EQ(o.traces, (std::vector<std::string>{"probe"}));
@@ -29,8 +20,8 @@ TEST(ProbeCli, ProbesAloneRunTheProbeTraceOnly) {
 }
 
 TEST(ProbeCli, ProbesWithOtherTraces) {
-    auto r = parse({"--trace", "exec", "--probe", "app:f", "--probe-mode", "split",
-                    "--probe-str-max", "64", "--probe-buf-max", "1K"});
+    auto r = parse_cli({"--trace", "exec", "--probe", "app:f", "--probe-mode", "split",
+                        "--probe-str-max", "64", "--probe-buf-max", "1K"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "probe"}));
     EXPECT_EQ(r->options.trace.probe_mode, "split");
@@ -39,34 +30,34 @@ TEST(ProbeCli, ProbesWithOtherTraces) {
 }
 
 TEST(ProbeCli, CommandModeAttachesEverywhereAndFiltersInTheKernel) {
-    auto r = parse({"--probe", "app:f", "--", "app"});
+    auto r = parse_cli({"--probe", "app:f", "--", "app"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(uprobe_pids_for(r->options).empty());
-    auto with_pid = parse({"--probe", "app:f", "--pid", "7"});
+    auto with_pid = parse_cli({"--probe", "app:f", "--pid", "7"});
     ASSERT_TRUE(with_pid.ok()) << with_pid.error().message;
     EXPECT_EQ(uprobe_pids_for(with_pid->options), (std::vector<uint32_t>{7}));
 }
 
 TEST(ProbeCli, ProbeList) {
-    auto r = parse({"--probe-list", "libc", "mall*"});
+    auto r = parse_cli({"--probe-list", "libc", "mall*"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.probe_list, (std::vector<std::string>{"libc", "mall*"}));
-    auto one = parse({"--probe-list", "/bin/ls"});
+    auto one = parse_cli({"--probe-list", "/bin/ls"});
     ASSERT_TRUE(one.ok());
     EXPECT_EQ(one->options.probe_list, (std::vector<std::string>{"/bin/ls"}));
 }
 
 TEST(ProbeCli, Errors) {
-    EXPECT_EQ(error_of({"--probe", "app:f(int a,, int b)"}),
+    EXPECT_EQ(cli_error({"--probe", "app:f(int a,, int b)"}),
               "--probe 'app:f(int a,, int b)': column 13: expected a type (s8..s64, u8..u64, int, "
               "long, ptr, bool, char, str, buf), found ','");
-    EXPECT_EQ(error_of({"--probe", "app:f", "--probe-mode", "both"}),
+    EXPECT_EQ(cli_error({"--probe", "app:f", "--probe-mode", "both"}),
               "--probe-mode: unknown probe mode 'both' (expected call, split or entry)");
-    EXPECT_EQ(error_of({"--probe", "app:f", "--probe-str-max", "3000"}),
+    EXPECT_EQ(cli_error({"--probe", "app:f", "--probe-str-max", "3000"}),
               "--probe-str-max: '3000' is not a byte count from 1 to 2046");
-    EXPECT_EQ(error_of({"--probe", "app:f", "--probe-buf-max", "0"}),
+    EXPECT_EQ(cli_error({"--probe", "app:f", "--probe-buf-max", "0"}),
               "--probe-buf-max: '0' is not a byte count from 1 to 2048");
-    EXPECT_EQ(error_of({"--trace", "probe"}), "--trace probe: needs at least one --probe SPEC");
+    EXPECT_EQ(cli_error({"--trace", "probe"}), "--trace probe: needs at least one --probe SPEC");
 }
 
 }  // namespace

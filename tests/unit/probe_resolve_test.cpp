@@ -10,6 +10,7 @@
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog::probes {
 namespace {
@@ -31,8 +32,7 @@ ResolvedProbe resolve_ok(const std::string& text) {
 }
 
 std::string error_of(const std::string& text) {
-    auto r = resolve(text);
-    return r.ok() ? "<no error>" : r.error().message;
+    return error_text(resolve(text));
 }
 
 CompiledProbe compile_ok(const std::string& text, CompileOptions options = {}) {

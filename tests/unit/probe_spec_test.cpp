@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "probes/spec.hpp"
+#include "support/error_text.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -18,8 +19,7 @@ ProbeSpec parse_ok(std::string_view text) {
 }
 
 std::string error_of(std::string_view text) {
-    auto r = parse_probe_spec(text);
-    return r.ok() ? "<no error>" : r.error().message;
+    return error_text(parse_probe_spec(text));
 }
 
 TEST(ProbeSpec, TheSpecExamples) {

@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "xdp/address.hpp"
+#include "support/error_text.hpp"
 
 namespace probelog::xdp {
 namespace {
 
 std::string error_of(std::string_view text) {
-    auto p = parse_prefix(text);
-    return p ? "<no error>" : p.error().message;
+    return error_text(parse_prefix(text));
 }
 
 TEST(XdpAddress, Ipv4IsStoredIpv4Mapped) {

@@ -5,23 +5,14 @@
 #include <fstream>
 
 #include "agent/cli.hpp"
+#include "support/error_text.hpp"
 #include "agent/xdp_command.hpp"
 
 namespace probelog {
 namespace {
 
-Result<CliOutcome> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "probelog");
-    return parse_command_line(args);
-}
-
-std::string error_of(std::vector<std::string> args) {
-    auto r = parse(std::move(args));
-    return r.ok() ? "<no error>" : r.error().message;
-}
-
 TEST(XdpCli, XdpAloneIsTheOnlyTrace) {
-    auto r = parse({"--xdp", "veth0"});
+    auto r = parse_cli({"--xdp", "veth0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"xdp"}));
     const xdp::Options& x = r->options.trace.xdp;
@@ -36,36 +27,36 @@ TEST(XdpCli, XdpAloneIsTheOnlyTrace) {
 }
 
 TEST(XdpCli, WithOtherTracesItIsAdded) {
-    auto r = parse({"--trace", "exec", "--xdp", "eth0"});
+    auto r = parse_cli({"--trace", "exec", "--xdp", "eth0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "xdp"}));
-    r = parse({"--trace", "exec,xdp", "--xdp", "eth0"});
+    r = parse_cli({"--trace", "exec,xdp", "--xdp", "eth0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "xdp"}));
 }
 
 TEST(XdpCli, EveryXdpOption) {
-    auto r = parse({"--xdp",
-                    "eth0",
-                    "--xdp-mode",
-                    "generic",
-                    "--xdp-force",
-                    "--xdp-block",
-                    "10.1.2.0/24",
-                    "--xdp-block",
-                    "2001:db8::1,192.0.2.9",
-                    "--xdp-blocklist",
-                    "/etc/bl",
-                    "--xdp-interval",
-                    "500ms",
-                    "--xdp-top",
-                    "3",
-                    "--xdp-max-sources",
-                    "1024",
-                    "--xdp-socket",
-                    "/tmp/x.sock",
-                    "--xdp-drop-records",
-                    "0"});
+    auto r = parse_cli({"--xdp",
+                        "eth0",
+                        "--xdp-mode",
+                        "generic",
+                        "--xdp-force",
+                        "--xdp-block",
+                        "10.1.2.0/24",
+                        "--xdp-block",
+                        "2001:db8::1,192.0.2.9",
+                        "--xdp-blocklist",
+                        "/etc/bl",
+                        "--xdp-interval",
+                        "500ms",
+                        "--xdp-top",
+                        "3",
+                        "--xdp-max-sources",
+                        "1024",
+                        "--xdp-socket",
+                        "/tmp/x.sock",
+                        "--xdp-drop-records",
+                        "0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     const xdp::Options& x = r->options.trace.xdp;
     EXPECT_EQ(x.mode, xdp::Mode::Generic);
@@ -79,41 +70,41 @@ TEST(XdpCli, EveryXdpOption) {
     EXPECT_EQ(x.max_sources, 1024u);
     EXPECT_EQ(x.control_socket(), "/tmp/x.sock");
     EXPECT_EQ(x.drop_records_per_sec, 0u);
-    EXPECT_EQ(parse({"--xdp", "eth0", "--xdp-mode", "native"})->options.trace.xdp.mode,
+    EXPECT_EQ(parse_cli({"--xdp", "eth0", "--xdp-mode", "native"})->options.trace.xdp.mode,
               xdp::Mode::Native);
 }
 
 TEST(XdpCli, ErrorsAreOneLineNamingTheOption) {
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-block", "10.1.2.0/33"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-block", "10.1.2.0/33"}),
               "--xdp-block: '10.1.2.0/33': prefix length 33 is out of range for IPv4 (0 to 32)");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-block", "10.1.2.5/24"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-block", "10.1.2.5/24"}),
               "--xdp-block: '10.1.2.5/24' has bits set past the prefix length (did you mean "
               "10.1.2.0/24?)");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-block", "example.com"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-block", "example.com"}),
               "--xdp-block: 'example.com' is not an IPv4 or IPv6 address");
-    EXPECT_EQ(error_of({"--xdp", "eth0/1"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0/1"}),
               "--xdp: 'eth0/1' is not an interface name (such as eth0; ip link lists them)");
-    EXPECT_EQ(error_of({"--xdp", "a-very-long-interface-name"}),
+    EXPECT_EQ(cli_error({"--xdp", "a-very-long-interface-name"}),
               "--xdp: 'a-very-long-interface-name' is not an interface name (such as eth0; ip "
               "link lists them)");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-mode", "fast"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-mode", "fast"}),
               "--xdp-mode: 'fast' is not a mode (expected auto, native or generic)");
-    EXPECT_EQ(error_of({"--xdp-block", "10.0.0.1"}), "--xdp-block: needs --xdp IFACE");
-    EXPECT_EQ(error_of({"--xdp-force"}), "--xdp-force: needs --xdp IFACE");
-    EXPECT_EQ(error_of({"--trace", "xdp"}),
+    EXPECT_EQ(cli_error({"--xdp-block", "10.0.0.1"}), "--xdp-block: needs --xdp IFACE");
+    EXPECT_EQ(cli_error({"--xdp-force"}), "--xdp-force: needs --xdp IFACE");
+    EXPECT_EQ(cli_error({"--trace", "xdp"}),
               "--trace xdp: needs --xdp IFACE (the interface to attach to)");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-top", "26"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-top", "26"}),
               "--xdp-top: '26' is not a number from 0 to 25");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-max-sources", "8"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-max-sources", "8"}),
               "--xdp-max-sources: '8' is not a number from 16 to 16777216");
-    EXPECT_EQ(error_of({"--xdp", "eth0", "--xdp-interval", "1ms"}),
+    EXPECT_EQ(cli_error({"--xdp", "eth0", "--xdp-interval", "1ms"}),
               "--xdp-interval: '1ms' is shorter than 10ms");
 }
 
 TEST(XdpCli, XdpOptionsSurviveAConfigFile) {
     std::string path = "/tmp/probelog-xdp-cli-" + std::to_string(getpid()) + ".conf";
     { std::ofstream(path) << "[INPUT]\n    Name ebpf\n    Trace trace_exec\n"; }
-    auto r = parse({"-c", path, "--xdp", "veth0", "--xdp-block", "10.0.0.0/8"});
+    auto r = parse_cli({"-c", path, "--xdp", "veth0", "--xdp-block", "10.0.0.0/8"});
     unlink(path.c_str());
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "xdp"}));
