@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kDescription =
     "probelog: kernel and user-space activity as structured log records, from eBPF.\n"
     "With no --trace it runs the default traces; --list-traces shows them all.\n"
-    "Usage: probelog [OPTIONS] [-- COMMAND [ARGS...]]";
+    "probelog [OPTIONS] -- COMMAND [ARGS...] starts COMMAND and traces it and everything it "
+    "starts;\nprobelog xdp --help: the live XDP blocklist commands.";
 
 std::string known_traces() {
     std::string names;
