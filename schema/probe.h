@@ -194,6 +194,16 @@ struct pl_probe_event {
 PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, area) == 96,
                  "pl_probe_event layout changed");
 
+/* What an in-flight call without captured bytes keeps (the probe_calls map's
+ * value): the event's fixed part and room for every slot's value. */
+struct pl_probe_call_head {
+    char bytes[96 + PL_PROBE_SLOTS_MAX * 24];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_call_head) ==
+                     __builtin_offsetof(struct pl_probe_event, area) +
+                         PL_PROBE_SLOTS_MAX * sizeof(struct pl_probe_value),
+                 "pl_probe_call_head layout changed");
+
 /* The in-flight call map's key. */
 struct pl_probe_call_key {
     __u32 probe_id;

@@ -18,7 +18,7 @@
 #define EVENT_FIXED_SIZE __builtin_offsetof(struct pl_probe_event, area)
 #define VALUE_SIZE sizeof(struct pl_probe_value)
 /* The event's fixed part and room for every slot: what an in-flight call keeps. */
-#define EVENT_HEAD_SIZE (EVENT_FIXED_SIZE + PL_PROBE_SLOTS_MAX * VALUE_SIZE)
+#define EVENT_HEAD_SIZE sizeof(struct pl_probe_call_head)
 
 PL_STATIC_ASSERT(sizeof(struct pt_regs) == PL_REG_COUNT * 8, "pt_regs is not 21 registers");
 PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, sp) == PL_REG_RSP * 8, "pt_regs.sp moved");
@@ -42,10 +42,6 @@ struct {
     __type(value, struct pl_probe_event);
 } probe_scratch SEC(".maps");
 
-struct probe_event_head {
-    char bytes[EVENT_HEAD_SIZE];
-};
-
 /* Calls in flight whose entry captured no bytes: the event without data (in
  * split mode only its entry time is used). */
 struct {
@@ -53,7 +49,7 @@ struct {
     __uint(max_entries, 16384);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, struct pl_probe_call_key);
-    __type(value, struct probe_event_head);
+    __type(value, struct pl_probe_call_head);
 } probe_calls SEC(".maps");
 
 /* Calls in flight in call mode whose probe captures bytes: the whole event. */

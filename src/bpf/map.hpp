@@ -1,51 +1,103 @@
 #pragma once
-// Access to a BPF map by fd from user space (no ownership: the map belongs to
-// its Object or Runtime, which must outlive the view). For maps user space
-// fills in (probe configs), sweeps (stale in-flight entries) or reports from
-// (aggregates), and for tests that check what a map holds.
+// Typed access to a BPF map from user space: Map<Key, Value> for maps with one
+// value per key, PerCpuMap<Key, Value> for per-cpu maps (one value per
+// possible cpu). No ownership: the map belongs to its Object or Runtime, which
+// must outlive the view. Built from a skeleton's handle (skel->maps.x), so the
+// map's name is checked by the compiler; the key and value sizes are checked
+// against the map when the view is made.
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <span>
 #include <vector>
 
 #include "common/result.hpp"
 
+struct bpf_map;
+
 namespace probelog::bpf {
 
-class MapView {
+// The untyped operations, by fd; the typed views below are what callers use.
+class RawMap {
   public:
-    // key_size is needed only for keys()/count()/typed_keys().
-    explicit MapView(int fd, size_t key_size = 0) : fd_(fd), key_size_(key_size) {}
+    RawMap() = default;
+    RawMap(int fd, size_t key_size) : fd_(fd), key_size_(key_size) {}
+    // The map behind a skeleton handle; `key_size` and `value_size` must be
+    // the map's (value_size: of one cpu's value for a per-cpu map).
+    static RawMap of(const bpf_map* map, size_t key_size, size_t value_size);
 
     bool valid() const { return fd_ >= 0; }
+    int fd() const { return fd_; }
 
-    // Every key, in the kernel's iteration order, as key_size-byte records back to
-    // back. A map updated meanwhile may be seen partly (hash maps restart on a key
-    // deleted under the walk).
+    // Every key once, in the kernel's iteration order. A map updated meanwhile
+    // may be seen partly: a hash map walk restarts when the key it stands on is
+    // deleted (keys seen twice are reported once; the walk is bounded).
     std::vector<std::byte> keys() const;
-    size_t count() const { return key_size_ == 0 ? 0 : keys().size() / key_size_; }
-
-    // False if the key is absent. `value` must have room for the map's value size.
     bool lookup(const void* key, void* value) const;
-    Status update(const void* key, const void* value, uint64_t flags = 0) const;
-    // True if the key was there.
-    bool erase(const void* key) const;
-    // The key after `key` (nullptr: the first); false at the end.
-    bool next_key(const void* key, void* next) const;
-
-    template <typename K>
-    std::vector<K> typed_keys() const {
-        std::vector<std::byte> raw = keys();
-        std::vector<K> out(raw.size() / sizeof(K));
-        if (!out.empty()) std::memcpy(out.data(), raw.data(), out.size() * sizeof(K));
-        return out;
-    }
+    Status update(const void* key, const void* value, uint64_t flags) const;
+    bool erase(const void* key) const;  // true if the key was there
 
   private:
     int fd_ = -1;
     size_t key_size_ = 0;
+};
+
+// Possible cpus (the number of values of a per-cpu map's lookup), at least 1.
+size_t possible_cpus();
+
+template <typename Key, typename Value>
+class Map {
+  public:
+    explicit Map(const bpf_map* map) : raw_(RawMap::of(map, sizeof(Key), sizeof(Value))) {}
+
+    bool valid() const { return raw_.valid(); }
+    std::vector<Key> keys() const { return from_bytes<Key>(raw_.keys()); }
+    bool lookup(const Key& key, Value& value) const { return raw_.lookup(&key, &value); }
+    Status update(const Key& key, const Value& value, uint64_t flags = 0) const {
+        return raw_.update(&key, &value, flags);
+    }
+    bool erase(const Key& key) const { return raw_.erase(&key); }
+    // Calls f(key, value) for every key whose value could still be read.
+    template <typename F>
+    void for_each(F&& f) const {
+        Value value{};
+        for (const Key& key : keys()) {
+            if (lookup(key, value)) f(key, value);
+        }
+    }
+
+    template <typename T>
+    static std::vector<T> from_bytes(const std::vector<std::byte>& raw) {
+        std::vector<T> out(raw.size() / sizeof(T));
+        if (!out.empty()) __builtin_memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+        return out;
+    }
+
+  private:
+    RawMap raw_;
+};
+
+template <typename Key, typename Value>
+class PerCpuMap {
+  public:
+    explicit PerCpuMap(const bpf_map* map)
+        : raw_(RawMap::of(map, sizeof(Key), sizeof(Value))), values_(possible_cpus()) {}
+
+    std::vector<Key> keys() const { return Map<Key, Value>::template from_bytes<Key>(raw_.keys()); }
+    // One value per possible cpu; null if the key is absent.
+    const std::vector<Value>* lookup(const Key& key) {
+        return raw_.lookup(&key, values_.data()) ? &values_ : nullptr;
+    }
+    // Calls f(key, per_cpu_values) for every key whose values could still be read.
+    template <typename F>
+    void for_each(F&& f) {
+        for (const Key& key : keys()) {
+            if (const std::vector<Value>* v = lookup(key)) f(key, *v);
+        }
+    }
+
+  private:
+    RawMap raw_;
+    std::vector<Value> values_;  // scratch for one lookup
 };
 
 }  // namespace probelog::bpf

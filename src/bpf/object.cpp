@@ -1,14 +1,10 @@
 #include "bpf/object.hpp"
 
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <utility>
-
-#include "bpf/embedded.hpp"
 
 namespace probelog::bpf {
 namespace {
@@ -36,16 +32,19 @@ bool auto_attachable(std::string_view section) {
     return false;
 }
 
-std::string describe_attach_error(std::string_view section, int err) {
+Error attach_error(std::string_view program, std::string_view section, int err) {
     if (err == ENOENT && (section.starts_with("tp/") || section.starts_with("tracepoint/"))) {
         std::string_view tp = section.substr(section.find('/') + 1);
-        return fmt::format("tracepoint {} does not exist on this kernel", tp);
+        return Error{fmt::format("cannot attach {}: tracepoint {} does not exist on this kernel",
+                                 program, tp),
+                     ErrorKind::Unsupported, err};
     }
     if (err == ENOENT || err == ESRCH) {
-        return fmt::format("{}: hook not available on this kernel ({})", section,
-                           std::strerror(err));
+        return Error{fmt::format("cannot attach {}: {}: hook not available on this kernel ({})",
+                                 program, section, std::strerror(err)),
+                     ErrorKind::Unsupported, err};
     }
-    return fmt::format("{}: {}", section, std::strerror(err));
+    return errno_error(err, "cannot attach {}: {}: {}", program, section, std::strerror(err));
 }
 
 }  // namespace
@@ -68,198 +67,159 @@ int Link::fd() const {
     return link_ != nullptr ? bpf_link__fd(link_) : -1;
 }
 
-void Object::Deleter::operator()(bpf_object* obj) const {
-    bpf_object__close(obj);
+Object::Object(std::string name, bpf_object* obj, std::function<void()> close,
+               std::unique_ptr<char[]> log)
+    : name_(std::move(name)), log_(std::move(log)), obj_(obj), close_(std::move(close)) {}
+
+Object::Object(Object&& other) noexcept
+    : name_(std::move(other.name_)),
+      log_(std::move(other.log_)),
+      obj_(std::exchange(other.obj_, nullptr)),
+      close_(std::exchange(other.close_, {})),
+      links_(std::move(other.links_)) {}
+
+Object& Object::operator=(Object&& other) noexcept {
+    if (this != &other) {
+        close();
+        name_ = std::move(other.name_);
+        log_ = std::move(other.log_);
+        obj_ = std::exchange(other.obj_, nullptr);
+        close_ = std::exchange(other.close_, {});
+        links_ = std::move(other.links_);
+    }
+    return *this;
 }
 
-Object::Object(std::string name, bpf_object* obj) : name_(std::move(name)), obj_(obj) {}
-
-Object::~Object() = default;
-
-Result<Object> Object::open_embedded(std::string_view name) {
-    auto bytes = embedded_object(name);
-    if (!bytes) return make_error("no BPF object named '{}' is built into probelog", name);
-    return open_bytes(name, *bytes);
+Object::~Object() {
+    close();
 }
 
-Result<Object> Object::open_bytes(std::string_view name, std::span<const std::byte> elf) {
+void Object::close() {
+    links_.clear();  // detach before the programs go
+    if (obj_ != nullptr && close_) close_();
+    obj_ = nullptr;
+    close_ = {};
+}
+
+Result<Object> Object::open(std::string_view name, const Opener& opener) {
     auto log = std::make_unique<char[]>(kLogSize);
     log[0] = '\0';
     std::string object_name(name);
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str(),
                 .kernel_log_buf = log.get(), .kernel_log_size = kLogSize, .kernel_log_level = 0);
-    bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+    errno = 0;
+    auto [obj, close] = opener(opts);
     if (obj == nullptr) {
-        return make_error("cannot open BPF object '{}': {}", name, std::strerror(errno));
+        int err = errno != 0 ? errno : EINVAL;
+        return errno_error(err, "cannot open BPF object '{}': {}", name, std::strerror(err));
     }
-    Object object(object_name, obj);
-    object.log_ = std::move(log);
-    return object;
+    return Object(object_name, obj, std::move(close), std::move(log));
 }
 
-bpf_program* Object::find_program(std::string_view name) const {
-    return bpf_object__find_program_by_name(obj_.get(), std::string(name).c_str());
+Result<Object> Object::open_bytes(std::string_view name, std::span<const std::byte> elf) {
+    return open(name, [elf](const bpf_object_open_opts& opts) {
+        bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+        if (obj == nullptr) return Opened{nullptr, {}};
+        return Opened{obj, [obj] { bpf_object__close(obj); }};
+    });
 }
 
-bpf_map* Object::find_map(std::string_view name) const {
-    return bpf_object__find_map_by_name(obj_.get(), std::string(name).c_str());
-}
-
-Status Object::set_const_bytes(std::string_view variable, std::span<const std::byte> value) {
-    bpf_map* rodata = find_map(".rodata");
-    const btf* types = bpf_object__btf(obj_.get());
-    if (rodata == nullptr || types == nullptr) {
-        return make_error("BPF object '{}' has no read-only data for '{}'", name_, variable);
-    }
-    int sec_id = btf__find_by_name_kind(types, ".rodata", BTF_KIND_DATASEC);
-    if (sec_id < 0) return make_error("BPF object '{}' has no .rodata type info", name_);
-    const btf_type* sec = btf__type_by_id(types, sec_id);
-    const btf_var_secinfo* vars = btf_var_secinfos(sec);
-    for (unsigned i = 0; i < btf_vlen(sec); ++i) {
-        const btf_type* var = btf__type_by_id(types, vars[i].type);
-        if (variable != btf__name_by_offset(types, var->name_off)) continue;
-        if (vars[i].size != value.size()) {
-            return make_error("BPF object '{}': '{}' is {} bytes, not {}", name_, variable,
-                              vars[i].size, value.size());
-        }
-        size_t size = 0;
-        // Before load, the initial value is libbpf's writable copy of .rodata.
-        auto* data =
-            static_cast<std::byte*>(const_cast<void*>(bpf_map__initial_value(rodata, &size)));
-        if (data == nullptr || vars[i].offset + value.size() > size) {
-            return make_error("BPF object '{}': cannot set '{}'", name_, variable);
-        }
-        std::memcpy(data + vars[i].offset, value.data(), value.size());
-        return {};
-    }
-    return make_error("BPF object '{}' has no constant '{}'", name_, variable);
-}
-
-Status Object::share_map(std::string_view map_name, int map_fd) {
-    bpf_map* map = find_map(map_name);
-    if (map == nullptr) return {};
+Status Object::share_map(bpf_map* map, int map_fd) {
     if (int err = bpf_map__reuse_fd(map, map_fd); err != 0) {
-        return make_error("BPF object '{}': cannot share map {}: {}", name_, map_name,
-                          std::strerror(-err));
+        return errno_error(-err, "BPF object '{}': cannot share map {}: {}", name_,
+                           bpf_map__name(map), std::strerror(-err));
     }
     return {};
 }
 
-Status Object::set_map_max_entries(std::string_view map_name, uint32_t max_entries) {
-    bpf_map* map = find_map(map_name);
-    if (map == nullptr) return make_error("BPF object '{}' has no map {}", name_, map_name);
+Status Object::set_map_max_entries(bpf_map* map, uint32_t max_entries) {
     if (int err = bpf_map__set_max_entries(map, max_entries); err != 0) {
-        return make_error("BPF object '{}': cannot size map {}: {}", name_, map_name,
-                          std::strerror(-err));
+        return errno_error(-err, "BPF object '{}': cannot size map {}: {}", name_,
+                           bpf_map__name(map), std::strerror(-err));
     }
     return {};
 }
 
-Status Object::set_autoload(std::string_view program, bool autoload) {
-    bpf_program* prog = find_program(program);
-    if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
-    bpf_program__set_autoload(prog, autoload);
-    return {};
+void Object::set_autoload(bpf_program* program, bool autoload) {
+    bpf_program__set_autoload(program, autoload);
 }
 
 Status Object::load(bool verbose) {
     log_[0] = '\0';
-    int err = bpf_object__load(obj_.get());
+    int err = bpf_object__load(obj_);
     if (err == 0) return {};
     err = -err;
-    std::string message = fmt::format("cannot load BPF object '{}': {}", name_, std::strerror(err));
     std::string tail = last_lines(log_.get(), kLogTailLines);
-    if (err == EPERM && tail.empty()) {
-        message += " (loading BPF needs CAP_BPF and CAP_PERFMON: run as root)";
-    } else if (!tail.empty()) {
-        // Only a program that reached the verifier leaves a log.
-        message = fmt::format("cannot load BPF object '{}': the kernel's verifier rejected it ({})",
-                              name_, std::strerror(err));
+    if (tail.empty()) {
+        // No program reached the verifier: a map, BTF or permission problem.
+        std::string message =
+            fmt::format("cannot load BPF object '{}': {}", name_, std::strerror(err));
+        if (err == EPERM) message += " (loading BPF needs CAP_BPF and CAP_PERFMON: run as root)";
+        return Error{message, Error::kind_of_errno(err), err};
     }
-    if (!tail.empty()) {
-        if (verbose) {
-            message += "\nverifier log (last lines):\n" + tail;
-        } else {
-            message += " (--verbose shows the verifier log)";
-        }
+    std::string message =
+        fmt::format("cannot load BPF object '{}': the kernel's verifier rejected it ({})", name_,
+                    std::strerror(err));
+    if (verbose) {
+        message += "\nverifier log (last lines):\n" + tail;
+    } else {
+        message += " (--verbose shows the verifier log)";
     }
-    return Error{message};
+    return Error{message, ErrorKind::Rejected, err};
 }
 
-Result<Link> Object::attach(std::string_view program) {
-    bpf_program* prog = find_program(program);
-    if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
-    bpf_link* link = bpf_program__attach(prog);
+Status Object::attach(bpf_program* program) {
+    bpf_link* link = bpf_program__attach(program);
     if (link == nullptr) {
-        int err = errno;
-        return make_error("cannot attach {}: {}", program,
-                          describe_attach_error(bpf_program__section_name(prog), err));
+        return attach_error(bpf_program__name(program), bpf_program__section_name(program), errno);
     }
-    return Link(link);
+    links_.emplace_back(link);
+    return {};
 }
 
-Result<std::vector<Link>> Object::attach_all() {
-    std::vector<Link> links;
+Status Object::attach_all() {
     bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, obj_.get()) {
+    bpf_object__for_each_program(prog, obj_) {
         if (!bpf_program__autoload(prog)) continue;
         if (!auto_attachable(bpf_program__section_name(prog))) continue;
-        auto link = attach(bpf_program__name(prog));
-        if (!link) return link.error();
-        links.push_back(std::move(*link));
+        if (Status st = attach(prog); !st) return st;
     }
-    return links;
+    return {};
 }
 
-Result<Link> Object::attach_uprobe(std::string_view program, const UprobeTarget& target) {
-    bpf_program* prog = find_program(program);
-    if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
+Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe,
                 .func_name = target.function.empty() ? nullptr : target.function.c_str());
-    bpf_link* link = bpf_program__attach_uprobe_opts(prog, target.pid, target.binary_path.c_str(),
+    bpf_link* link = bpf_program__attach_uprobe_opts(program, target.pid,
+                                                     target.binary_path.c_str(),
                                                      target.file_offset, &opts);
     if (link == nullptr) {
         int err = errno;
+        const char* kind = target.retprobe ? "uretprobe" : "uprobe";
         if (!target.function.empty()) {
-            return make_error("cannot attach {} to {}:{}: {}",
-                              target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
-                              target.function,
-                              err == ENOENT ? "file or symbol not found" : std::strerror(err));
+            return errno_error(err, "cannot attach {} to {}:{}: {}", kind, target.binary_path,
+                               target.function,
+                               err == ENOENT ? "file or symbol not found" : std::strerror(err));
         }
-        return make_error("cannot attach {} to {} at file offset 0x{:x}: {}",
-                          target.retprobe ? "uretprobe" : "uprobe", target.binary_path,
-                          target.file_offset, std::strerror(err));
+        return errno_error(err, "cannot attach {} to {} at file offset 0x{:x}: {}", kind,
+                           target.binary_path, target.file_offset, std::strerror(err));
     }
-    return Link(link);
+    links_.emplace_back(link);
+    return {};
 }
 
-Result<Link> Object::attach_xdp(std::string_view program, int ifindex) {
-    bpf_program* prog = find_program(program);
-    if (prog == nullptr) return make_error("BPF object '{}' has no program {}", name_, program);
-    bpf_link* link = bpf_program__attach_xdp(prog, ifindex);
-    if (link == nullptr) {
-        int err = errno;
-        return make_error("cannot attach XDP program to interface #{}: {}", ifindex,
-                          std::strerror(err));
-    }
-    return Link(link);
+void Object::release_links_to(std::vector<Link>& released) {
+    for (Link& link : links_)
+        released.push_back(std::move(link));
+    links_.clear();
 }
 
-int Object::map_fd(std::string_view map_name) const {
-    bpf_map* map = find_map(map_name);
-    return map != nullptr ? bpf_map__fd(map) : -1;
+int Object::fd(const bpf_map* map) {
+    return bpf_map__fd(map);
 }
 
-int Object::program_fd(std::string_view program) const {
-    bpf_program* prog = find_program(program);
-    return prog != nullptr ? bpf_program__fd(prog) : -1;
-}
-
-std::vector<std::string> Object::program_names() const {
-    std::vector<std::string> names;
-    bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, obj_.get()) names.emplace_back(bpf_program__name(prog));
-    return names;
+int Object::fd(const bpf_program* program) {
+    return bpf_program__fd(program);
 }
 
 }  // namespace probelog::bpf

@@ -1,14 +1,21 @@
 #pragma once
-// RAII owners of a BPF object (an embedded skeleton's ELF) and of its links.
-// A trace keeps its Object and then its Links as members in that order, so the
-// links are destroyed (detached) before the object that holds their programs.
+// The one owner of a BPF object and of the links of its programs. Links are
+// destroyed (detached) before the object that holds their programs, in the
+// destructor, or handed over earlier with release_links_to() so that a run can
+// detach every trace at once.
+//
+// Programs and maps are named by the handles of a bpftool skeleton
+// (skel->progs.x, skel->maps.y: see bpf/skeleton.hpp), never by strings, so a
+// misspelt name fails the build.
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -17,6 +24,7 @@ struct bpf_object;
 struct bpf_link;
 struct bpf_program;
 struct bpf_map;
+struct bpf_object_open_opts;
 
 namespace probelog::bpf {
 
@@ -54,58 +62,58 @@ struct UprobeTarget {
 
 class Object {
   public:
-    // Opens (does not load) the object compiled from bpf/progs/<name>.bpf.c.
-    static Result<Object> open_embedded(std::string_view name);
-    // Opens an object from ELF bytes (the embedded ones, or a test's own); the
-    // bytes must outlive the call only.
+    // What opens an object: given libbpf's open options (with probelog's
+    // verifier log buffer), returns the bpf_object and how to close it (a
+    // skeleton's destroy), or a null object with errno set.
+    using Opened = std::pair<bpf_object*, std::function<void()>>;
+    using Opener = std::function<Opened(const bpf_object_open_opts& opts)>;
+
+    static Result<Object> open(std::string_view name, const Opener& opener);
+    // An object from ELF bytes that has no skeleton (tests' own objects).
     static Result<Object> open_bytes(std::string_view name, std::span<const std::byte> elf);
 
-    Object(Object&&) noexcept = default;
-    Object& operator=(Object&&) noexcept = default;
+    Object(Object&&) noexcept;
+    Object& operator=(Object&&) noexcept;
+    Object(const Object&) = delete;
+    Object& operator=(const Object&) = delete;
     ~Object();
 
     const std::string& name() const { return name_; }
 
-    // Sets a `const volatile` global before load (read-only to the program, so
-    // the verifier can prune branches on it). The size must match the variable.
-    Status set_const_bytes(std::string_view variable, std::span<const std::byte> value);
-    template <typename T>
-    Status set_const(std::string_view variable, const T& value) {
-        return set_const_bytes(variable, std::as_bytes(std::span<const T>(&value, 1)));
-    }
+    // Before load: use an existing map instead of creating one.
+    Status share_map(bpf_map* map, int map_fd);
+    Status set_map_max_entries(bpf_map* map, uint32_t max_entries);
+    void set_autoload(bpf_program* program, bool autoload);
 
-    // Makes the object use an existing map (by name) instead of creating its own.
-    // Does nothing if the object has no such map.
-    Status share_map(std::string_view map_name, int map_fd);
-    Status set_map_max_entries(std::string_view map_name, uint32_t max_entries);
-    Status set_autoload(std::string_view program, bool autoload);
-
-    // Loads every program marked for autoload. On failure the error carries
-    // the verifier's last lines when `verbose`.
+    // Loads every program marked for autoload. A verifier rejection is an
+    // Error of kind Rejected whose message carries the verifier's last lines
+    // when `verbose`.
     Status load(bool verbose);
 
     // Attaches a program where its SEC() says (tracepoints, tp_btf, raw tp).
-    Result<Link> attach(std::string_view program);
+    Status attach(bpf_program* program);
     // Attaches every loaded program that has an automatic attach point.
-    Result<std::vector<Link>> attach_all();
-    Result<Link> attach_uprobe(std::string_view program, const UprobeTarget& target);
-    Result<Link> attach_xdp(std::string_view program, int ifindex);
+    Status attach_all();
+    Status attach_uprobe(bpf_program* program, const UprobeTarget& target);
 
-    int map_fd(std::string_view map_name) const;
-    int program_fd(std::string_view program) const;
-    std::vector<std::string> program_names() const;
+    size_t link_count() const { return links_.size(); }
+    // Moves every link to the end of `released` (the caller destroys them, all
+    // traces' at once: bpf::release_links); the object and its maps stay.
+    void release_links_to(std::vector<Link>& released);
+
+    static int fd(const bpf_map* map);
+    static int fd(const bpf_program* program);
 
   private:
-    struct Deleter {
-        void operator()(bpf_object* obj) const;
-    };
-    Object(std::string name, bpf_object* obj);
-    bpf_program* find_program(std::string_view name) const;
-    bpf_map* find_map(std::string_view name) const;
+    Object(std::string name, bpf_object* obj, std::function<void()> close,
+           std::unique_ptr<char[]> log);
+    void close();
 
     std::string name_;
     std::unique_ptr<char[]> log_;  // must outlive obj_ (libbpf writes into it)
-    std::unique_ptr<bpf_object, Deleter> obj_;
+    bpf_object* obj_ = nullptr;
+    std::function<void()> close_;  // closes obj_
+    std::vector<Link> links_;      // destroyed before obj_ is closed
 };
 
 }  // namespace probelog::bpf

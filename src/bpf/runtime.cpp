@@ -20,12 +20,12 @@ Result<UniqueFd> create_map(bpf_map_type type, const char* name, uint32_t key_si
     if (fd < 0) {
         int err = -fd;
         if (err == EPERM) {
-            return make_error(
-                "cannot create BPF map {}: permission denied (need CAP_BPF and "
-                "CAP_PERFMON: run as root)",
-                name);
+            return errno_error(err,
+                               "cannot create BPF map {}: permission denied (need CAP_BPF and "
+                               "CAP_PERFMON: run as root)",
+                               name);
         }
-        return make_error("cannot create BPF map {}: {}", name, std::strerror(err));
+        return errno_error(err, "cannot create BPF map {}: {}", name, std::strerror(err));
     }
     return UniqueFd(fd);
 }
@@ -65,16 +65,13 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     return rt;
 }
 
-Result<Object> Runtime::open(std::string_view object_name) const {
-    auto obj = Object::open_embedded(object_name);
-    if (!obj) return obj.error();
-    for (auto [name, fd] :
-         {std::pair{"pl_events", events_.get()}, std::pair{"pl_stats", stats_.get()},
-          std::pair{"pl_pids", pids_.get()}, std::pair{"pl_ring_ctl", ring_ctl_fd_.get()}}) {
-        if (auto st = obj->share_map(name, fd); !st) return st.error();
+Status Runtime::share_maps(Object& object, const SharedMaps& maps) const {
+    for (auto [map, fd] : {std::pair{maps.events, events_.get()}, std::pair{maps.stats, stats_.get()},
+                           std::pair{maps.pids, pids_.get()},
+                           std::pair{maps.ring_ctl, ring_ctl_fd_.get()}}) {
+        if (Status st = object.share_map(map, fd); !st) return st;
     }
-    if (auto st = obj->set_const("pl_filter", config_.filter); !st) return st.error();
-    return obj;
+    return {};
 }
 
 void Runtime::Unmap::operator()(pl_ring_ctl* p) const {

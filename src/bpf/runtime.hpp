@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "bpf/object.hpp"
+#include "bpf/skeleton.hpp"
 #include "bpf/unique_fd.hpp"
 #include "common/result.hpp"
 
@@ -47,8 +48,21 @@ class Runtime {
   public:
     static Result<Runtime> create(const RuntimeConfig& config);
 
-    // Opens an embedded object wired to the shared maps and filter constants.
-    Result<Object> open(std::string_view object_name) const;
+    // Opens a skeleton's object wired to the shared maps and filter constants
+    // (every object includes pl/common.bpf.h, so every skeleton has them).
+    template <typename Skel>
+    Result<Skeleton<Skel>> open(std::string_view object_name) const {
+        auto skel = Skeleton<Skel>::open(object_name);
+        if (!skel) return skel.error();
+        Skel* s = skel->operator->();
+        if (Status st = share_maps(skel->object(), {s->maps.pl_events, s->maps.pl_stats,
+                                                    s->maps.pl_pids, s->maps.pl_ring_ctl});
+            !st) {
+            return st.error();
+        }
+        s->rodata->pl_filter = config_.filter;
+        return skel;
+    }
 
     // Adds a process to the pid filter set.
     Status add_pid(uint32_t pid);
@@ -73,6 +87,14 @@ class Runtime {
 
   private:
     explicit Runtime(const RuntimeConfig& config) : config_(config) {}
+
+    struct SharedMaps {
+        bpf_map* events;
+        bpf_map* stats;
+        bpf_map* pids;
+        bpf_map* ring_ctl;
+    };
+    Status share_maps(Object& object, const SharedMaps& maps) const;
 
     struct Unmap {
         void operator()(pl_ring_ctl* p) const;

@@ -1,47 +1,30 @@
 #pragma once
-// A built-in trace: a named set of kernel hooks that produce one family of
-// records. start() opens, loads and attaches; destruction detaches.
+// A built-in trace, declared once (a TraceDef in its own file, one line in
+// traces/registry.cpp): what it is (TraceInfo), its options, the event types it
+// emits with their decoders, and how to make it. A Trace opens, loads and
+// attaches its BPF object in start(); its Object owns the links.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bpf/object.hpp"
 #include "bpf/runtime.hpp"
+#include "common/option_def.hpp"
 #include "common/result.hpp"
+#include "common/settings.hpp"
+#include "decode/decoder.hpp"
 #include "pipeline/pipeline.hpp"
-#include "xdp/options.hpp"
 
 namespace probelog {
 
 namespace metrics {
 class Registry;
 }
-
-// Knobs of individual traces, set from the command line or config file.
-struct TraceOptions {
-    uint32_t exec_args_max = 32;  // arguments captured per exec (1..128)
-    // --pid without -- CMD: the processes uprobe traces attach to (empty: every
-    // process that maps the probed file; the kernel filters still apply).
-    std::vector<uint32_t> uprobe_pids;
-    xdp::Options xdp;  // --xdp IFACE and the --xdp-* options
-    // Where a trace registers its own metrics (per-probe counters, histograms,
-    // top-N sources); set by the agent, never null there (docs/OUTPUTS.md).
-    metrics::Registry* metrics = nullptr;
-    // io: entries of the per-thread correlation map (and of each aggregate map).
-    uint32_t io_map_size = 10240;
-    bool io_all_files = false;       // io: every fd type, not only regular files
-    uint64_t io_min_latency_ns = 0;  // io: only calls at least this slow
-    uint64_t io_aggregate_ns = 0;    // io: per (process, file) totals this often; 0 = per call
-    // Dynamic probes (--probe): the specs as typed, the record shape (call,
-    // split, entry) and capture caps (processes: uprobe_pids).
-    std::vector<std::string> probes;
-    std::string probe_mode = "call";
-    uint32_t probe_str_max = 128;
-    uint32_t probe_buf_max = 256;
-};
 
 struct TraceInfo {
     std::string_view name;     // --trace NAME
@@ -54,75 +37,117 @@ struct TraceInfo {
     bool fail_run = false;
 };
 
-// Moves every link of `from` to the end of `to`.
-inline void move_links(std::vector<bpf::Link>& from, std::vector<bpf::Link>& to) {
-    for (bpf::Link& link : from)
-        to.push_back(std::move(link));
-    from.clear();
-}
+// An event type a trace emits, and its decoder.
+struct EventDef {
+    uint16_t type;                // enum pl_event_type
+    std::string_view event_type;  // the records' event_type
+    decode::DecodeFn decode;
+};
+
+// What the event loop drives besides the ring buffer, for the traces that need
+// it (the XDP control socket and file watch, io aggregates, probe sweeps): a
+// trace registers it in TraceContext::loop when it starts.
+class LoopParticipant {
+  public:
+    virtual ~LoopParticipant() = default;
+    // Once the pipeline exists, before any event is read (decoders with
+    // context, metric taps).
+    virtual void bind(Pipeline& /*pipeline*/) {}
+    // File descriptors to watch; on_readable() runs when one is readable.
+    virtual std::vector<int> watch_fds() const { return {}; }
+    virtual void on_readable(int /*fd*/, Pipeline& /*pipeline*/) {}
+    // After every ring buffer drain (at least every --poll-ms): timers.
+    virtual void tick(Pipeline& /*pipeline*/) {}
+    // SIGHUP: re-reads configuration files; true if there were any (then SIGHUP
+    // reloads instead of ending the run).
+    virtual bool reload(Pipeline& /*pipeline*/) { return false; }
+    // After the last drain, hooks detached: final reports.
+    virtual void finish(Pipeline& /*pipeline*/) {}
+};
+
+// What a trace is started with.
+struct TraceContext {
+    const bpf::Runtime& runtime;
+    const TraceSettings& settings;
+    // --pid without -- CMD: the processes uprobe traces attach to (empty: every
+    // process that maps the probed file; the kernel filters still apply).
+    std::vector<uint32_t> uprobe_pids;
+    // Where a trace registers its own metrics (per-probe counters, top-N
+    // sources); null in tests that have none (docs/OUTPUTS.md).
+    metrics::Registry* metrics = nullptr;
+    // Where a trace registers what the event loop must drive; null: nothing is
+    // driven (tests that call the trace themselves).
+    std::vector<LoopParticipant*>* loop = nullptr;
+
+    void join_loop(LoopParticipant* participant) const {
+        if (loop != nullptr) loop->push_back(participant);
+    }
+};
 
 class Trace {
   public:
     virtual ~Trace() = default;
     virtual const TraceInfo& info() const = 0;
-    virtual Status start(const bpf::Runtime& runtime, const TraceOptions& options) = 0;
+    virtual Status start(const TraceContext& context) = 0;
     // Attached hooks (for the start-up line).
     virtual size_t hook_count() const = 0;
-    // Called after every ring buffer drain (at least every --poll-ms): for traces
-    // that also report from maps (aggregates, periodic stats).
-    virtual void tick(Pipeline& /*pipeline*/) {}
-
-    // File descriptors the event loop also waits on for this trace (a control
-    // socket, a file watch); on_readable() runs when one of them is readable.
-    virtual std::vector<int> watch_fds() const { return {}; }
-    virtual void on_readable(int /*fd*/, Pipeline& /*pipeline*/) {}
-    // SIGHUP: re-read configuration files. Returns true if the trace has some
-    // (then SIGHUP reloads instead of ending the run).
-    virtual bool reload(Pipeline& /*pipeline*/) { return false; }
     // At the end of the run, before the last drain: removes every hook, so that
     // no event can follow the drain (the BPF objects and their maps stay until
-    // destruction, for finish()). Links are moved to `released`, which the
-    // caller destroys for every trace at once (bpf::release_links).
-    virtual void detach(std::vector<bpf::Link>& /*released*/) {}
-    // After the last drain: final reports (the hooks are detached).
-    virtual void finish(Pipeline& /*pipeline*/) {}
-    // Called once the pipeline exists, before any event is read: for traces
-    // whose events are described at run time (decoders with context).
-    virtual void configure_pipeline(Pipeline& /*pipeline*/) {}
+    // destruction, for LoopParticipant::finish). Links are moved to `released`,
+    // which the caller destroys for every trace at once (bpf::release_links).
+    virtual void detach(std::vector<bpf::Link>& released) = 0;
 };
 
-// A trace made of one BPF object whose programs all attach where their SEC() says.
+// A trace whose hooks all belong to one BPF object.
 class ObjectTrace : public Trace {
   public:
-    size_t hook_count() const override { return links_.size(); }
-    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
-
-  protected:
-    // Opens `object_name`, lets `configure` set its constants, loads and attaches it.
-    template <typename Configure>
-    Status start_object(const bpf::Runtime& runtime, std::string_view object_name,
-                        Configure&& configure) {
-        auto obj = runtime.open(object_name);
-        if (!obj) return obj.error();
-        if (Status st = configure(*obj); !st) return st;
-        if (Status st = obj->load(runtime.verbose()); !st) return st;
-        object_ = std::make_unique<bpf::Object>(std::move(*obj));
-        auto links = object_->attach_all();
-        if (!links) return links.error();
-        links_ = std::move(*links);
-        return {};
+    size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
+    void detach(std::vector<bpf::Link>& released) override {
+        if (object_) object_->release_links_to(released);
     }
 
-  private:
-    std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links
-    std::vector<bpf::Link> links_;
+  protected:
+    // Opens the skeleton's object, lets `configure` set its constants and
+    // autoload flags, loads it and attaches every program where its SEC()
+    // says. The object is kept (and owns the links) even if an attach fails.
+    template <typename Skel, typename Configure>
+    Status start_skeleton(const bpf::Runtime& runtime, std::string_view name,
+                          Configure&& configure) {
+        auto skel = runtime.open<Skel>(name);
+        if (!skel) return skel.error();
+        if (Status st = configure(*skel); !st) return st;
+        if (Status st = skel->object().load(runtime.verbose()); !st) return st;
+        object_.emplace(std::move(skel->object()));
+        return object_->attach_all();
+    }
+    template <typename Skel>
+    Status start_skeleton(const bpf::Runtime& runtime, std::string_view name) {
+        return start_skeleton<Skel>(runtime, name, [](bpf::Skeleton<Skel>&) { return Status{}; });
+    }
+
+    std::optional<bpf::Object> object_;
 };
 
-// Every built-in trace, in --list-traces order.
-const std::vector<TraceInfo>& trace_catalog();
+struct TraceDef {
+    TraceInfo info;
+    std::span<const OptionDef> options;  // this trace's options (--exec-args, ...)
+    std::span<const EventDef> events;    // the event types it emits
+    std::unique_ptr<Trace> (*make)() = nullptr;
+    // After every option is applied (command line over config file): checks
+    // that involve several options, and options that select the trace (--xdp,
+    // --probe). Null: nothing to check.
+    Status (*finish_options)(Options& options) = nullptr;
+};
+
+// Every built-in trace, in --list-traces order (traces/registry.cpp).
+std::span<const TraceDef* const> trace_defs();
+const TraceDef* find_trace_def(std::string_view name);
+// The TraceInfo of a trace by name ("exec" or Fluent Bit's "trace_exec").
 const TraceInfo* find_trace(std::string_view name);
 // The trace's name for an enum pl_trace_id (or "trace#N").
 std::string trace_name(uint16_t id);
 std::unique_ptr<Trace> make_trace(std::string_view name);
+// Registers the decoder of every built-in event type.
+void register_decoders(decode::Decoder& decoder);
 
 }  // namespace probelog
