@@ -33,6 +33,8 @@
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
 
+#include "core.skel.h"
+
 namespace probelog {
 namespace {
 
@@ -45,8 +47,8 @@ void say(std::string_view text) {
 std::vector<std::string> selected_traces(const Options& o) {
     std::vector<std::string> names;
     if (o.traces.empty()) {
-        for (const TraceInfo& t : trace_catalog()) {
-            if (t.default_on) names.emplace_back(t.name);
+        for (const TraceDef* t : trace_defs()) {
+            if (t->info.default_on) names.emplace_back(t->info.name);
         }
     } else {
         for (const std::string& t : o.traces) {
@@ -81,22 +83,13 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     return rc;
 }
 
-// The follow-children programs, needed only with -- CMD.
-struct FollowHooks {
-    std::unique_ptr<bpf::Object> object;
-    std::vector<bpf::Link> links;
-};
-
-Result<FollowHooks> start_follow(const bpf::Runtime& rt) {
-    FollowHooks hooks;
-    auto obj = rt.open("core");
-    if (!obj) return obj.error();
-    if (Status st = obj->load(rt.verbose()); !st) return st.error();
-    hooks.object = std::make_unique<bpf::Object>(std::move(*obj));
-    auto links = hooks.object->attach_all();
-    if (!links) return links.error();
-    hooks.links = std::move(*links);
-    return hooks;
+// The follow-children programs, needed only with -- CMD (the Object owns its links).
+Result<bpf::Object> start_follow(const bpf::Runtime& rt) {
+    auto skel = rt.open<pl_core>("core");
+    if (!skel) return skel.error();
+    if (Status st = skel->object().load(rt.verbose()); !st) return st.error();
+    if (Status st = skel->object().attach_all(); !st) return st.error();
+    return std::move(skel->object());
 }
 
 // The record outputs (each named kind.N unless it has an alias) and the
@@ -173,14 +166,15 @@ class EventLoop {
 // The fds traces asked the loop to watch, and whose they are.
 struct TraceFd {
     int fd;
-    Trace* trace;
+    LoopParticipant* participant;
 };
 
 }  // namespace
 
 std::string list_traces_text() {
     std::string out = fmt::format("{:<10} {:<8} {}\n", "TRACE", "DEFAULT", "WHAT IT RECORDS");
-    for (const TraceInfo& t : trace_catalog()) {
+    for (const TraceDef* def : trace_defs()) {
+        const TraceInfo& t = def->info;
         out += fmt::format("{:<10} {:<8} {}\n", t.name, t.default_on ? "yes" : "no", t.summary);
         out += fmt::format("{:<10} {:<8} hooks: {}\n", "", "", t.hooks);
     }
@@ -232,8 +226,6 @@ int run_agent(const Options& o) {
         return 1;
     }
     metrics::Registry registry;
-    TraceOptions trace_options = o.trace;
-    trace_options.metrics = &registry;
 
     // Signals first, so that the child inherits the blocked mask only until it
     // resets it, and no signal is lost between here and the loop.
@@ -272,7 +264,7 @@ int run_agent(const Options& o) {
     }
     for (uint32_t pid : o.pids)
         (void)runtime->add_pid(pid);
-    std::optional<FollowHooks> follow;
+    std::optional<bpf::Object> follow;
     if (child) {
         if (Status st = runtime->add_pid(static_cast<uint32_t>(child->pid())); !st) {
             say(st.error().message);
@@ -287,8 +279,13 @@ int run_agent(const Options& o) {
     }
 
     auto started_at = Clock::now();
-    trace_options.uprobe_pids = uprobe_pids_for(o);
-    StartedTraces started = start_traces(selected_traces(o), *runtime, trace_options, &say);
+    std::vector<LoopParticipant*> participants;
+    TraceContext context{.runtime = *runtime,
+                         .settings = o.settings,
+                         .uprobe_pids = uprobe_pids_for(o),
+                         .metrics = &registry,
+                         .loop = &participants};
+    StartedTraces started = start_traces(selected_traces(o), context, &say);
     std::vector<std::unique_ptr<Trace>>& traces = started.traces;
     const std::vector<std::string>& running = started.names;
     const size_t hooks = started.hooks;
@@ -312,8 +309,9 @@ int run_agent(const Options& o) {
         pipeline.add_sink(std::move(*sink));
     }
     pipeline.set_max_records(o.max_records);
-    for (auto& trace : traces)
-        trace->configure_pipeline(pipeline);
+    register_decoders(pipeline.decoder());
+    for (LoopParticipant* p : participants)
+        p->bind(pipeline);
     auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline,
                                         runtime->wake_pending(), runtime->wakeup_bytes());
     if (!ring) {
@@ -326,13 +324,13 @@ int run_agent(const Options& o) {
         return 1;
     }
     std::vector<TraceFd> trace_fds;
-    for (auto& trace : traces) {
-        for (int fd : trace->watch_fds()) {
+    for (LoopParticipant* p : participants) {
+        for (int fd : p->watch_fds()) {
             if (Status st = loop->add(fd); !st) {
                 say(st.error().message);
                 return 1;
             }
-            trace_fds.push_back({fd, trace.get()});
+            trace_fds.push_back({fd, p});
         }
     }
     LossReport losses(traces);
@@ -369,7 +367,7 @@ int run_agent(const Options& o) {
         }
         for (int fd : loop->wait(timeout)) {
             for (const TraceFd& t : trace_fds) {
-                if (t.fd == fd) t.trace->on_readable(fd, pipeline);
+                if (t.fd == fd) t.participant->on_readable(fd, pipeline);
             }
         }
         while (auto sig = signals->read()) {
@@ -377,8 +375,8 @@ int run_agent(const Options& o) {
             if (*sig == SIGHUP) {
                 // Traces with configuration files reload them; otherwise SIGHUP ends the run.
                 bool reloaded = false;
-                for (auto& trace : traces)
-                    reloaded = trace->reload(pipeline) || reloaded;
+                for (LoopParticipant* p : participants)
+                    reloaded = p->reload(pipeline) || reloaded;
                 if (reloaded) continue;
             }
             if (child) {
@@ -397,8 +395,8 @@ int run_agent(const Options& o) {
         }
         if (ring_fill) agent_metrics.sample_ring(ring_fill->used_bytes());
         ring->consume();
-        for (auto& trace : traces)
-            trace->tick(pipeline);
+        for (LoopParticipant* p : participants)
+            p->tick(pipeline);
         clock.refresh();
         auto counters = runtime->read_counters(losses.trace_ids());
         losses.report(counters, pipeline);
@@ -428,8 +426,8 @@ int run_agent(const Options& o) {
         ring->consume();
         final_counters = runtime->read_counters(losses.trace_ids());
     }
-    for (auto& trace : traces)
-        trace->finish(pipeline);
+    for (LoopParticipant* p : participants)
+        p->finish(pipeline);
     losses.report(final_counters, pipeline);
     losses.report_sinks(pipeline);
     (void)pipeline.flush();

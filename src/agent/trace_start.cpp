@@ -6,8 +6,7 @@
 
 namespace probelog {
 
-StartedTraces start_traces(const std::vector<std::string>& names, const bpf::Runtime& runtime,
-                           const TraceOptions& options,
+StartedTraces start_traces(const std::vector<std::string>& names, const TraceContext& context,
                            const std::function<void(std::string_view)>& report,
                            const TraceFactory& make) {
     StartedTraces started;
@@ -24,7 +23,7 @@ StartedTraces start_traces(const std::vector<std::string>& names, const bpf::Run
             report(fmt::format("trace '{}' unavailable: not a built-in trace", name));
             continue;
         }
-        if (Status st = trace->start(runtime, options); !st) {
+        if (Status st = trace->start(context); !st) {
             if (trace->info().fail_run) {
                 started.fatal = st.error();
                 return started;

@@ -28,8 +28,7 @@ using TraceFactory = std::function<std::unique_ptr<Trace>(std::string_view name)
 // Starts each named trace made by `make` (make_trace for a run); a trace that
 // fails to start is reported through `report` ("trace 'x' unavailable: why"),
 // unless it is fail_run: then its error is `fatal` and nothing more starts.
-StartedTraces start_traces(const std::vector<std::string>& names, const bpf::Runtime& runtime,
-                           const TraceOptions& options,
+StartedTraces start_traces(const std::vector<std::string>& names, const TraceContext& context,
                            const std::function<void(std::string_view)>& report,
                            const TraceFactory& make = &make_trace);
 
