@@ -1,5 +1,7 @@
 #include "agent/run_options.hpp"
 
+#include <fmt/format.h>
+
 #include "agent/options.hpp"
 #include "common/parse.hpp"
 #include "traces/trace.hpp"
@@ -91,6 +93,16 @@ std::vector<const OptionDef*> config_options() {
     std::vector<const OptionDef*> out;
     for (const OptionDef* option : all_options()) {
         if (option->where == OptionDef::Where::Everywhere) out.push_back(option);
+    }
+    return out;
+}
+
+std::string config_keys_markdown() {
+    std::string out;
+    for (const OptionDef* option : config_options()) {
+        std::string meaning(option->help);
+        if (option->value.empty()) meaning += " (on/off)";
+        out += fmt::format("| `{}` | {} | `{}` |\n", config_key(*option), meaning, option->flag);
     }
     return out;
 }

@@ -21,4 +21,8 @@ std::vector<const OptionDef*> all_options();
 // The options a config file's [INPUT] ebpf section takes (by config_key()).
 std::vector<const OptionDef*> config_options();
 
+// The rows of docs/CONFIG.md's [INPUT] ebpf table for config_options(): key,
+// meaning, command line (a test keeps the page equal to this).
+std::string config_keys_markdown();
+
 }  // namespace probelog

@@ -301,6 +301,13 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
          "kernel keeps of a command name: use 'a-very-long-com'"},
         {in + "    ringbuf_size 1K\n", "fb.conf:3: ringbuf_size: '1K' is not a size from 4K to 1G"},
         {in + "    exec_args 200\n", "fb.conf:3: exec_args: '200' is not a number from 1 to 128"},
+        // Every trace option is a key, checked by the same function as on the command line.
+        {in + "    io_aggregate 10ms\n",
+         "fb.conf:3: io_aggregate: '10ms' is too short an interval (at least 100ms)"},
+        {in + "    io_all_files maybe\n",
+         "fb.conf:3: io_all_files: 'maybe' is not on/off (true/false, yes/no)"},
+        {in + "    xdp_block 10.0.0.0/8, nonsense\n",
+         "fb.conf:3: xdp_block: 'nonsense' is not an IPv4 or IPv6 address"},
         {"[INPUT]\n    Trace exec\n", "fb.conf:1: [INPUT] has no Name"},
         {"\n[INPUT]\n    Name cpu\n",
          "fb.conf:3: input 'cpu' is not supported (probelog is Fluent Bit's ebpf input: Name "
