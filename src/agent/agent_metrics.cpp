@@ -11,8 +11,6 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
                                   "Events that passed the kernel filters, by trace", {"trace"});
     auto& delivered = reg.counter("probelog_records_total",
                                   "Records delivered to the sinks, by trace", {"trace"});
-    auto& filtered = reg.counter("probelog_filtered_records_total",
-                                 "Records dropped by user-space filters, by trace", {"trace"});
     auto& lost = reg.counter("probelog_lost_events_total",
                              "Events lost, by trace and by stage: ring_buffer (kernel ring buffer "
                              "full), map_full (a correlation map full), decoder (malformed), "
@@ -25,7 +23,6 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
         std::string name(t->info().name);
         p.generated = &generated.labels({name});
         p.delivered = &delivered.labels({name});
-        p.filtered = &filtered.labels({name});
         p.lost_ring = &lost.labels({name, "ring_buffer"});
         p.lost_map_full = &lost.labels({name, "map_full"});
         p.lost_decoder = &lost.labels({name, "decoder"});
@@ -103,7 +100,6 @@ void AgentMetrics::publish(const bpf::Counters& kernel, const Pipeline& pipeline
     for (PerTrace& t : traces_) {
         t.generated->set(kernel[t.id].generated);
         t.delivered->set(pc.delivered[t.id]);
-        t.filtered->set(pc.filtered[t.id]);
         t.lost_ring->set(kernel[t.id].lost);
         t.lost_map_full->set(kernel[t.id].map_full);
         t.lost_decoder->set(pc.invalid_by_trace[t.id]);

@@ -31,7 +31,6 @@ class AgentMetrics {
         uint16_t id = 0;
         metrics::Counter* generated = nullptr;
         metrics::Counter* delivered = nullptr;
-        metrics::Counter* filtered = nullptr;
         metrics::Counter* lost_ring = nullptr;
         metrics::Counter* lost_map_full = nullptr;
         metrics::Counter* lost_decoder = nullptr;

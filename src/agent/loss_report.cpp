@@ -134,8 +134,6 @@ std::string LossReport::summary(const bpf::Counters& counters, const Pipeline& p
             per_trace += fmt::format(", {} map full", counters[id].map_full);
         if (pipeline.counters().invalid_by_trace[id] != 0)
             per_trace += fmt::format(", {} malformed", pipeline.counters().invalid_by_trace[id]);
-        if (pipeline.counters().filtered[id] != 0)
-            per_trace += fmt::format(", {} filtered", pipeline.counters().filtered[id]);
         if (verbose) per_trace += fmt::format(" of {} generated", counters[id].generated);
     }
     std::string out = fmt::format("{} records delivered, {} lost ({})", delivered, lost, per_trace);

@@ -30,12 +30,8 @@ void Pipeline::on_sample(std::span<const std::byte> sample) {
         return;
     }
     uint16_t trace = record_.trace() < PL_TRACE_MAX ? record_.trace() : 0;
-    for (const Filter& keep : filters_) {
-        if (!keep(record_)) {
-            ++counters_.filtered[trace];
-            return;
-        }
-    }
+    for (const Tap& tap : taps_)
+        tap(record_);
     for (auto& sink : sinks_)
         sink->write(record_);
     ++counters_.delivered[trace];

@@ -1,7 +1,7 @@
 #pragma once
 // Ring buffer samples in, records to every sink out. Counts what it delivers
 // per trace and what it had to reject, so the summary and the loss accounting
-// add up: generated (kernel) = delivered + lost (kernel) + invalid + filtered.
+// add up: generated (kernel) = delivered + lost (kernel) + invalid + beyond the limit.
 
 #include <array>
 #include <cstddef>
@@ -21,7 +21,6 @@ namespace probelog {
 
 struct PipelineCounters {
     std::array<uint64_t, PL_TRACE_MAX> delivered{};
-    std::array<uint64_t, PL_TRACE_MAX> filtered{};  // dropped by user-space filters
     uint64_t invalid = 0;                           // samples the decoder rejected
     // The same by the trace in the sample's header (0 when even that was unreadable).
     std::array<uint64_t, PL_TRACE_MAX> invalid_by_trace{};
@@ -31,19 +30,21 @@ struct PipelineCounters {
     // Every sample of `trace` that reached user space, whatever became of it:
     // the kernel's generated - lost once the ring buffer is drained.
     uint64_t received(uint16_t trace) const {
-        return delivered[trace] + filtered[trace] + invalid_by_trace[trace] +
+        return delivered[trace] + invalid_by_trace[trace] +
                beyond_limit_by_trace[trace];
     }
 };
 
 class Pipeline {
   public:
-    using Filter = std::function<bool(const Record&)>;
+    // Sees every record from the ring buffer before the sinks do, and cannot
+    // change or drop it (per-probe metrics count calls this way).
+    using Tap = std::function<void(const Record&)>;
 
     explicit Pipeline(const BootClock& clock) : clock_(clock) {}
 
     void add_sink(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
-    void add_filter(Filter filter) { filters_.push_back(std::move(filter)); }
+    void add_tap(Tap tap) { taps_.push_back(std::move(tap)); }
     void set_max_records(std::optional<uint64_t> max) { max_records_ = max; }
     decode::Decoder& decoder() { return decoder_; }
 
@@ -78,7 +79,7 @@ class Pipeline {
     decode::Decoder decoder_;
     Record record_;
     std::vector<std::unique_ptr<Sink>> sinks_;
-    std::vector<Filter> filters_;
+    std::vector<Tap> taps_;
     std::optional<uint64_t> max_records_;
     uint64_t total_delivered_ = 0;
     PipelineCounters counters_;

@@ -268,17 +268,16 @@ void ProbeTrace::bind(Pipeline& pipeline) {
         pipeline.decoder().add(PL_EVENT_PROBE, "probe", &decode::decode_probe_thunk, table_.get());
     }
     if (calls_metric_.empty()) return;
-    // Observes every probe record (and keeps it): one count per call, and the
+    // Observes every probe record: one count per call, and the
     // latency when the record has one (call and return records).
-    pipeline.add_filter([this](const Record& r) {
-        if (r.trace() != PL_TRACE_PROBE || r.source() >= calls_metric_.size()) return true;
+    pipeline.add_tap([this](const Record& r) {
+        if (r.trace() != PL_TRACE_PROBE || r.source() >= calls_metric_.size()) return;
         const Field* stage = r.find("stage");
         // Split mode: the entry record counts the call, the return record times it.
         if (stage == nullptr || stage->value.str != "return") calls_metric_[r.source()]->inc();
         if (const Field* lat = r.find("latency_ns"); lat != nullptr) {
             latency_metric_[r.source()]->observe(static_cast<double>(lat->value.u) / 1e9);
         }
-        return true;
     });
 }
 
