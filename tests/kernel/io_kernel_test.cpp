@@ -169,6 +169,23 @@ TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
     EXPECT_FALSE(contains(regular.inflight_tids(), tid));
 }
 
+// Only the verifier's rejection of "io" (kernels without bpf_rdonly_cast)
+// selects io_compat: any other failure is reported as what it is.
+TEST(IoKernel, AFailureThatIsNotARejectionIsReportedNotWorkedAround) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(bpf::ensure_tracefs().ok());
+    auto rt = comm_runtime("io_ops");
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    IoTrace trace;
+    test::TraceStart start;
+    start.settings.get<IoSettings>().map_size = 0;  // the kernel refuses a map of 0 entries
+    Status st = trace.start(start.context(*rt));
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().kind, ErrorKind::Rejected) << st.error().message;
+    EXPECT_EQ(st.error().message.find("io_compat"), std::string::npos) << st.error().message;
+    EXPECT_EQ(trace.hook_count(), 0u);
+}
+
 TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     PROBELOG_REQUIRE_ROOT();
     ASSERT_TRUE(bpf::ensure_tracefs().ok());

@@ -2,6 +2,7 @@
 // saying the verifier rejected it, and with --verbose the verifier's last lines.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -31,6 +32,8 @@ TEST(LoadErrorKernel, VerifierRejectionIsOneLineAndVerboseShowsTheLog) {
     ASSERT_TRUE(quiet.ok()) << quiet.error().message;
     Status st = quiet->load(false);
     ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().kind, ErrorKind::Rejected);  // what selects a variant for older kernels
+    EXPECT_EQ(st.error().err, EACCES);
     EXPECT_EQ(st.error().message,
               "cannot load BPF object 'reject': the kernel's verifier rejected it (Permission "
               "denied) (--verbose shows the verifier log)");
