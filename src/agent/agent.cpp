@@ -240,7 +240,7 @@ class Run {
 
   private:
     Status prepare();
-    Status open_inputs();
+    Status start_signals_and_servers();
     Status spawn_child();
     Status start_kernel_side();
     Status start_selected_traces();
@@ -288,7 +288,7 @@ class Run {
 std::optional<Stop> Run::setup() {
     if (Status st = check_host(o_); !st) return Stop{st.error()};
     if (Status st = prepare(); !st) return Stop{st.error()};
-    if (Status st = open_inputs(); !st) return Stop{st.error()};
+    if (Status st = start_signals_and_servers(); !st) return Stop{st.error()};
     if (Status st = spawn_child(); !st) return Stop{st.error(), 127};
     if (Status st = start_kernel_side(); !st) return Stop{st.error()};
     if (Status st = start_selected_traces(); !st) return Stop{st.error()};
@@ -318,7 +318,7 @@ Status Run::prepare() {
 // servers after the signal mask (threads inherit it: a signal must reach the
 // signalfd, not kill the process in a server thread), before anything is
 // attached (a busy port fails the run cheaply).
-Status Run::open_inputs() {
+Status Run::start_signals_and_servers() {
     (void)::signal(SIGPIPE, SIG_IGN);
     auto signals = SignalFd::create({SIGINT, SIGTERM, SIGCHLD, SIGHUP});
     if (!signals) return signals.error();
