@@ -18,21 +18,21 @@
 #define PL_IO_MAP_SIZE_DEFAULT 10240
 
 /* The system call. Values are fixed forever (append only). */
-enum pl_io_op {
-    PL_IO_OP_READ = 0,
-    PL_IO_OP_WRITE = 1,
-    PL_IO_OP_PREAD64 = 2,
-    PL_IO_OP_PWRITE64 = 3,
-    PL_IO_OP_READV = 4,
-    PL_IO_OP_WRITEV = 5,
-    PL_IO_OP_PREADV = 6,
-    PL_IO_OP_PWRITEV = 7,
-    PL_IO_OP_PREADV2 = 8,
-    PL_IO_OP_PWRITEV2 = 9,
-    PL_IO_OP_FSYNC = 10,
-    PL_IO_OP_FDATASYNC = 11,
-    PL_IO_OP_COUNT = 12,
-};
+/* Every system call the io trace covers, declared once: X(ENUM, name). The
+ * enum (the record's operation; values fixed: append only), the BPF programs
+ * (pl_io_enter_<name>, pl_io_exit_<name>), the trace's attach order and the
+ * decoder's names are made from it. */
+#define PL_IO_SYSCALLS(X)                                                                       \
+    X(READ, read)                                                                               \
+    X(WRITE, write) X(PREAD64, pread64) X(PWRITE64, pwrite64) X(READV, readv) X(WRITEV, writev) \
+        X(PREADV, preadv) X(PWRITEV, pwritev) X(PREADV2, preadv2) X(PWRITEV2, pwritev2)         \
+            X(FSYNC, fsync) X(FDATASYNC, fdatasync)
+
+#define PL_IO_OP_ENUM(ENUM, name) PL_IO_OP_##ENUM,
+enum pl_io_op { PL_IO_SYSCALLS(PL_IO_OP_ENUM) PL_IO_OP_COUNT };
+#undef PL_IO_OP_ENUM
+PL_STATIC_ASSERT(PL_IO_OP_READ == 0 && PL_IO_OP_FDATASYNC == 11 && PL_IO_OP_COUNT == 12,
+                 "io operation values are fixed: append only");
 
 /* What the fd refers to (from the inode's mode; anon inodes by their filesystem). */
 enum pl_io_file_type {

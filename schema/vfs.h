@@ -7,34 +7,58 @@
 
 #define PL_VFS_PATH_MAX 4096 /* bytes captured of one path, NUL included (PATH_MAX) */
 
-/* The record's `operation`: one value per system call, fixed forever (append
- * only). 0 is Fluent Bit's VFS_OP_OPENAT. */
-enum pl_vfs_op {
-    PL_VFS_OPENAT = 0,
-    PL_VFS_OPEN = 1,
-    PL_VFS_OPENAT2 = 2,
-    PL_VFS_CREAT = 3,
-    PL_VFS_UNLINK = 4,
-    PL_VFS_UNLINKAT = 5,
-    PL_VFS_RENAME = 6,
-    PL_VFS_RENAMEAT = 7,
-    PL_VFS_RENAMEAT2 = 8,
-    PL_VFS_MKDIR = 9,
-    PL_VFS_MKDIRAT = 10,
-    PL_VFS_RMDIR = 11,
-    PL_VFS_TRUNCATE = 12,
-    PL_VFS_CHMOD = 13,
-    PL_VFS_FCHMODAT = 14,
-    PL_VFS_FCHMODAT2 = 15,
-    PL_VFS_CHOWN = 16,
-    PL_VFS_LCHOWN = 17,
-    PL_VFS_FCHOWNAT = 18,
-    PL_VFS_LINK = 19,
-    PL_VFS_LINKAT = 20,
-    PL_VFS_SYMLINK = 21,
-    PL_VFS_SYMLINKAT = 22,
-    PL_VFS_OP_COUNT = 23,
+/* Which fields an operation's record has (beyond path, ret and errors). */
+enum pl_vfs_shape {
+    PL_VFS_S_DIRFD = 1u << 0,     /* path is relative to dirfd */
+    PL_VFS_S_NEW_PATH = 1u << 1,  /* a second path */
+    PL_VFS_S_NEW_DIRFD = 1u << 2, /* ... relative to new_dirfd */
+    PL_VFS_S_OPENS = 1u << 3,     /* returns a file descriptor */
+    PL_VFS_S_FLAGS = 1u << 4,
+    PL_VFS_S_MODE = 1u << 5,
+    PL_VFS_S_OWNER = 1u << 6,
+    PL_VFS_S_LENGTH = 1u << 7,
+    PL_VFS_S_RESOLVE = 1u << 8,
 };
+
+/*
+ * Every system call the vfs trace covers, declared once:
+ * X(ENUM, name, argument count, shape). The enum (the record's `operation`,
+ * whose values are fixed forever: append only; 0 is Fluent Bit's
+ * VFS_OP_OPENAT), the BPF programs (pl_vfs_in_<name>, pl_vfs_out_<name>), the
+ * trace's autoload switches and the decoder's table are all made from it.
+ */
+#define PL_VFS_SYSCALLS(X)                                                                         \
+    X(OPENAT, openat, 4, PL_VFS_S_DIRFD | PL_VFS_S_OPENS | PL_VFS_S_FLAGS | PL_VFS_S_MODE)         \
+    X(OPEN, open, 3, PL_VFS_S_OPENS | PL_VFS_S_FLAGS | PL_VFS_S_MODE)                              \
+    X(OPENAT2, openat2, 4,                                                                         \
+      PL_VFS_S_DIRFD | PL_VFS_S_OPENS | PL_VFS_S_FLAGS | PL_VFS_S_MODE | PL_VFS_S_RESOLVE)         \
+    X(CREAT, creat, 2, PL_VFS_S_OPENS | PL_VFS_S_FLAGS | PL_VFS_S_MODE)                            \
+    X(UNLINK, unlink, 1, 0)                                                                        \
+    X(UNLINKAT, unlinkat, 3, PL_VFS_S_DIRFD | PL_VFS_S_FLAGS)                                      \
+    X(RENAME, rename, 2, PL_VFS_S_NEW_PATH)                                                        \
+    X(RENAMEAT, renameat, 4, PL_VFS_S_DIRFD | PL_VFS_S_NEW_PATH | PL_VFS_S_NEW_DIRFD)              \
+    X(RENAMEAT2, renameat2, 5,                                                                     \
+      PL_VFS_S_DIRFD | PL_VFS_S_NEW_PATH | PL_VFS_S_NEW_DIRFD | PL_VFS_S_FLAGS)                    \
+    X(MKDIR, mkdir, 2, PL_VFS_S_MODE)                                                              \
+    X(MKDIRAT, mkdirat, 3, PL_VFS_S_DIRFD | PL_VFS_S_MODE)                                         \
+    X(RMDIR, rmdir, 1, 0)                                                                          \
+    X(TRUNCATE, truncate, 2, PL_VFS_S_LENGTH)                                                      \
+    X(CHMOD, chmod, 2, PL_VFS_S_MODE)                                                              \
+    X(FCHMODAT, fchmodat, 3, PL_VFS_S_DIRFD | PL_VFS_S_MODE)                                       \
+    X(FCHMODAT2, fchmodat2, 4, PL_VFS_S_DIRFD | PL_VFS_S_MODE | PL_VFS_S_FLAGS)                    \
+    X(CHOWN, chown, 3, PL_VFS_S_OWNER)                                                             \
+    X(LCHOWN, lchown, 3, PL_VFS_S_OWNER)                                                           \
+    X(FCHOWNAT, fchownat, 5, PL_VFS_S_DIRFD | PL_VFS_S_OWNER | PL_VFS_S_FLAGS)                     \
+    X(LINK, link, 2, PL_VFS_S_NEW_PATH)                                                            \
+    X(LINKAT, linkat, 5, PL_VFS_S_DIRFD | PL_VFS_S_NEW_PATH | PL_VFS_S_NEW_DIRFD | PL_VFS_S_FLAGS) \
+    X(SYMLINK, symlink, 2, PL_VFS_S_NEW_PATH)                                                      \
+    X(SYMLINKAT, symlinkat, 3, PL_VFS_S_NEW_PATH | PL_VFS_S_NEW_DIRFD)
+
+#define PL_VFS_OP_ENUM(ENUM, name, nargs, shape) PL_VFS_##ENUM,
+enum pl_vfs_op { PL_VFS_SYSCALLS(PL_VFS_OP_ENUM) PL_VFS_OP_COUNT };
+#undef PL_VFS_OP_ENUM
+PL_STATIC_ASSERT(PL_VFS_OPENAT == 0 && PL_VFS_SYMLINKAT == 22 && PL_VFS_OP_COUNT == 23,
+                 "vfs operation values are fixed forever: append only");
 
 enum pl_vfs_flags {
     PL_VFS_F_PATH_TRUNCATED = 1u << 0,

@@ -17,8 +17,10 @@
 
 #include "agent/agent.hpp"
 #include "agent/cli.hpp"
-#include "bpf/object.hpp"
+#include "bpf/skeleton.hpp"
 #include "bpf/system.hpp"
+
+#include "bench_floor.skel.h"
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
@@ -52,25 +54,24 @@ int empty_uprobe(int argc, char** argv) {
         fmt::print(stderr, "{}\n", st.error().message);
         return 1;
     }
-    auto obj = bpf::Object::open_embedded("bench_floor");
-    if (!obj) {
-        fmt::print(stderr, "{}\n", obj.error().message);
+    auto skel = bpf::Skeleton<pl_bench_floor>::open("bench_floor");
+    if (!skel) {
+        fmt::print(stderr, "{}\n", skel.error().message);
         return 1;
     }
-    if (auto st = obj->load(true); !st) {
+    bpf::Object& obj = skel->object();
+    if (auto st = obj.load(true); !st) {
         fmt::print(stderr, "{}\n", st.error().message);
         return 1;
     }
-    std::vector<bpf::Link> links;
+    bpf_program* empty = (*skel)->progs.pl_bench_empty;
     for (bool ret : {false, true}) {
         if (ret && !with_ret) continue;
-        auto link =
-            obj->attach_uprobe("pl_bench_empty", bpf::UprobeTarget{bin, *offset, pid, ret, 0});
-        if (!link) {
-            fmt::print(stderr, "{}\n", link.error().message);
+        auto st = obj.attach_uprobe(empty, bpf::UprobeTarget{bin, *offset, pid, ret, 0});
+        if (!st) {
+            fmt::print(stderr, "{}\n", st.error().message);
             return 1;
         }
-        links.push_back(std::move(*link));
     }
     if (with_rets) {
         auto code = file->read_at(found[0]->address, found[0]->size);
@@ -82,14 +83,12 @@ int empty_uprobe(int argc, char** argv) {
         }
         for (const symbols::Instruction& i : *insns) {
             if (!i.is_ret) continue;
-            auto link = obj->attach_uprobe(
-                "pl_bench_empty",
-                bpf::UprobeTarget{bin, *file->file_offset(i.address), pid, false, 0});
-            if (!link) {
-                fmt::print(stderr, "{}\n", link.error().message);
+            auto st = obj.attach_uprobe(
+                empty, bpf::UprobeTarget{bin, *file->file_offset(i.address), pid, false, 0});
+            if (!st) {
+                fmt::print(stderr, "{}\n", st.error().message);
                 return 1;
             }
-            links.push_back(std::move(*link));
         }
     }
     sigset_t set;
@@ -99,7 +98,7 @@ int empty_uprobe(int argc, char** argv) {
     sigprocmask(SIG_BLOCK, &set, nullptr);
     fmt::print(stderr, "floor: {} attached to {}:{} in process {}\n",
                with_ret    ? "uprobe and uretprobe"
-               : with_rets ? fmt::format("uprobe and {} uprobe(s) on RET", links.size() - 1)
+               : with_rets ? fmt::format("uprobe and {} uprobe(s) on RET", obj.link_count() - 1)
                            : "uprobe",
                bin, argv[2], pid);
     int sig = 0;

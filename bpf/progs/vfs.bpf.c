@@ -232,13 +232,14 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
     return 0;
 }
 
-/* One entry and one exit program per system call; user space skips the
- * system calls whose tracepoints this kernel does not have. */
-#define VFS_SYSCALL(name, op, nargs)                              \
+/* One entry and one exit program per system call of PL_VFS_SYSCALLS
+ * (schema/vfs.h); user space skips the system calls whose tracepoints this
+ * kernel does not have. */
+#define VFS_SYSCALL(ENUM, name, nargs, shape)                     \
     SEC("tp/syscalls/sys_enter_" #name)                           \
     int pl_vfs_in_##name(struct trace_event_raw_sys_enter* ctx) { \
         PL_FLOOR_GATE(0);                                         \
-        return on_enter(ctx, op, nargs);                          \
+        return on_enter(ctx, PL_VFS_##ENUM, nargs);               \
     }                                                             \
     SEC("tp/syscalls/sys_exit_" #name)                            \
     int pl_vfs_out_##name(struct trace_event_raw_sys_exit* ctx) { \
@@ -246,26 +247,4 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
         return on_exit(ctx);                                      \
     }
 
-VFS_SYSCALL(openat, PL_VFS_OPENAT, 4)
-VFS_SYSCALL(open, PL_VFS_OPEN, 3)
-VFS_SYSCALL(openat2, PL_VFS_OPENAT2, 4)
-VFS_SYSCALL(creat, PL_VFS_CREAT, 2)
-VFS_SYSCALL(unlink, PL_VFS_UNLINK, 1)
-VFS_SYSCALL(unlinkat, PL_VFS_UNLINKAT, 3)
-VFS_SYSCALL(rename, PL_VFS_RENAME, 2)
-VFS_SYSCALL(renameat, PL_VFS_RENAMEAT, 4)
-VFS_SYSCALL(renameat2, PL_VFS_RENAMEAT2, 5)
-VFS_SYSCALL(mkdir, PL_VFS_MKDIR, 2)
-VFS_SYSCALL(mkdirat, PL_VFS_MKDIRAT, 3)
-VFS_SYSCALL(rmdir, PL_VFS_RMDIR, 1)
-VFS_SYSCALL(truncate, PL_VFS_TRUNCATE, 2)
-VFS_SYSCALL(chmod, PL_VFS_CHMOD, 2)
-VFS_SYSCALL(fchmodat, PL_VFS_FCHMODAT, 3)
-VFS_SYSCALL(fchmodat2, PL_VFS_FCHMODAT2, 4)
-VFS_SYSCALL(chown, PL_VFS_CHOWN, 3)
-VFS_SYSCALL(lchown, PL_VFS_LCHOWN, 3)
-VFS_SYSCALL(fchownat, PL_VFS_FCHOWNAT, 5)
-VFS_SYSCALL(link, PL_VFS_LINK, 2)
-VFS_SYSCALL(linkat, PL_VFS_LINKAT, 5)
-VFS_SYSCALL(symlink, PL_VFS_SYMLINK, 2)
-VFS_SYSCALL(symlinkat, PL_VFS_SYMLINKAT, 3)
+PL_VFS_SYSCALLS(VFS_SYSCALL)

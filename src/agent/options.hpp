@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.hpp"
 #include "sinks/output_spec.hpp"
-#include "traces/trace.hpp"
 
 namespace probelog {
 
@@ -26,7 +26,8 @@ struct Options {
     uint32_t poll_ms = 100;
     std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;
-    TraceOptions trace;
+    // Each trace's own settings (ExecSettings, IoSettings, ...), set by its options.
+    TraceSettings settings;
     // Benchmarks only (probelog-bench-floor; no command-line option): every BPF
     // program returns at once, so a run costs only its hooks (PL_FILTER_FLOOR).
     bool bench_floor = false;

@@ -20,7 +20,7 @@ RawMap RawMap::of(const bpf_map* map, size_t key_size, size_t value_size) {
     // A view whose sizes disagree with the map would read past its buffers:
     // it is made invalid instead (every operation fails).
     if (map == nullptr || bpf_map__key_size(map) != key_size ||
-        bpf_map__value_size(map) != value_size) {
+        (value_size != 0 && bpf_map__value_size(map) != value_size)) {
         return RawMap{};
     }
     return RawMap(bpf_map__fd(map), key_size);
@@ -39,10 +39,13 @@ std::vector<std::byte> RawMap::keys() const {
     std::vector<std::byte> next(key_size_);
     const void* prev = nullptr;  // NULL: the first key
     while (bpf_map_get_next_key(fd_, prev, next.data()) == 0 && seen.size() < kMaxKeys) {
-        if (seen.insert(next).second) out.insert(out.end(), next.begin(), next.end());
+        seen.insert(next);
         key.swap(next);
         prev = key.data();
     }
+    out.reserve(seen.size() * key_size_);
+    for (const std::vector<std::byte>& k : seen)
+        out.insert(out.end(), k.begin(), k.end());
     return out;
 }
 

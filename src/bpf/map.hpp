@@ -22,14 +22,15 @@ class RawMap {
     RawMap() = default;
     RawMap(int fd, size_t key_size) : fd_(fd), key_size_(key_size) {}
     // The map behind a skeleton handle; `key_size` and `value_size` must be
-    // the map's (value_size: of one cpu's value for a per-cpu map).
+    // the map's (value_size: of one cpu's value for a per-cpu map; 0: not
+    // checked, for views that read keys only).
     static RawMap of(const bpf_map* map, size_t key_size, size_t value_size);
 
     bool valid() const { return fd_ >= 0; }
     int fd() const { return fd_; }
 
-    // Every key once, in the kernel's iteration order. A map updated meanwhile
-    // may be seen partly: a hash map walk restarts when the key it stands on is
+    // Every key once, in byte order (memcmp). A map updated meanwhile may be
+    // seen partly: a hash map walk restarts when the key it stands on is
     // deleted (keys seen twice are reported once; the walk is bounded).
     std::vector<std::byte> keys() const;
     bool lookup(const void* key, void* value) const;
@@ -44,13 +45,22 @@ class RawMap {
 // Possible cpus (the number of values of a per-cpu map's lookup), at least 1.
 size_t possible_cpus();
 
+// RawMap::keys() as typed keys.
+template <typename Key>
+std::vector<Key> keys_as(const RawMap& map) {
+    std::vector<std::byte> raw = map.keys();
+    std::vector<Key> out(raw.size() / sizeof(Key));
+    if (!out.empty()) __builtin_memcpy(out.data(), raw.data(), out.size() * sizeof(Key));
+    return out;
+}
+
 template <typename Key, typename Value>
 class Map {
   public:
     explicit Map(const bpf_map* map) : raw_(RawMap::of(map, sizeof(Key), sizeof(Value))) {}
 
     bool valid() const { return raw_.valid(); }
-    std::vector<Key> keys() const { return from_bytes<Key>(raw_.keys()); }
+    std::vector<Key> keys() const { return keys_as<Key>(raw_); }
     bool lookup(const Key& key, Value& value) const { return raw_.lookup(&key, &value); }
     Status update(const Key& key, const Value& value, uint64_t flags = 0) const {
         return raw_.update(&key, &value, flags);
@@ -65,12 +75,17 @@ class Map {
         }
     }
 
-    template <typename T>
-    static std::vector<T> from_bytes(const std::vector<std::byte>& raw) {
-        std::vector<T> out(raw.size() / sizeof(T));
-        if (!out.empty()) __builtin_memcpy(out.data(), raw.data(), out.size() * sizeof(T));
-        return out;
-    }
+  private:
+    RawMap raw_;
+};
+
+// The keys of a map whose values user space does not read.
+template <typename Key>
+class KeySet {
+  public:
+    explicit KeySet(const bpf_map* map) : raw_(RawMap::of(map, sizeof(Key), 0)) {}
+    std::vector<Key> keys() const { return keys_as<Key>(raw_); }
+    bool erase(const Key& key) const { return raw_.erase(&key); }
 
   private:
     RawMap raw_;
@@ -82,7 +97,7 @@ class PerCpuMap {
     explicit PerCpuMap(const bpf_map* map)
         : raw_(RawMap::of(map, sizeof(Key), sizeof(Value))), values_(possible_cpus()) {}
 
-    std::vector<Key> keys() const { return Map<Key, Value>::template from_bytes<Key>(raw_.keys()); }
+    std::vector<Key> keys() const { return keys_as<Key>(raw_); }
     // One value per possible cpu; null if the key is absent.
     const std::vector<Value>* lookup(const Key& key) {
         return raw_.lookup(&key, values_.data()) ? &values_ : nullptr;

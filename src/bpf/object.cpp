@@ -105,8 +105,10 @@ Result<Object> Object::open(std::string_view name, const Opener& opener) {
     auto log = std::make_unique<char[]>(kLogSize);
     log[0] = '\0';
     std::string object_name(name);
-    LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = object_name.c_str(),
-                .kernel_log_buf = log.get(), .kernel_log_size = kLogSize, .kernel_log_level = 0);
+    // No object_name: a skeleton's global data maps are named after the name it
+    // was generated with, and a different one breaks them.
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .kernel_log_buf = log.get(),
+                .kernel_log_size = kLogSize, .kernel_log_level = 0);
     errno = 0;
     auto [obj, close] = opener(opts);
     if (obj == nullptr) {
@@ -117,8 +119,11 @@ Result<Object> Object::open(std::string_view name, const Opener& opener) {
 }
 
 Result<Object> Object::open_bytes(std::string_view name, std::span<const std::byte> elf) {
-    return open(name, [elf](const bpf_object_open_opts& opts) {
-        bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &opts);
+    std::string object_name(name);
+    return open(name, [elf, &object_name](const bpf_object_open_opts& opts) {
+        bpf_object_open_opts named = opts;
+        named.object_name = object_name.c_str();
+        bpf_object* obj = bpf_object__open_mem(elf.data(), elf.size(), &named);
         if (obj == nullptr) return Opened{nullptr, {}};
         return Opened{obj, [obj] { bpf_object__close(obj); }};
     });
@@ -190,9 +195,8 @@ Status Object::attach_all() {
 Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe,
                 .func_name = target.function.empty() ? nullptr : target.function.c_str());
-    bpf_link* link = bpf_program__attach_uprobe_opts(program, target.pid,
-                                                     target.binary_path.c_str(),
-                                                     target.file_offset, &opts);
+    bpf_link* link = bpf_program__attach_uprobe_opts(
+        program, target.pid, target.binary_path.c_str(), target.file_offset, &opts);
     if (link == nullptr) {
         int err = errno;
         const char* kind = target.retprobe ? "uretprobe" : "uprobe";

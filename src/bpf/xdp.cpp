@@ -10,10 +10,15 @@
 #include <cstring>
 #include <vector>
 
+#include "bpf/map.hpp"
+
+extern "C" {
+#include "xdp.h"
+}
+#include "xdp.skel.h"
+
 namespace probelog::bpf {
 namespace {
-
-constexpr const char* kProgram = "pl_xdp";
 
 // Values of per-cpu maps come as one 8-byte-aligned slot per possible cpu.
 template <typename T>
@@ -44,28 +49,6 @@ pl_xdp_totals sum_per_cpu(const std::vector<pl_xdp_totals>& per_cpu) {
     pl_xdp_totals s{};
     std::memcpy(&s, sum, sizeof(s));
     return s;
-}
-
-// Every key of a hash map. Keys that vanish or appear while walking (LRU
-// eviction) may be missed; a key seen twice is reported once.
-template <typename Key>
-std::vector<Key> map_keys(int fd) {
-    std::vector<Key> keys;
-    Key key{};
-    const void* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-        keys.push_back(key);
-        prev = &keys.back();
-        if (keys.size() > (1u << 24)) break;  // a map cannot be this big: stop a restart loop
-    }
-    std::sort(keys.begin(), keys.end(),
-              [](const Key& a, const Key& b) { return std::memcmp(&a, &b, sizeof(Key)) < 0; });
-    keys.erase(std::unique(keys.begin(), keys.end(),
-                           [](const Key& a, const Key& b) {
-                               return std::memcmp(&a, &b, sizeof(Key)) == 0;
-                           }),
-               keys.end());
-    return keys;
 }
 
 pl_xdp_lpm_key lpm_key(const xdp::Prefix& p) {
@@ -169,79 +152,76 @@ std::string attach_error(std::string_view ifname, xdp::Mode mode, int err) {
 }  // namespace
 
 Result<XdpProgram> XdpProgram::load(const Runtime& runtime, const XdpProgramConfig& config) {
-    auto obj = runtime.open("xdp");
-    if (!obj) return obj.error();
-    if (Status st = obj->set_const("xdp_drop_records_per_sec", config.drop_records_per_sec); !st)
+    auto skel = runtime.open<pl_xdp>("xdp");
+    if (!skel) return skel.error();
+    pl_xdp* s = skel->operator->();
+    s->rodata->xdp_drop_records_per_sec = config.drop_records_per_sec;
+    s->rodata->xdp_drop_rate_window_ns = config.drop_rate_window_ns;
+    s->rodata->xdp_ifindex = config.ifindex;
+    std::memset(s->rodata->xdp_ifname, 0, sizeof(s->rodata->xdp_ifname));
+    std::memcpy(s->rodata->xdp_ifname, config.ifname.data(),
+                std::min(config.ifname.size(), sizeof(s->rodata->xdp_ifname) - 1));
+    if (Status st = skel->object().set_map_max_entries(s->maps.xdp_sources, config.max_sources);
+        !st) {
         return st.error();
-    if (Status st = obj->set_const("xdp_drop_rate_window_ns", config.drop_rate_window_ns); !st)
-        return st.error();
-    if (Status st = obj->set_const("xdp_ifindex", config.ifindex); !st) return st.error();
-    std::array<char, PL_XDP_IFNAME_LEN> name{};
-    std::memcpy(name.data(), config.ifname.data(), std::min(config.ifname.size(), name.size() - 1));
-    if (Status st = obj->set_const("xdp_ifname", name); !st) return st.error();
-    if (Status st = obj->set_map_max_entries("xdp_sources", config.max_sources); !st)
-        return st.error();
-    if (Status st = obj->load(runtime.verbose()); !st) return st.error();
+    }
+    if (Status st = skel->object().load(runtime.verbose()); !st) return st.error();
 
     XdpProgram p;
-    p.object_ = std::make_unique<Object>(std::move(*obj));
-    p.sources_fd_ = p.object_->map_fd("xdp_sources");
-    p.blocklist_fd_ = p.object_->map_fd("xdp_blocklist");
-    p.reported_fd_ = p.object_->map_fd("xdp_reported");
-    p.ethertypes_fd_ = p.object_->map_fd("xdp_ethertypes");
-    p.totals_fd_ = p.object_->map_fd("xdp_totals");
-    p.ncpu_ = std::max(libbpf_num_possible_cpus(), 1);
-    for (int fd :
-         {p.sources_fd_, p.blocklist_fd_, p.reported_fd_, p.ethertypes_fd_, p.totals_fd_}) {
-        if (fd < 0) return make_error("BPF object 'xdp' lacks one of its maps");
-    }
+    p.maps_ = Maps{s->maps.xdp_sources, s->maps.xdp_blocklist, s->maps.xdp_reported,
+                   s->maps.xdp_ethertypes, s->maps.xdp_totals};
+    p.program_fd_ = Object::fd(s->progs.pl_xdp);
+    p.object_ = std::make_unique<Object>(std::move(skel->object()));
     return p;
 }
 
 int XdpProgram::program_fd() const {
-    return object_->program_fd(kProgram);
+    return program_fd_;
 }
 
 Status XdpProgram::block(const xdp::Prefix& prefix) {
     pl_xdp_lpm_key key = lpm_key(prefix);
     pl_xdp_rule rule{.prefixlen = key.prefixlen, .flags = 0};
-    if (bpf_map_update_elem(blocklist_fd_, &key, &rule, BPF_ANY) != 0) {
-        return make_error("cannot block {}: {}", xdp::to_string(prefix), std::strerror(errno));
+    if (Status st = Map<pl_xdp_lpm_key, pl_xdp_rule>(maps_.blocklist).update(key, rule); !st) {
+        return Error{fmt::format("cannot block {}: {}", xdp::to_string(prefix),
+                                 std::strerror(st.error().err)),
+                     st.error().kind, st.error().err};
     }
     return {};
 }
 
 Status XdpProgram::unblock(const xdp::Prefix& prefix) {
     pl_xdp_lpm_key key = lpm_key(prefix);
-    if (bpf_map_delete_elem(blocklist_fd_, &key) != 0 && errno != ENOENT) {
-        return make_error("cannot unblock {}: {}", xdp::to_string(prefix), std::strerror(errno));
+    Map<pl_xdp_lpm_key, pl_xdp_rule> blocklist(maps_.blocklist);
+    if (!blocklist.erase(key) && errno != ENOENT) {
+        int err = errno;
+        return errno_error(err, "cannot unblock {}: {}", xdp::to_string(prefix),
+                           std::strerror(err));
     }
-    for (const pl_xdp_addr& k : map_keys<pl_xdp_addr>(reported_fd_)) {
-        if (prefix.contains(xdp::Address::from_mapped(k.addr)))
-            bpf_map_delete_elem(reported_fd_, &k);
+    KeySet<pl_xdp_addr> reported(maps_.reported);
+    for (const pl_xdp_addr& k : reported.keys()) {
+        if (prefix.contains(xdp::Address::from_mapped(k.addr))) reported.erase(k);
     }
     return {};
 }
 
 Result<xdp::Snapshot> XdpProgram::snapshot() const {
     xdp::Snapshot s;
-    auto n = static_cast<size_t>(ncpu_);
-    std::vector<pl_xdp_totals> totals(n);
-    uint32_t zero = 0;
-    if (bpf_map_lookup_elem(totals_fd_, &zero, totals.data()) != 0) {
-        return make_error("cannot read the XDP counters: {}", std::strerror(errno));
+    PerCpuMap<uint32_t, pl_xdp_totals> totals(maps_.totals);
+    const std::vector<pl_xdp_totals>* all = totals.lookup(0);
+    if (all == nullptr) {
+        int err = errno;
+        return errno_error(err, "cannot read the XDP counters: {}", std::strerror(err));
     }
-    s.totals = sum_per_cpu(totals);
-
-    std::vector<pl_xdp_counters> per_cpu(n);
-    for (const pl_xdp_addr& k : map_keys<pl_xdp_addr>(sources_fd_)) {
-        if (bpf_map_lookup_elem(sources_fd_, &k, per_cpu.data()) != 0) continue;  // evicted
+    s.totals = sum_per_cpu(*all);
+    PerCpuMap<pl_xdp_addr, pl_xdp_counters> sources(maps_.sources);
+    sources.for_each([&](const pl_xdp_addr& k, const std::vector<pl_xdp_counters>& per_cpu) {
         s.sources.push_back({xdp::Address::from_mapped(k.addr), sum_per_cpu(per_cpu)});
-    }
-    for (uint32_t type : map_keys<uint32_t>(ethertypes_fd_)) {
-        if (bpf_map_lookup_elem(ethertypes_fd_, &type, per_cpu.data()) != 0) continue;
+    });
+    PerCpuMap<uint32_t, pl_xdp_counters> ethertypes(maps_.ethertypes);
+    ethertypes.for_each([&](uint32_t type, const std::vector<pl_xdp_counters>& per_cpu) {
         s.ethertypes.push_back({static_cast<uint16_t>(type), sum_per_cpu(per_cpu)});
-    }
+    });
     return s;
 }
 
@@ -251,7 +231,7 @@ Result<uint32_t> XdpProgram::test_run(std::span<const uint8_t> frame) const {
                 .data_size_in = static_cast<uint32_t>(frame.size()),
                 .data_size_out = static_cast<uint32_t>(out.size()), .repeat = 1);
     if (int err = bpf_prog_test_run_opts(program_fd(), &opts); err != 0) {
-        return make_error("BPF_PROG_TEST_RUN: {}", std::strerror(-err));
+        return errno_error(-err, "BPF_PROG_TEST_RUN: {}", std::strerror(-err));
     }
     return opts.retval;
 }
@@ -313,7 +293,7 @@ Result<XdpAttachment> XdpAttachment::attach(int prog_fd, int ifindex, std::strin
             break;
         }
     }
-    if (fd < 0) return Error{attach_error(ifname, mode, -fd)};
+    if (fd < 0) return Error{attach_error(ifname, mode, -fd), Error::kind_of_errno(-fd), -fd};
     a.link_.reset(fd);
 
     auto now = query_xdp(ifindex);

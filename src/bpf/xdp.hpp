@@ -50,13 +50,16 @@ class XdpProgram {
 
   private:
     XdpProgram() = default;
+    struct Maps {
+        bpf_map* sources = nullptr;
+        bpf_map* blocklist = nullptr;
+        bpf_map* reported = nullptr;
+        bpf_map* ethertypes = nullptr;
+        bpf_map* totals = nullptr;
+    };
     std::unique_ptr<Object> object_;
-    int sources_fd_ = -1;
-    int blocklist_fd_ = -1;
-    int reported_fd_ = -1;
-    int ethertypes_fd_ = -1;
-    int totals_fd_ = -1;
-    int ncpu_ = 1;
+    Maps maps_;
+    int program_fd_ = -1;
 };
 
 // What is attached to an interface now.

@@ -1,5 +1,7 @@
 #include "common/option_def.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace probelog {
@@ -13,6 +15,12 @@ std::string config_key(const OptionDef& option) {
         if (c == '-') c = '_';
     }
     return key;
+}
+
+std::string option_error(const OptionDef& option, std::string_view name, std::string_view value,
+                         std::string_view message) {
+    if (option.error_names_value) return fmt::format("{} '{}': {}", name, value, message);
+    return fmt::format("{}: {}", name, message);
 }
 
 }  // namespace probelog

@@ -17,8 +17,8 @@ struct Options;
 
 struct OptionDef {
     enum class Where {
-        Everywhere,  // command line and config file
-        CommandLine, // command line only (-o, --duration, ...)
+        Everywhere,   // command line and config file
+        CommandLine,  // command line only (-o, --duration, ...)
     };
     std::string_view flag;        // "--exec-args"
     std::string_view short_flag;  // "-p", or empty
@@ -30,10 +30,21 @@ struct OptionDef {
     // is the problem only ("'0' is not a number from 1 to 128"): the caller
     // puts the flag or the config file's key and line before it.
     Status (*apply)(std::string_view value, Options& options) = nullptr;
-    // Several values (repeatable, and comma-separated in one value).
+    // Several values: repeatable, and when `commas`, comma-separated in one
+    // value too (not for values that contain commas, such as --probe specs).
     bool list = false;
+    bool commas = false;
     Where where = Where::Everywhere;
+    // Errors name the value before the problem ("--probe 'SPEC': why") instead
+    // of after the option ("--exec-args: '0' is not ..."): for long values
+    // whose problem is somewhere inside.
+    bool error_names_value = false;
 };
+
+// The one-line message of an error applying `value` to an option named `name`
+// (the flag, or a config file's key as written).
+std::string option_error(const OptionDef& option, std::string_view name, std::string_view value,
+                         std::string_view message);
 
 // "--exec-args" -> "exec_args": the option's key in a config file.
 std::string config_key(const OptionDef& option);

@@ -134,9 +134,11 @@ Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
     return detail::interpret(state);
 }
 
-Context default_context(std::vector<std::string> known_traces) {
+Context default_context(std::vector<std::string> known_traces,
+                        std::vector<const OptionDef*> options) {
     Context context;
     context.known_traces = std::move(known_traces);
+    context.options = std::move(options);
     context.getenv = [](const std::string& name) -> std::optional<std::string> {
         const char* value = std::getenv(name.c_str());
         if (value == nullptr) return std::nullopt;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/options.hpp"
+#include "common/option_def.hpp"
 #include "common/result.hpp"
 
 namespace probelog::config {
@@ -20,6 +21,9 @@ namespace probelog::config {
 struct Context {
     // The traces a Trace key may name (without the "trace_" prefix).
     std::vector<std::string> known_traces;
+    // The options an [INPUT] ebpf section takes, by their config_key() (the
+    // same tables, and checks, as the command line's).
+    std::vector<const OptionDef*> options;
     // ${NAME} in values: @SET / env: variables first, then this (getenv by default).
     std::function<std::optional<std::string>(const std::string&)> getenv;
 };
@@ -34,8 +38,8 @@ Result<Options> parse_classic(std::string_view text, const std::string& file_nam
 Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
                            const Context& context);
 
-// A Context whose known traces are the built-in ones and whose ${NAME} comes
-// from the environment.
-Context default_context(std::vector<std::string> known_traces);
+// A Context with these traces and options whose ${NAME} comes from the environment.
+Context default_context(std::vector<std::string> known_traces,
+                        std::vector<const OptionDef*> options);
 
 }  // namespace probelog::config

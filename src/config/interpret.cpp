@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 
+#include "common/option_def.hpp"
 #include "common/parse.hpp"
 #include "sinks/factory.hpp"
 #include "config/sections.hpp"
@@ -66,9 +67,6 @@ constexpr std::string_view kIgnoredOutputKeys[] = {
     "log_suppress_interval",
 };
 
-constexpr const char* kInputKeys =
-    "Name, Trace, poll_ms, ringbuf_map_name, Tag, pid, comm, cgroup, ringbuf_size, exec_args";
-
 bool one_of(std::string_view key, std::span<const std::string_view> keys) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -100,6 +98,37 @@ Result<bool> parse_bool(const Property& p) {
     return error_at(p.file, p.line, "{}: '{}' is not on/off (true/false, yes/no)", p.key, p.value);
 }
 
+// Every key an [INPUT] ebpf section takes, for the unknown-key message.
+std::string input_keys(const Context& context) {
+    std::string out = "Name, Trace, ringbuf_map_name, Tag";
+    for (const OptionDef* option : context.options)
+        out += ", " + config_key(*option);
+    return out;
+}
+
+// A value of a table option: a list takes comma-separated values, a flag
+// on/off (true/false, yes/no).
+Status apply_option(const OptionDef& option, const Property& p, Options& o) {
+    std::vector<std::string> values;
+    if (option.value.empty()) {
+        auto on = parse_bool(p);
+        if (!on) return on.error();
+        values.emplace_back(*on ? "true" : "false");
+    } else if (option.commas) {
+        for (std::string_view item : split_list(p.value))
+            values.emplace_back(item);
+    } else {
+        values.push_back(p.value);
+    }
+    for (const std::string& value : values) {
+        if (Status st = option.apply(value, o); !st) {
+            return error_at(p.file, p.line, "{}",
+                            option_error(option, p.key, value, st.error().message));
+        }
+    }
+    return {};
+}
+
 std::string known_list(const Context& context) {
     std::string out;
     for (const std::string& name : context.known_traces) {
@@ -128,59 +157,11 @@ Status apply_input_key(const Property& p, const Context& context, Options& o) {
         }
         return {};
     }
-    if (key == "poll_ms") {
-        auto n = parse_uint(p.value);
-        if (!n || *n == 0 || *n > 60000) {
-            return error_at(p.file, p.line,
-                            "{}: '{}' is not a number of milliseconds from 1 to 60000", p.key,
-                            p.value);
-        }
-        o.poll_ms = static_cast<uint32_t>(*n);
-        return {};
-    }
-    if (key == "pid") {
-        for (std::string_view item : split_list(p.value)) {
-            auto pid = parse_uint(item);
-            if (!pid || *pid == 0 || *pid > 4194304) {
-                return error_at(p.file, p.line, "{}: '{}' is not a process id", p.key, item);
-            }
-            o.pids.push_back(static_cast<uint32_t>(*pid));
-        }
-        return {};
-    }
-    if (key == "comm") {
-        if (p.value.size() > 15) {
-            return error_at(p.file, p.line,
-                            "{}: '{}' is longer than the 15 characters the kernel keeps of a "
-                            "command name: use '{}'",
-                            p.key, p.value, p.value.substr(0, 15));
-        }
-        o.comm = p.value;
-        return {};
-    }
-    if (key == "cgroup") {
-        o.cgroup = p.value;
-        return {};
-    }
-    if (key == "ringbuf_size") {
-        auto n = parse_size(p.value);
-        if (!n || *n < 4096 || *n > (1ULL << 30)) {
-            return error_at(p.file, p.line, "{}: '{}' is not a size from 4K to 1G", p.key, p.value);
-        }
-        o.ringbuf_size = *n;
-        return {};
-    }
-    if (key == "exec_args") {
-        auto n = parse_uint(p.value);
-        if (!n || *n == 0 || *n > 128) {
-            return error_at(p.file, p.line, "{}: '{}' is not a number from 1 to 128", p.key,
-                            p.value);
-        }
-        o.trace.exec_args_max = static_cast<uint32_t>(*n);
-        return {};
+    for (const OptionDef* option : context.options) {
+        if (config_key(*option) == key) return apply_option(*option, p, o);
     }
     return error_at(p.file, p.line, "unknown key '{}' in [INPUT] ebpf (known: {})", p.key,
-                    kInputKeys);
+                    input_keys(context));
 }
 
 Result<OutputFormat> stdout_format(const Property& p) {

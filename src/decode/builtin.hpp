@@ -1,5 +1,6 @@
 #pragma once
-// The decoder of each built-in event type (one file per trace family).
+// The decoder of each built-in event type (one file per trace family); each
+// trace's TraceDef lists its own.
 
 #include "decode/decoder.hpp"
 
@@ -14,7 +15,5 @@ const char* decode_vfs(Bytes event, Record& out);
 const char* decode_malloc(Bytes event, Record& out);
 const char* decode_xdp_drop(Bytes event, Record& out);
 const char* decode_io(Bytes event, Record& out);
-
-void register_builtin_decoders(Decoder& decoder);
 
 }  // namespace probelog::decode

@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "decode/builtin.hpp"
-
 namespace probelog::decode {
 
 std::string_view fixed_cstr(const char* data, size_t capacity) {
@@ -14,10 +12,6 @@ std::string_view errno_name(int err) {
     if (err == 0) return {};
     const char* name = strerrorname_np(err);
     return name != nullptr ? std::string_view(name) : std::string_view("EUNKNOWN");
-}
-
-Decoder::Decoder() {
-    register_builtin_decoders(*this);
 }
 
 void Decoder::add(uint16_t type, std::string_view event_type, DecodeFn fn) {

@@ -45,8 +45,10 @@ std::string_view errno_name(int err);
 
 class Decoder {
   public:
-    // With every built-in event type registered.
-    Decoder();
+    // Knows no event type until add() registers one: each trace declares its
+    // event types and decoders (TraceDef::events), registered all at once by
+    // register_decoders() (traces/registry.cpp).
+    Decoder() = default;
 
     void add(uint16_t type, std::string_view event_type, DecodeFn fn);
     // `ctx` must outlive the decoder's use of this type.

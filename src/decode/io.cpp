@@ -16,9 +16,9 @@ namespace {
 
 constexpr size_t kFixedSize = offsetof(pl_io_event, path);
 
-constexpr std::array<std::string_view, PL_IO_OP_COUNT> kOpNames = {
-    "read",   "write",   "pread64", "pwrite64", "readv", "writev",
-    "preadv", "pwritev", "preadv2", "pwritev2", "fsync", "fdatasync"};
+#define PL_IO_OP_NAME(ENUM, name) #name,
+constexpr std::array<std::string_view, PL_IO_OP_COUNT> kOpNames = {PL_IO_SYSCALLS(PL_IO_OP_NAME)};
+#undef PL_IO_OP_NAME
 
 constexpr std::array<std::string_view, PL_IO_FILE_TYPE_COUNT> kFileTypeNames = {
     "unknown", "regular", "directory", "char", "block", "pipe", "socket", "symlink", "anon"};

@@ -15,17 +15,17 @@ namespace {
 
 constexpr size_t kFixedSize = offsetof(pl_vfs_event, data);
 
-// Which fields an operation has.
+// Which fields an operation has (enum pl_vfs_shape).
 enum Shape : uint16_t {
-    kDirfd = 1u << 0,     // path is relative to dirfd
-    kNewPath = 1u << 1,   // a second path
-    kNewDirfd = 1u << 2,  // ... relative to new_dirfd
-    kOpens = 1u << 3,     // returns a file descriptor
-    kFlags = 1u << 4,
-    kMode = 1u << 5,
-    kOwner = 1u << 6,
-    kLength = 1u << 7,
-    kResolve = 1u << 8,
+    kDirfd = PL_VFS_S_DIRFD,
+    kNewPath = PL_VFS_S_NEW_PATH,
+    kNewDirfd = PL_VFS_S_NEW_DIRFD,
+    kOpens = PL_VFS_S_OPENS,
+    kFlags = PL_VFS_S_FLAGS,
+    kMode = PL_VFS_S_MODE,
+    kOwner = PL_VFS_S_OWNER,
+    kLength = PL_VFS_S_LENGTH,
+    kResolve = PL_VFS_S_RESOLVE,
 };
 
 struct OpInfo {
@@ -33,32 +33,10 @@ struct OpInfo {
     uint16_t shape;
 };
 
-// Indexed by enum pl_vfs_op.
-constexpr std::array<OpInfo, PL_VFS_OP_COUNT> kOps = {{
-    {"openat", kDirfd | kOpens | kFlags | kMode},
-    {"open", kOpens | kFlags | kMode},
-    {"openat2", kDirfd | kOpens | kFlags | kMode | kResolve},
-    {"creat", kOpens | kFlags | kMode},
-    {"unlink", 0},
-    {"unlinkat", kDirfd | kFlags},
-    {"rename", kNewPath},
-    {"renameat", kDirfd | kNewPath | kNewDirfd},
-    {"renameat2", kDirfd | kNewPath | kNewDirfd | kFlags},
-    {"mkdir", kMode},
-    {"mkdirat", kDirfd | kMode},
-    {"rmdir", 0},
-    {"truncate", kLength},
-    {"chmod", kMode},
-    {"fchmodat", kDirfd | kMode},
-    {"fchmodat2", kDirfd | kMode | kFlags},
-    {"chown", kOwner},
-    {"lchown", kOwner},
-    {"fchownat", kDirfd | kOwner | kFlags},
-    {"link", kNewPath},
-    {"linkat", kDirfd | kNewPath | kNewDirfd | kFlags},
-    {"symlink", kNewPath},
-    {"symlinkat", kNewPath | kNewDirfd},
-}};
+// Indexed by enum pl_vfs_op, from the one list of system calls (schema/vfs.h).
+#define PL_VFS_OP_INFO(ENUM, name, nargs, shape) {#name, static_cast<uint16_t>(shape)},
+constexpr std::array<OpInfo, PL_VFS_OP_COUNT> kOps = {{PL_VFS_SYSCALLS(PL_VFS_OP_INFO)}};
+#undef PL_VFS_OP_INFO
 
 uint8_t shown_if(bool shown) {
     return shown ? kFieldNone : kHideInTable;

@@ -1,21 +1,57 @@
 #include "traces/exec_trace.hpp"
 
-namespace probelog {
+#include "agent/options.hpp"
+#include "common/parse.hpp"
+#include "decode/builtin.hpp"
 
-const TraceInfo& ExecTrace::static_info() {
-    static const TraceInfo info{
-        .name = "exec",
-        .summary = "every execve/execveat attempt: filename, arguments, result",
-        .hooks = "tp:syscalls:sys_{enter,exit}_execve{,at}, tp_btf:sched_process_exec",
-        .id = PL_TRACE_EXEC,
-        .default_on = true,
-    };
-    return info;
+extern "C" {
+#include "exec.h"
+}
+#include "exec.skel.h"
+
+namespace probelog {
+namespace {
+
+constexpr OptionDef kOptions[] = {
+    {.flag = "--exec-args",
+     .value = "N",
+     .help = "exec: arguments captured per exec, 1 to 128 (default 32)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto n = parse_uint(value);
+         if (!n || *n == 0 || *n > 128) {
+             return make_error(ErrorKind::Usage, "'{}' is not a number from 1 to 128", value);
+         }
+         o.settings.get<ExecSettings>().args_max = static_cast<uint32_t>(*n);
+         return {};
+     }},
+};
+
+constexpr EventDef kEvents[] = {{PL_EVENT_EXEC, "exec", &decode::decode_exec}};
+
+}  // namespace
+
+extern const TraceDef exec_trace{
+    .info =
+        {
+            .name = "exec",
+            .summary = "every execve/execveat attempt: filename, arguments, result",
+            .hooks = "tp:syscalls:sys_{enter,exit}_execve{,at}, tp_btf:sched_process_exec",
+            .id = PL_TRACE_EXEC,
+            .default_on = true,
+        },
+    .options = kOptions,
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<ExecTrace>(); },
+};
+
+const TraceInfo& ExecTrace::info() const {
+    return exec_trace.info;
 }
 
-Status ExecTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
-    return start_object(runtime, "exec", [&](bpf::Object& obj) {
-        return obj.set_const("exec_args_max", options.exec_args_max);
+Status ExecTrace::start(const TraceContext& context) {
+    return start_skeleton<pl_exec>(context.runtime, "exec", [&](bpf::Skeleton<pl_exec>& skel) {
+        skel->rodata->exec_args_max = context.settings.value<ExecSettings>().args_max;
+        return Status{};
     });
 }
 

@@ -14,9 +14,8 @@ class ExitTrace final : public ObjectTrace {
     };
     explicit ExitTrace(Variant variant = Variant::Auto) : variant_(variant) {}
 
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
 
   private:
     Status start_variant(const bpf::Runtime& runtime, Variant variant);

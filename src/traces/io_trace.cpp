@@ -1,16 +1,19 @@
 #include "traces/io_trace.hpp"
 
-#include <time.h>
-
-#include <algorithm>
 #include <thread>
 
+#include "agent/options.hpp"
 #include "bpf/map.hpp"
+#include "common/clock.hpp"
+#include "common/parse.hpp"
+#include "decode/builtin.hpp"
 #include "decode/io.hpp"
 
 extern "C" {
 #include "io.h"
 }
+#include "io.skel.h"
+#include "io_compat.skel.h"
 
 namespace probelog {
 namespace {
@@ -19,94 +22,146 @@ namespace {
 // much time has passed after a flip, nothing adds to the old slot any more.
 constexpr auto kFlipGrace = std::chrono::milliseconds(10);
 
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-const char* agg_map_name(uint32_t slot) {
-    return slot == 0 ? "io_agg0" : "io_agg1";
-}
-
-}  // namespace
-
-const TraceInfo& IoTrace::static_info() {
-    static const TraceInfo info{
-        .name = "io",
-        .summary = "file I/O system calls with latency: read/write families, fsync (opt-in)",
-        .hooks =
-            "tp:syscalls:sys_{enter,exit}_{read,write,pread64,pwrite64,readv,writev,preadv,"
-            "pwritev,preadv2,pwritev2,fsync,fdatasync}, tp_btf:sched_process_exit",
-        .id = PL_TRACE_IO,
-        .default_on = false,
-    };
-    return info;
-}
-
-Status IoTrace::load(const bpf::Runtime& runtime, const TraceOptions& options,
-                     std::string_view name) {
-    auto obj = runtime.open(name);
-    if (!obj) return obj.error();
-    uint32_t all_files = options.io_all_files ? 1 : 0;
-    uint32_t aggregate = options.io_aggregate_ns != 0 ? 1 : 0;
-    for (Status st : {obj->set_const("io_all_files", all_files),
-                      obj->set_const("io_min_latency_ns", options.io_min_latency_ns),
-                      obj->set_const("io_aggregate", aggregate),
-                      obj->set_map_max_entries("io_inflight", options.io_map_size)}) {
-        if (!st) return st;
-    }
-    if (aggregate != 0) {
-        for (uint32_t slot : {0u, 1u}) {
-            if (Status st = obj->set_map_max_entries(agg_map_name(slot), options.io_map_size); !st)
-                return st;
-        }
-    }
-    if (Status st = obj->load(runtime.verbose()); !st) return st;
-    object_ = std::make_unique<bpf::Object>(std::move(*obj));
-    object_name_ = name;
+Status set_duration(std::string_view value, uint64_t& out) {
+    auto d = parse_duration(value);
+    if (!d) return Error{d.error().message, ErrorKind::Usage};
+    out = static_cast<uint64_t>(d->count());
     return {};
 }
 
-Status IoTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
-    if (!object_name_.empty()) {
-        if (Status st = load(runtime, options, object_name_); !st) return st;
-    } else if (Status fast = load(runtime, options, "io"); !fast) {
-        // Kernels before 6.2 have no bpf_rdonly_cast: the probe-read variant.
-        if (Status compat = load(runtime, options, "io_compat"); !compat) {
+constexpr OptionDef kOptions[] = {
+    {.flag = "--io-min-latency",
+     .value = "TIME",
+     .help = "io: only calls at least this slow (1ms, 250us), filtered in the kernel",
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_duration(value, o.settings.get<IoSettings>().min_latency_ns);
+         }},
+    {.flag = "--io-all-files",
+     .help = "io: also pipes, sockets, ttys and other non-regular files",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.settings.get<IoSettings>().all_files = value == "true";
+         return {};
+     }},
+    {.flag = "--io-aggregate",
+     .value = "TIME",
+     .help = "io: per (process, file) totals every TIME instead of one record per call",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         uint64_t ns = 0;
+         if (Status st = set_duration(value, ns); !st) return st;
+         if (ns < 100'000'000) {
+             return make_error(ErrorKind::Usage, "'{}' is too short an interval (at least 100ms)",
+                               value);
+         }
+         o.settings.get<IoSettings>().aggregate_ns = ns;
+         return {};
+     }},
+    {.flag = "--io-map-size",
+     .value = "N",
+     .help = "io: calls in flight tracked at once (default 10240; more are counted as map_full)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto n = parse_uint(value);
+         if (!n || *n == 0 || *n > (1u << 20)) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not a number of entries from 1 to 1048576", value);
+         }
+         o.settings.get<IoSettings>().map_size = static_cast<uint32_t>(*n);
+         return {};
+     }},
+};
+
+constexpr EventDef kEvents[] = {{PL_EVENT_IO, "io", &decode::decode_io}};
+
+}  // namespace
+
+extern const TraceDef io_trace{
+    .info =
+        {
+            .name = "io",
+            .summary = "file I/O system calls with latency: read/write families, fsync (opt-in)",
+            .hooks =
+                "tp:syscalls:sys_{enter,exit}_{read,write,pread64,pwrite64,readv,writev,preadv,"
+                "pwritev,preadv2,pwritev2,fsync,fdatasync}, tp_btf:sched_process_exit",
+            .id = PL_TRACE_IO,
+            .default_on = false,
+        },
+    .options = kOptions,
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<IoTrace>(); },
+};
+
+const TraceInfo& IoTrace::info() const {
+    return io_trace.info;
+}
+
+template <typename Skel>
+Status IoTrace::load(const bpf::Runtime& runtime, const IoSettings& settings,
+                     std::string_view name) {
+    auto skel = runtime.open<Skel>(name);
+    if (!skel) return skel.error();
+    Skel* s = skel->operator->();
+    bool aggregate = settings.aggregate_ns != 0;
+    s->rodata->io_all_files = settings.all_files ? 1 : 0;
+    s->rodata->io_min_latency_ns = settings.min_latency_ns;
+    s->rodata->io_aggregate = aggregate ? 1 : 0;
+    bpf::Object& obj = skel->object();
+    if (Status st = obj.set_map_max_entries(s->maps.io_inflight, settings.map_size); !st) return st;
+    if (aggregate) {
+        for (bpf_map* agg : {s->maps.io_agg0, s->maps.io_agg1}) {
+            if (Status st = obj.set_map_max_entries(agg, settings.map_size); !st) return st;
+        }
+    }
+    if (Status st = obj.load(runtime.verbose()); !st) return st;
+    maps_ = Maps{s->maps.io_inflight, {s->maps.io_agg0, s->maps.io_agg1}, s->maps.io_agg_ctl};
+    // Exit hooks (and the reaper) before entry hooks: an entry made while its
+    // exit hook is not attached yet would stay in the map until the thread exits.
+    std::vector<bpf_program*> order;
+#define PL_IO_EXIT_PROGRAM(ENUM, name) order.push_back(s->progs.pl_io_exit_##name);
+    PL_IO_SYSCALLS(PL_IO_EXIT_PROGRAM)
+#undef PL_IO_EXIT_PROGRAM
+    order.push_back(s->progs.pl_io_reap);
+#define PL_IO_ENTER_PROGRAM(ENUM, name) order.push_back(s->progs.pl_io_enter_##name);
+    PL_IO_SYSCALLS(PL_IO_ENTER_PROGRAM)
+#undef PL_IO_ENTER_PROGRAM
+    object_.emplace(std::move(obj));
+    object_name_ = name;
+    for (bpf_program* program : order) {
+        if (Status st = object_->attach(program); !st) return st;
+    }
+    return {};
+}
+
+Status IoTrace::start(const TraceContext& context) {
+    IoSettings settings = context.settings.value<IoSettings>();
+    if (object_name_ == "io_compat") {
+        if (Status st = load<pl_io_compat>(context.runtime, settings, "io_compat"); !st) return st;
+    } else if (Status fast = load<pl_io>(context.runtime, settings, "io"); !fast) {
+        // Kernels before 6.2 have no bpf_rdonly_cast: their verifier rejects
+        // "io", and only that selects the probe-read variant io_compat.
+        if (!object_name_.empty() || fast.error().kind != ErrorKind::Rejected) return fast;
+        object_.reset();
+        if (Status compat = load<pl_io_compat>(context.runtime, settings, "io_compat"); !compat) {
             return make_error("{}; and its probe-read variant io_compat: {}", fast.error().message,
                               compat.error().message);
         }
     }
-
-    // Exit hooks (and the reaper) before entry hooks: an entry made while its exit
-    // hook is not attached yet would stay in the map until the thread exits.
-    std::vector<std::string> names = object_->program_names();
-    std::stable_partition(names.begin(), names.end(),
-                          [](const std::string& n) { return !n.starts_with("pl_io_enter_"); });
-    for (const std::string& name : names) {
-        auto link = object_->attach(name);
-        if (!link) return link.error();
-        links_.push_back(std::move(*link));
-    }
-
-    aggregate_ = std::chrono::nanoseconds(options.io_aggregate_ns);
+    aggregate_ = std::chrono::nanoseconds(settings.aggregate_ns);
     interval_start_ = Clock::now();
     next_flip_ = interval_start_ + aggregate_;
+    if (aggregate_.count() != 0) context.join_loop(this);
     return {};
 }
 
 std::vector<uint32_t> IoTrace::inflight_tids() const {
     if (!object_) return {};
-    return bpf::MapView(object_->map_fd("io_inflight"), sizeof(uint32_t)).typed_keys<uint32_t>();
+    return bpf::KeySet<uint32_t>(maps_.inflight).keys();
 }
 
 void IoTrace::flip(Clock::time_point now) {
     uint32_t old = slot_;
     pl_io_agg_ctl ctl{};
     ctl.slot = 1 - old;
-    uint32_t zero = 0;
-    if (!bpf::MapView(object_->map_fd("io_agg_ctl"), sizeof(zero)).update(&zero, &ctl)) return;
+    if (!bpf::Map<uint32_t, pl_io_agg_ctl>(maps_.agg_ctl).update(0, ctl)) return;
     slot_ = ctl.slot;
     drain_pending_ = true;
     drain_at_ = now + kFlipGrace;
@@ -119,16 +174,14 @@ void IoTrace::flip(Clock::time_point now) {
 }
 
 void IoTrace::drain(uint32_t slot, Pipeline& pipeline) {
-    bpf::MapView map(object_->map_fd(agg_map_name(slot)), sizeof(pl_io_agg_key));
-    for (const pl_io_agg_key& key : map.typed_keys<pl_io_agg_key>()) {
-        pl_io_agg_value value{};
-        if (!map.lookup(&key, &value)) continue;
+    bpf::Map<pl_io_agg_key, pl_io_agg_value> map(maps_.agg[slot]);
+    map.for_each([&](const pl_io_agg_key& key, const pl_io_agg_value& value) {
         if (decode::io_aggregate_record(key, value, drain_time_ns_, drain_interval_ns_, record_) ==
             nullptr) {
             pipeline.emit(record_);
         }
-        map.erase(&key);
-    }
+        map.erase(key);
+    });
 }
 
 void IoTrace::tick(Pipeline& pipeline) {

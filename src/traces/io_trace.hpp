@@ -8,24 +8,34 @@
 #include "pipeline/record.hpp"
 #include "traces/trace.hpp"
 
+struct bpf_map;
+
 namespace probelog {
 
-// File I/O system calls with their latency (bpf/progs/io.bpf.c): one record per
-// call, or with TraceOptions::io_aggregate_ns, per (process, file) totals read
-// from a BPF map every interval (Trace::tick) and at the end (Trace::finish).
-class IoTrace final : public Trace {
+struct IoSettings {
+    uint32_t map_size = 10240;    // --io-map-size: entries of the in-flight map (and aggregates)
+    bool all_files = false;       // --io-all-files: every fd type, not only regular files
+    uint64_t min_latency_ns = 0;  // --io-min-latency: only calls at least this slow
+    uint64_t aggregate_ns =
+        0;  // --io-aggregate: per (process, file) totals this often; 0: per call
+};
+
+// File I/O system calls with their latency (bpf/progs/io.bpf.c; the list is
+// PL_IO_SYSCALLS in schema/io.h): one record per call, or with --io-aggregate,
+// per (process, file) totals read from a BPF map every interval and at the end
+// (the trace's loop participant).
+class IoTrace final : public Trace, private LoopParticipant {
   public:
     // `object`: "io" (direct loads, kernel 6.2+), "io_compat" (probe reads), or
-    // empty: the first of the two that this kernel loads.
+    // empty: "io" unless the verifier rejects it, then "io_compat".
     explicit IoTrace(std::string_view object = {}) : object_name_(object) {}
 
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
-    size_t hook_count() const override { return links_.size(); }
-    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
-    void tick(Pipeline& pipeline) override;
-    void finish(Pipeline& pipeline) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
+    size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
+    void detach(std::vector<bpf::Link>& released) override {
+        if (object_) object_->release_links_to(released);
+    }
 
     // Thread ids with an entry in the correlation map (calls between entry and
     // exit), for tests and diagnostics.
@@ -33,16 +43,30 @@ class IoTrace final : public Trace {
     // The BPF object that loaded ("io" or "io_compat").
     const std::string& object_name() const { return object_name_; }
 
+    // The aggregate reports (LoopParticipant), public for tests that drive
+    // the trace themselves.
+    void tick(Pipeline& pipeline) override;
+    void finish(Pipeline& pipeline) override;
+
   private:
     using Clock = std::chrono::steady_clock;
 
-    Status load(const bpf::Runtime& runtime, const TraceOptions& options, std::string_view name);
+    // The maps user space reads, from whichever skeleton loaded.
+    struct Maps {
+        bpf_map* inflight = nullptr;
+        bpf_map* agg[2] = {nullptr, nullptr};
+        bpf_map* agg_ctl = nullptr;
+    };
+
+    template <typename Skel>
+    Status load(const bpf::Runtime& runtime, const IoSettings& settings, std::string_view name);
+    Status attach();
     void flip(Clock::time_point now);
     void drain(uint32_t slot, Pipeline& pipeline);
 
     std::string object_name_;
-    std::unique_ptr<bpf::Object> object_;  // declared first: destroyed after the links
-    std::vector<bpf::Link> links_;
+    std::optional<bpf::Object> object_;
+    Maps maps_;
 
     // Aggregate mode: BPF adds to map `slot_`; the other one is drained.
     std::chrono::nanoseconds aggregate_{0};

@@ -7,21 +7,24 @@
 #include <fstream>
 #include <sstream>
 
+#include "decode/builtin.hpp"
+
+extern "C" {
+#include "malloc.h"
+}
+#include "malloc.skel.h"
+
 namespace probelog {
 namespace {
 
 // Each probed function: its uprobe and (for allocations) its uretprobe program.
 struct Probe {
     const char* function;
-    const char* enter;
-    const char* ret;  // nullptr: entry only
+    bpf_program* enter;
+    bpf_program* ret;  // nullptr: entry only
 };
-constexpr Probe kProbes[] = {
-    {"malloc", "pl_malloc_enter", "pl_malloc_return"},
-    {"calloc", "pl_calloc_enter", "pl_calloc_return"},
-    {"realloc", "pl_realloc_enter", "pl_realloc_return"},
-    {"free", "pl_free_enter", nullptr},
-};
+
+constexpr EventDef kEvents[] = {{PL_EVENT_MALLOC, "malloc", &decode::decode_malloc}};
 
 Result<std::string> read_text(const std::string& path) {
     std::ifstream in(path);
@@ -86,60 +89,65 @@ std::string libc_attach_path(std::string_view proc, const LibcMapping& libc) {
     return fmt::format("/proc/{}/root{}", proc, libc.path);
 }
 
-const TraceInfo& MallocTrace::static_info() {
-    static const TraceInfo info{
-        .name = "malloc",
-        .summary =
-            "malloc, calloc, realloc and free of the C library processes load (address, size), "
-            "and mmap/munmap",
-        .hooks =
-            "uprobe+uretprobe:libc:{malloc,calloc,realloc}, uprobe:libc:free, "
-            "tp:syscalls:sys_{enter,exit}_{mmap,munmap}",
-        .id = PL_TRACE_MALLOC,
-        .default_on = false,
-    };
-    return info;
+extern const TraceDef malloc_trace{
+    .info =
+        {
+            .name = "malloc",
+            .summary = "malloc, calloc, realloc and free of the C library processes load "
+                       "(address, size), and mmap/munmap",
+            .hooks = "uprobe+uretprobe:libc:{malloc,calloc,realloc}, uprobe:libc:free, "
+                     "tp:syscalls:sys_{enter,exit}_{mmap,munmap}",
+            .id = PL_TRACE_MALLOC,
+            .default_on = false,
+        },
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<MallocTrace>(); },
+};
+
+const TraceInfo& MallocTrace::info() const {
+    return malloc_trace.info;
 }
 
-Status MallocTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
+Status MallocTrace::start(const TraceContext& context) {
     // With --pid, the uprobes go into those processes only; otherwise into every
     // process that maps the C library probelog itself runs on.
     std::vector<Site> sites;
-    if (options.uprobe_pids.empty()) {
+    if (context.uprobe_pids.empty()) {
         auto site = libc_site(-1);
         if (!site) return site.error();
         sites.push_back(*site);
     }
-    for (uint32_t pid : options.uprobe_pids) {
+    for (uint32_t pid : context.uprobe_pids) {
         auto site = libc_site(static_cast<int>(pid));
         if (!site) return site.error();
         sites.push_back(*site);
     }
 
-    auto obj = runtime.open("malloc");
-    if (!obj) return obj.error();
-    if (Status st = obj->load(runtime.verbose()); !st) return st;
-    object_ = std::make_unique<bpf::Object>(std::move(*obj));
-    auto links = object_->attach_all();  // the mmap/munmap tracepoints
-    if (!links) return links.error();
-    links_ = std::move(*links);
+    auto skel = context.runtime.open<pl_malloc>("malloc");
+    if (!skel) return skel.error();
+    if (Status st = skel->object().load(context.runtime.verbose()); !st) return st;
+    const auto& progs = (*skel)->progs;
+    const Probe probes[] = {
+        {"malloc", progs.pl_malloc_enter, progs.pl_malloc_return},
+        {"calloc", progs.pl_calloc_enter, progs.pl_calloc_return},
+        {"realloc", progs.pl_realloc_enter, progs.pl_realloc_return},
+        {"free", progs.pl_free_enter, nullptr},
+    };
+    object_.emplace(std::move(skel->object()));
+    if (Status st = object_->attach_all(); !st) return st;  // the mmap/munmap tracepoints
 
     for (const Site& site : sites) {
-        for (const Probe& probe : kProbes) {
+        for (const Probe& probe : probes) {
             bpf::UprobeTarget target{
                 .binary_path = site.path, .pid = site.pid, .function = probe.function};
             // The return probe first: an entry without its return would leave a
             // pending entry behind for every call.
             if (probe.ret != nullptr) {
                 target.retprobe = true;
-                auto link = object_->attach_uprobe(probe.ret, target);
-                if (!link) return link.error();
-                links_.push_back(std::move(*link));
+                if (Status st = object_->attach_uprobe(probe.ret, target); !st) return st;
             }
             target.retprobe = false;
-            auto link = object_->attach_uprobe(probe.enter, target);
-            if (!link) return link.error();
-            links_.push_back(std::move(*link));
+            if (Status st = object_->attach_uprobe(probe.enter, target); !st) return st;
         }
     }
     return {};

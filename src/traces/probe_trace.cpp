@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <string>
 
+#include "agent/options.hpp"
 #include "bpf/map.hpp"
+#include "common/parse.hpp"
 #include "probes/compile.hpp"
 #include "probes/resolve.hpp"
 #include "probes/spec.hpp"
@@ -14,6 +18,7 @@
 extern "C" {
 #include "probe.h"
 }
+#include "uprobe.skel.h"
 
 namespace probelog {
 namespace {
@@ -46,37 +51,121 @@ bool process_exists(uint32_t pid) {
     return ::stat(fmt::format("/proc/{}", pid).c_str(), &st) == 0;
 }
 
-}  // namespace
-
-const TraceInfo& ProbeTrace::static_info() {
-    static const TraceInfo info{
-        .name = "probe",
-        .summary = "dynamic probes on user-space functions (--probe SPEC): args, return, latency",
-        .hooks =
-            "uprobe + uretprobe per --probe (one generic program pair); Go functions: uprobes "
-            "at the entry and at every RET, never a uretprobe",
-        .id = PL_TRACE_PROBE,
-        .default_on = false,
-        .fail_run = true,
-    };
-    return info;
+Status set_byte_cap(std::string_view value, uint32_t max, uint32_t& out) {
+    auto n = parse_size(value);
+    if (!n || *n == 0 || *n > max) {
+        return make_error(ErrorKind::Usage, "'{}' is not a byte count from 1 to {}", value, max);
+    }
+    out = static_cast<uint32_t>(*n);
+    return {};
 }
 
-Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
-    if (options.probes.empty()) return make_error("--trace probe needs at least one --probe SPEC");
-    if (options.probes.size() > PL_PROBE_CONFIG_MAX) {
-        return make_error("at most {} --probe specs per run", PL_PROBE_CONFIG_MAX);
+bool probe_selected(const Options& o) {
+    return std::any_of(o.traces.begin(), o.traces.end(), [](const std::string& t) {
+        const TraceInfo* info = find_trace(t);
+        return info != nullptr && info->name == "probe";
+    });
+}
+
+// A malformed spec is a usage error at once; finding files and functions waits
+// for the run.
+constexpr OptionDef kOptions[] = {
+    {.flag = "--probe",
+     .value = "SPEC",
+     .help = "Probe a user-space function (repeatable): 'FILE:FUNCTION(TYPE NAME, ...) "
+             "ret:TYPE'; see docs/PROBES.md",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto spec = probes::parse_probe_spec(value);
+         if (!spec) return Error{spec.error().message, ErrorKind::Usage};
+         o.settings.get<ProbeSettings>().specs.emplace_back(value);
+         return {};
+     },
+     .list = true,
+     .error_names_value = true},
+    {.flag = "--probe-mode",
+     .value = "MODE",
+     .help = "call: one record per call (default); split: entry and return records; "
+             "entry: entry records only",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto mode = probes::parse_probe_mode(value);
+         if (!mode) return Error{mode.error().message, ErrorKind::Usage};
+         o.settings.get<ProbeSettings>().mode = value;
+         return {};
+     }},
+    {.flag = "--probe-str-max",
+     .value = "N",
+     .help = "Characters kept of a str value (default 128, at most 2046)",
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_byte_cap(value, probes::kMaxStrMax,
+                                 o.settings.get<ProbeSettings>().str_max);
+         }},
+    {.flag = "--probe-buf-max",
+     .value = "N",
+     .help = "Bytes kept of a buf value (default 256, at most 2048)",
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_byte_cap(value, probes::kMaxBufMax,
+                                 o.settings.get<ProbeSettings>().buf_max);
+         }},
+};
+
+// --probe alone runs the probes only; with --trace, the probes as well.
+Status finish_probe_options(Options& o) {
+    bool selected = probe_selected(o);
+    bool any = !o.settings.value<ProbeSettings>().specs.empty();
+    if (selected && !any) {
+        return make_error(ErrorKind::Usage, "--trace probe: needs at least one --probe SPEC");
     }
-    auto mode = probes::parse_probe_mode(options.probe_mode);
+    if (any && !selected) o.traces.emplace_back("probe");
+    return {};
+}
+
+}  // namespace
+
+extern const TraceDef probe_trace{
+    .info =
+        {
+            .name = "probe",
+            .summary =
+                "dynamic probes on user-space functions (--probe SPEC): args, return, latency",
+            .hooks = "uprobe + uretprobe per --probe (one generic program pair); Go functions: "
+                     "uprobes at the entry and at every RET, never a uretprobe",
+            .id = PL_TRACE_PROBE,
+            .default_on = false,
+            .fail_run = true,
+        },
+    .options = kOptions,
+    // Probe records are described at run time: the trace registers their
+    // decoder with its table of probes (bind()).
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<ProbeTrace>(); },
+    .finish_options = &finish_probe_options,
+};
+
+const TraceInfo& ProbeTrace::info() const {
+    return probe_trace.info;
+}
+
+Status ProbeTrace::start(const TraceContext& context) {
+    const bpf::Runtime& runtime = context.runtime;
+    ProbeSettings settings = context.settings.value<ProbeSettings>();
+    if (settings.specs.empty()) {
+        return make_error(ErrorKind::Usage, "--trace probe needs at least one --probe SPEC");
+    }
+    if (settings.specs.size() > PL_PROBE_CONFIG_MAX) {
+        return make_error(ErrorKind::Usage, "at most {} --probe specs per run",
+                          PL_PROBE_CONFIG_MAX);
+    }
+    auto mode = probes::parse_probe_mode(settings.mode);
     if (!mode) return mode.error();
-    probes::CompileOptions co{*mode, options.probe_str_max, options.probe_buf_max};
+    probes::CompileOptions co{*mode, settings.str_max, settings.buf_max};
     probes::ResolveOptions ro;
-    if (!options.uprobe_pids.empty()) ro.pid = static_cast<int>(options.uprobe_pids[0]);
+    if (!context.uprobe_pids.empty()) ro.pid = static_cast<int>(context.uprobe_pids[0]);
 
     // Everything is resolved before anything is attached.
     std::vector<Plan> plans;
     auto table = std::make_unique<decode::ProbeTable>();
-    for (const std::string& text : options.probes) {
+    for (const std::string& text : settings.specs) {
         auto plan = plan_probe(text, ro, co);
         if (!plan) return make_error("--probe '{}': {}", text, plan.error().message);
         const probes::ResolvedProbe& r = plan->resolved;
@@ -113,58 +202,54 @@ Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& option
         plans.push_back(std::move(*plan));
     }
 
-    auto obj = runtime.open("uprobe");
-    if (!obj) return obj.error();
-    if (Status st = obj->load(runtime.verbose()); !st) return st;
-    object_ = std::make_unique<bpf::Object>(std::move(*obj));
-    bpf::MapView configs(object_->map_fd("pl_probe_configs"));
+    auto skel = runtime.open<pl_uprobe>("uprobe");
+    if (!skel) return skel.error();
+    if (Status st = skel->object().load(runtime.verbose()); !st) return st;
+    pl_uprobe* s = skel->operator->();
+    maps_ = Maps{s->maps.probe_calls, s->maps.probe_calls_data};
+    bpf::Map<uint32_t, pl_probe_config> configs(s->maps.pl_probe_configs);
     for (uint32_t id = 0; id < plans.size(); ++id) {
-        if (Status st = configs.update(&id, &plans[id].compiled.config); !st) return st;
+        if (Status st = configs.update(id, plans[id].compiled.config); !st) return st;
     }
+    bpf_program* entry_program = s->progs.pl_probe_entry;
+    bpf_program* return_program = s->progs.pl_probe_return;
+    object_.emplace(std::move(skel->object()));
 
     std::vector<int> pids;
-    pids.reserve(options.uprobe_pids.size() + 1);
-    for (uint32_t pid : options.uprobe_pids)
+    pids.reserve(context.uprobe_pids.size() + 1);
+    for (uint32_t pid : context.uprobe_pids)
         pids.push_back(static_cast<int>(pid));
     if (pids.empty()) pids.push_back(-1);
     for (uint32_t id = 0; id < plans.size(); ++id) {
         const Plan& plan = plans[id];
+        auto attach = [&](bpf_program* program, const bpf::UprobeTarget& target) -> Status {
+            if (Status st = object_->attach_uprobe(program, target); !st) {
+                return st.error().prefixed(fmt::format("--probe '{}': ", plan.resolved.spec.text));
+            }
+            return {};
+        };
         for (int pid : pids) {
             bpf::UprobeTarget target{plan.resolved.binary, plan.resolved.file_offset, pid, false,
                                      id};
-            auto entry = object_->attach_uprobe("pl_probe_entry", target);
-            if (!entry) {
-                return make_error("--probe '{}': {}", plan.resolved.spec.text,
-                                  entry.error().message);
-            }
-            links_.push_back(std::move(*entry));
+            if (Status st = attach(entry_program, target); !st) return st;
             // Go: the return program as a plain uprobe on every RET.
             for (uint64_t ret_offset : plan.compiled.ret_probe_offsets) {
                 bpf::UprobeTarget at{plan.resolved.binary, ret_offset, pid, false, id};
-                auto ret = object_->attach_uprobe("pl_probe_return", at);
-                if (!ret) {
-                    return make_error("--probe '{}': {}", plan.resolved.spec.text,
-                                      ret.error().message);
-                }
-                links_.push_back(std::move(*ret));
+                if (Status st = attach(return_program, at); !st) return st;
             }
             if (!plan.compiled.attach_return) continue;
             target.retprobe = true;
-            auto ret = object_->attach_uprobe("pl_probe_return", target);
-            if (!ret) {
-                return make_error("--probe '{}': {}", plan.resolved.spec.text, ret.error().message);
-            }
-            links_.push_back(std::move(*ret));
+            if (Status st = attach(return_program, target); !st) return st;
         }
     }
     for (const Plan& plan : plans)
         by_goroutine_.push_back(plan.resolved.go);
-    if (options.metrics != nullptr) {
-        auto& calls = options.metrics->counter("probelog_probe_calls_total",
+    if (context.metrics != nullptr) {
+        auto& calls = context.metrics->counter("probelog_probe_calls_total",
                                                "Calls recorded per --probe (lost records excluded: "
                                                "see probelog_lost_events_total)",
                                                {"probe"});
-        auto& latency = options.metrics->histogram(
+        auto& latency = context.metrics->histogram(
             "probelog_probe_latency_seconds", "Call latency per --probe (entry to return)",
             {"probe"}, metrics::exponential_buckets(1e-6, 4, 12));
         for (const decode::ProbeInfo& probe : table->probes) {
@@ -174,10 +259,11 @@ Status ProbeTrace::start(const bpf::Runtime& runtime, const TraceOptions& option
     }
     table_ = std::move(table);
     next_sweep_ = std::chrono::steady_clock::now() + kSweepEvery;
+    context.join_loop(this);
     return {};
 }
 
-void ProbeTrace::configure_pipeline(Pipeline& pipeline) {
+void ProbeTrace::bind(Pipeline& pipeline) {
     if (table_) {
         pipeline.decoder().add(PL_EVENT_PROBE, "probe", &decode::decode_probe_thunk, table_.get());
     }
@@ -203,31 +289,26 @@ void ProbeTrace::tick(Pipeline& /*pipeline*/) {
     sweep_calls();
 }
 
+template <typename Value>
+void ProbeTrace::sweep(bpf_map* map) {
+    // The value starts with the event's fixed part, whose header names the thread.
+    bpf::Map<pl_probe_call_key, Value> calls(map);
+    std::vector<pl_probe_call_key> stale;
+    calls.for_each([&](const pl_probe_call_key& key, const Value& value) {
+        pl_event_header hdr{};
+        std::memcpy(&hdr, &value, sizeof(hdr));
+        // A goroutine moves between threads: its call is stale only when its
+        // process is gone.
+        bool go = key.probe_id < by_goroutine_.size() && by_goroutine_[key.probe_id];
+        if (go ? !process_exists(hdr.pid) : !thread_exists(hdr.pid, hdr.tid)) stale.push_back(key);
+    });
+    for (const pl_probe_call_key& k : stale)
+        calls.erase(k);
+}
+
 void ProbeTrace::sweep_calls() {
-    // Both maps' values start with the event's fixed part, whose header names the thread.
-    for (const char* name : {"probe_calls", "probe_calls_data"}) {
-        bpf::MapView calls(object_->map_fd(name));
-        if (!calls.valid()) continue;
-        std::vector<pl_probe_call_key> stale;
-        pl_probe_call_key key{};
-        pl_probe_call_key next{};
-        auto value = std::make_unique<pl_probe_event>();
-        const void* prev = nullptr;
-        while (calls.next_key(prev, &next)) {
-            key = next;
-            prev = &key;
-            if (!calls.lookup(&key, value.get())) continue;
-            // A goroutine moves between threads: its call is stale only when
-            // its process is gone.
-            bool go = key.probe_id < by_goroutine_.size() && by_goroutine_[key.probe_id];
-            if (go ? !process_exists(value->hdr.pid)
-                   : !thread_exists(value->hdr.pid, value->hdr.tid)) {
-                stale.push_back(key);
-            }
-        }
-        for (const pl_probe_call_key& k : stale)
-            calls.erase(&k);
-    }
+    sweep<pl_probe_call_head>(maps_.calls);
+    sweep<pl_probe_event>(maps_.calls_data);
 }
 
 }  // namespace probelog

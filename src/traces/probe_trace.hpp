@@ -5,32 +5,48 @@
 // is attached at each probe's file offset with that index as the BPF cookie.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "decode/probe.hpp"
 #include "metrics/registry.hpp"
 #include "traces/trace.hpp"
 
+struct bpf_map;
+
 namespace probelog {
 
-class ProbeTrace final : public Trace {
+struct ProbeSettings {
+    std::vector<std::string> specs;  // --probe, as typed
+    std::string mode = "call";       // --probe-mode: call, split or entry
+    uint32_t str_max = 128;          // --probe-str-max
+    uint32_t buf_max = 256;          // --probe-buf-max
+};
+
+class ProbeTrace final : public ObjectTrace, private LoopParticipant {
   public:
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
-    size_t hook_count() const override { return links_.size(); }
-    void detach(std::vector<bpf::Link>& released) override { move_links(links_, released); }
-    void tick(Pipeline& pipeline) override;
-    void configure_pipeline(Pipeline& pipeline) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
 
   private:
+    // LoopParticipant: the probe records' decoder and metric tap, the sweep.
+    void bind(Pipeline& pipeline) override;
+    void tick(Pipeline& pipeline) override;
+
     // Drops in-flight entries of threads that are gone (exited inside a probed call).
     void sweep_calls();
+    template <typename Value>
+    void sweep(bpf_map* map);
+
+    struct Maps {
+        bpf_map* calls = nullptr;       // calls without captured bytes
+        bpf_map* calls_data = nullptr;  // calls with them
+    };
 
     std::unique_ptr<decode::ProbeTable> table_;
-    std::unique_ptr<bpf::Object> object_;  // before the links: destroyed after them
-    std::vector<bpf::Link> links_;
+    Maps maps_;
     std::vector<bool> by_goroutine_;  // per probe id: a Go probe, paired by goroutine
     std::chrono::steady_clock::time_point next_sweep_{};
     // Per probe id, for /metrics (empty without a metrics registry).

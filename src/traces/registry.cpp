@@ -1,81 +1,63 @@
-// The list of built-in traces. A new trace adds one line to kTraces.
+// The list of built-in traces. A new trace adds one line to PL_BUILTIN_TRACES:
+// X(name) names the TraceDef `name_trace` defined in traces/name_trace.cpp.
 #include <fmt/format.h>
 
-#include "traces/bind_trace.hpp"
-#include "traces/exec_trace.hpp"
-#include "traces/exit_trace.hpp"
-#include "traces/signal_trace.hpp"
-#include "traces/tcp_trace.hpp"
-#include "traces/malloc_trace.hpp"
-#include "traces/io_trace.hpp"
-#include "traces/probe_trace.hpp"
+#include <array>
+
 #include "traces/trace.hpp"
-#include "traces/vfs_trace.hpp"
-#include "traces/xdp_trace.hpp"
+
+// In --list-traces order.
+#define PL_BUILTIN_TRACES(X) \
+    X(exec) X(exit) X(signal) X(bind) X(tcp) X(vfs) X(malloc) X(xdp) X(io) X(probe)
 
 namespace probelog {
+
+#define PL_DECLARE_TRACE(name) extern const TraceDef name##_trace;
+PL_BUILTIN_TRACES(PL_DECLARE_TRACE)
+#undef PL_DECLARE_TRACE
+
 namespace {
 
-struct Entry {
-    const TraceInfo& (*info)();
-    std::unique_ptr<Trace> (*make)();
-};
-
-template <typename T>
-std::unique_ptr<Trace> make() {
-    return std::make_unique<T>();
-}
-
-const std::vector<Entry>& entries() {
-    static const std::vector<Entry> kTraces = {
-        {&ExecTrace::static_info, &make<ExecTrace>},
-        {&ExitTrace::static_info, &make<ExitTrace>},
-        {&SignalTrace::static_info, &make<SignalTrace>},
-        {&BindTrace::static_info, &make<BindTrace>},
-        {&TcpTrace::static_info, &make<TcpTrace>},
-        {&VfsTrace::static_info, &make<VfsTrace>},
-        {&MallocTrace::static_info, &make<MallocTrace>},
-        {&XdpTrace::static_info, &make<XdpTrace>},
-        {&IoTrace::static_info, &make<IoTrace>},
-        {&ProbeTrace::static_info, &make<ProbeTrace>},
-    };
-    return kTraces;
-}
+#define PL_TRACE_ENTRY(name) &name##_trace,
+constexpr std::array kTraces = {PL_BUILTIN_TRACES(PL_TRACE_ENTRY)};
+#undef PL_TRACE_ENTRY
 
 }  // namespace
 
-const std::vector<TraceInfo>& trace_catalog() {
-    static const std::vector<TraceInfo> catalog = [] {
-        std::vector<TraceInfo> out;
-        for (const Entry& e : entries())
-            out.push_back(e.info());
-        return out;
-    }();
-    return catalog;
+std::span<const TraceDef* const> trace_defs() {
+    return kTraces;
 }
 
-const TraceInfo* find_trace(std::string_view name) {
+const TraceDef* find_trace_def(std::string_view name) {
     if (name.starts_with("trace_")) name.remove_prefix(6);  // Fluent Bit's spelling
-    for (const TraceInfo& info : trace_catalog()) {
-        if (info.name == name) return &info;
+    for (const TraceDef* def : kTraces) {
+        if (def->info.name == name) return def;
     }
     return nullptr;
 }
 
+const TraceInfo* find_trace(std::string_view name) {
+    const TraceDef* def = find_trace_def(name);
+    return def != nullptr ? &def->info : nullptr;
+}
+
 std::string trace_name(uint16_t id) {
-    for (const TraceInfo& info : trace_catalog()) {
-        if (info.id == id) return std::string(info.name);
+    for (const TraceDef* def : kTraces) {
+        if (def->info.id == id) return std::string(def->info.name);
     }
     return fmt::format("trace#{}", id);
 }
 
 std::unique_ptr<Trace> make_trace(std::string_view name) {
-    const TraceInfo* wanted = find_trace(name);
-    if (wanted == nullptr) return nullptr;
-    for (const Entry& e : entries()) {
-        if (&e.info() == wanted || e.info().name == wanted->name) return e.make();
+    const TraceDef* def = find_trace_def(name);
+    return def != nullptr ? def->make() : nullptr;
+}
+
+void register_decoders(decode::Decoder& decoder) {
+    for (const TraceDef* def : kTraces) {
+        for (const EventDef& event : def->events)
+            decoder.add(event.type, event.event_type, event.decode);
     }
-    return nullptr;
 }
 
 }  // namespace probelog

@@ -1,24 +1,42 @@
 #include "traces/signal_trace.hpp"
 
-namespace probelog {
+#include "decode/builtin.hpp"
 
-const TraceInfo& SignalTrace::static_info() {
-    static const TraceInfo info{
-        .name = "signal",
-        .summary =
-            "every signal generated (kill calls, faults, SIGCHLD, timers): sender, target, result",
-        .hooks =
-            "tp_btf:signal_generate, "
-            "tp:syscalls:sys_{enter,exit}_{kill,tkill,tgkill,rt_sigqueueinfo,rt_tgsigqueueinfo,"
-            "pidfd_send_signal}",
-        .id = PL_TRACE_SIGNAL,
-        .default_on = true,
-    };
-    return info;
+extern "C" {
+#include "signal_event.h"
+}
+#include "signal.skel.h"
+
+namespace probelog {
+namespace {
+
+constexpr EventDef kEvents[] = {{PL_EVENT_SIGNAL, "signal", &decode::decode_signal}};
+
+}  // namespace
+
+extern const TraceDef signal_trace{
+    .info =
+        {
+            .name = "signal",
+            .summary = "every signal generated (kill calls, faults, SIGCHLD, timers): sender, "
+                       "target, result",
+            .hooks =
+                "tp_btf:signal_generate, "
+                "tp:syscalls:sys_{enter,exit}_{kill,tkill,tgkill,rt_sigqueueinfo,rt_tgsigqueueinfo,"
+                "pidfd_send_signal}",
+            .id = PL_TRACE_SIGNAL,
+            .default_on = true,
+        },
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<SignalTrace>(); },
+};
+
+const TraceInfo& SignalTrace::info() const {
+    return signal_trace.info;
 }
 
-Status SignalTrace::start(const bpf::Runtime& runtime, const TraceOptions& /*options*/) {
-    return start_object(runtime, "signal", [](bpf::Object& /*obj*/) { return Status{}; });
+Status SignalTrace::start(const TraceContext& context) {
+    return start_skeleton<pl_signal>(context.runtime, "signal");
 }
 
 }  // namespace probelog

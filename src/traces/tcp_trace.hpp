@@ -6,9 +6,8 @@ namespace probelog {
 
 class TcpTrace final : public ObjectTrace {
   public:
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
 };
 
 }  // namespace probelog

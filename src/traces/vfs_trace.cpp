@@ -1,49 +1,53 @@
 #include "traces/vfs_trace.hpp"
 
-#include <array>
-#include <string>
-
 #include "bpf/system.hpp"
+#include "decode/builtin.hpp"
+
+extern "C" {
+#include "vfs.h"
+}
+#include "vfs.skel.h"
 
 namespace probelog {
 namespace {
 
-// Every system call bpf/progs/vfs.bpf.c has a pair of programs for
-// (pl_vfs_in_<name>, pl_vfs_out_<name>).
-constexpr std::array<std::string_view, 23> kSyscalls = {
-    "openat",    "open",   "openat2",  "creat", "unlink",   "unlinkat", "rename",    "renameat",
-    "renameat2", "mkdir",  "mkdirat",  "rmdir", "truncate", "chmod",    "fchmodat",  "fchmodat2",
-    "chown",     "lchown", "fchownat", "link",  "linkat",   "symlink",  "symlinkat",
-};
+constexpr EventDef kEvents[] = {{PL_EVENT_VFS, "vfs", &decode::decode_vfs}};
 
 }  // namespace
 
-const TraceInfo& VfsTrace::static_info() {
-    static const TraceInfo info{
-        .name = "vfs",
-        .summary =
-            "path operations with their result: open, openat, openat2, creat, unlink(at), "
-            "rename(at,at2), mkdir(at), rmdir, truncate, chmod, fchmodat(2), chown, lchown, "
-            "fchownat, link(at), symlink(at)",
-        .hooks = "tp:syscalls:sys_{enter,exit}_<each of those>",
-        .id = PL_TRACE_VFS,
-        .default_on = false,
-    };
-    return info;
+extern const TraceDef vfs_trace{
+    .info =
+        {
+            .name = "vfs",
+            .summary =
+                "path operations with their result: open, openat, openat2, creat, unlink(at), "
+                "rename(at,at2), mkdir(at), rmdir, truncate, chmod, fchmodat(2), chown, lchown, "
+                "fchownat, link(at), symlink(at)",
+            .hooks = "tp:syscalls:sys_{enter,exit}_<each of those>",
+            .id = PL_TRACE_VFS,
+            .default_on = false,
+        },
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<VfsTrace>(); },
+};
+
+const TraceInfo& VfsTrace::info() const {
+    return vfs_trace.info;
 }
 
-Status VfsTrace::start(const bpf::Runtime& runtime, const TraceOptions& /*options*/) {
-    return start_object(runtime, "vfs", [&](bpf::Object& obj) -> Status {
+Status VfsTrace::start(const TraceContext& context) {
+    return start_skeleton<pl_vfs>(context.runtime, "vfs", [](bpf::Skeleton<pl_vfs>& skel) {
         // A system call this kernel or architecture lacks (openat2 before 5.6,
         // fchmodat2 before 6.6, open/rename/... on arm64) is simply not traced.
-        for (std::string_view name : kSyscalls) {
-            std::string enter = "sys_enter_" + std::string(name);
-            if (bpf::tracepoint_exists("syscalls", enter)) continue;
-            for (const char* prefix : {"pl_vfs_in_", "pl_vfs_out_"}) {
-                if (Status st = obj.set_autoload(prefix + std::string(name), false); !st) return st;
-            }
-        }
-        return {};
+        bpf::Object& obj = skel.object();
+#define PL_VFS_AUTOLOAD(ENUM, name, nargs, shape)                  \
+    if (!bpf::tracepoint_exists("syscalls", "sys_enter_" #name)) { \
+        obj.set_autoload(skel->progs.pl_vfs_in_##name, false);     \
+        obj.set_autoload(skel->progs.pl_vfs_out_##name, false);    \
+    }
+        PL_VFS_SYSCALLS(PL_VFS_AUTOLOAD)
+#undef PL_VFS_AUTOLOAD
+        return Status{};
     });
 }
 

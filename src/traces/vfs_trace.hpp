@@ -5,12 +5,12 @@
 namespace probelog {
 
 // Path operations (open*, creat, unlink*, rename*, mkdir*, rmdir, truncate,
-// chmod/chown families, link*, symlink*) from their syscall tracepoints.
+// chmod/chown families, link*, symlink*) from their syscall tracepoints: the
+// list is PL_VFS_SYSCALLS in schema/vfs.h.
 class VfsTrace final : public ObjectTrace {
   public:
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
 };
 
 }  // namespace probelog

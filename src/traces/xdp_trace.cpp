@@ -8,8 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+
+#include "agent/options.hpp"
+#include "common/clock.hpp"
+#include "common/parse.hpp"
+#include "decode/builtin.hpp"
 
 namespace probelog {
 namespace {
@@ -18,11 +24,152 @@ void say(std::string_view text) {
     fmt::print(stderr, "probelog: xdp: {}\n", text);
 }
 
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+Status number(std::string_view value, uint64_t min, uint64_t max, uint32_t& out) {
+    auto n = parse_uint(value);
+    if (!n || *n < min || *n > max) {
+        return make_error(ErrorKind::Usage, "'{}' is not a number from {} to {}", value, min, max);
+    }
+    out = static_cast<uint32_t>(*n);
+    return {};
 }
+
+// Records that an --xdp-* option was given (they all need --xdp IFACE).
+XdpSettings& given(Options& o, std::string_view flag) {
+    XdpSettings& x = o.settings.get<XdpSettings>();
+    x.given.emplace_back(flag);
+    return x;
+}
+
+bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+    for (char c : name) {
+        if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) != 0) return false;
+    }
+    return true;
+}
+
+constexpr OptionDef kOptions[] = {
+    {.flag = "--xdp",
+     .value = "IFACE",
+     .help = "Count packets per source address on this interface and drop blocked sources "
+             "(XDP); alone, the only trace",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.settings.get<XdpSettings>().options.interface = value;
+         return {};
+     }},
+    {.flag = "--xdp-mode",
+     .value = "MODE",
+     .help = "xdp: auto (default), native or generic",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         xdp::Options& x = given(o, "--xdp-mode").options;
+         if (value == "auto") {
+             x.mode = xdp::Mode::Auto;
+         } else if (value == "native" || value == "drv" || value == "driver") {
+             x.mode = xdp::Mode::Native;
+         } else if (value == "generic" || value == "skb") {
+             x.mode = xdp::Mode::Generic;
+         } else {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not a mode (expected auto, native or generic)", value);
+         }
+         return {};
+     }},
+    {.flag = "--xdp-force",
+     .help = "xdp: replace an XDP program already on the interface",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         if (value == "true") given(o, "--xdp-force").options.force = true;
+         return {};
+     }},
+    {.flag = "--xdp-block",
+     .value = "ADDR[/LEN]",
+     .help = "xdp: drop packets from this address or prefix (repeatable)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto p = xdp::parse_prefix(value);
+         if (!p) return Error{p.error().message, ErrorKind::Usage};
+         given(o, "--xdp-block").options.block.push_back(*p);
+         return {};
+     },
+     .list = true,
+     .commas = true},
+    {.flag = "--xdp-blocklist",
+     .value = "FILE",
+     .help = "xdp: addresses and prefixes to drop, one per line; re-read on change and SIGHUP",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         given(o, "--xdp-blocklist").options.blocklist_file = value;
+         return {};
+     }},
+    {.flag = "--xdp-interval",
+     .value = "TIME",
+     .help = "xdp: period of the xdp_stats records (default 10s)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto d = parse_duration(value);
+         if (!d) return Error{d.error().message, ErrorKind::Usage};
+         if (*d < std::chrono::milliseconds(10)) {
+             return make_error(ErrorKind::Usage, "'{}' is shorter than 10ms", value);
+         }
+         given(o, "--xdp-interval").options.interval = *d;
+         return {};
+     }},
+    {.flag = "--xdp-top",
+     .value = "N",
+     .help = "xdp: sources per xdp_stats report (default 10)",
+     .apply = [](std::string_view value,
+                 Options& o) { return number(value, 0, 25, given(o, "--xdp-top").options.top); }},
+    {.flag = "--xdp-max-sources",
+     .value = "N",
+     .help = "xdp: sources counted at once, least recently seen evicted (default 16384)",
+     .apply =
+         [](std::string_view value, Options& o) {
+             return number(value, 16, 1u << 24, given(o, "--xdp-max-sources").options.max_sources);
+         }},
+    {.flag = "--xdp-socket",
+     .value = "PATH",
+     .help = "xdp: control socket (default /run/probelog/xdp-IFACE.sock)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         given(o, "--xdp-socket").options.socket_path = value;
+         return {};
+     }},
+    {.flag = "--xdp-drop-records",
+     .value = "N",
+     .help = "xdp: at most N xdp_drop records per second per cpu (default 100)",
+     .apply =
+         [](std::string_view value, Options& o) {
+             return number(value, 0, 1000000,
+                           given(o, "--xdp-drop-records").options.drop_records_per_sec);
+         }},
+};
+
+// --xdp IFACE selects the xdp trace (alone, it is the only trace: docs/XDP.md);
+// every other --xdp-* option needs it.
+Status finish_xdp_options(Options& o) {
+    const XdpSettings x = o.settings.value<XdpSettings>();
+    bool selected = std::any_of(o.traces.begin(), o.traces.end(), [](const std::string& t) {
+        const TraceInfo* info = find_trace(t);
+        return info != nullptr && info->name == "xdp";
+    });
+    if (x.options.interface.empty()) {
+        if (selected) {
+            return make_error(ErrorKind::Usage,
+                              "--trace xdp: needs --xdp IFACE (the interface to attach to)");
+        }
+        // The first in --help order, as the command line may give them in any order.
+        for (const OptionDef& option : kOptions) {
+            if (std::find(x.given.begin(), x.given.end(), option.flag) != x.given.end()) {
+                return make_error(ErrorKind::Usage, "{}: needs --xdp IFACE", option.flag);
+            }
+        }
+        return {};
+    }
+    if (!valid_interface_name(x.options.interface)) {
+        return make_error(ErrorKind::Usage,
+                          "--xdp: '{}' is not an interface name (such as eth0; ip link lists them)",
+                          x.options.interface);
+    }
+    if (!selected) o.traces.emplace_back("xdp");
+    return {};
+}
+
+constexpr EventDef kEvents[] = {{PL_EVENT_XDP, "xdp_drop", &decode::decode_xdp_drop}};
 
 std::string_view origin_name(uint8_t origin) {
     switch (origin) {
@@ -39,24 +186,35 @@ std::string_view origin_name(uint8_t origin) {
 
 XdpTrace::XdpTrace() : blocklist_(PL_XDP_BLOCKLIST_MAX), reporter_(10) {}
 
-const TraceInfo& XdpTrace::static_info() {
-    static const TraceInfo info{
-        .name = "xdp",
-        .summary = "--xdp IFACE: packets and bytes per source address, a live blocklist that drops",
-        .hooks = "xdp (native or generic) on the --xdp interface",
-        .id = PL_TRACE_XDP,
-        .default_on = false,
-        .fail_run = true,  // --xdp IFACE was asked for: no run without it
-    };
-    return info;
+extern const TraceDef xdp_trace{
+    .info =
+        {
+            .name = "xdp",
+            .summary =
+                "--xdp IFACE: packets and bytes per source address, a live blocklist that drops",
+            .hooks = "xdp (native or generic) on the --xdp interface",
+            .id = PL_TRACE_XDP,
+            .default_on = false,
+            .fail_run = true,  // --xdp IFACE was asked for: no run without it
+        },
+    .options = kOptions,
+    .events = kEvents,
+    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<XdpTrace>(); },
+    .finish_options = &finish_xdp_options,
+};
+
+const TraceInfo& XdpTrace::info() const {
+    return xdp_trace.info;
 }
 
-Status XdpTrace::start(const bpf::Runtime& runtime, const TraceOptions& options) {
-    opts_ = options.xdp;
-    if (opts_.interface.empty()) return make_error("--trace xdp needs --xdp IFACE");
+Status XdpTrace::start(const TraceContext& context) {
+    const bpf::Runtime& runtime = context.runtime;
+    opts_ = context.settings.value<XdpSettings>().options;
+    if (opts_.interface.empty())
+        return make_error(ErrorKind::Usage, "--trace xdp needs --xdp IFACE");
     reporter_ = xdp::StatsReporter(opts_.top);
-    if (options.metrics != nullptr) {
-        metrics_.emplace(*options.metrics, opts_.interface, std::max<size_t>(opts_.top, 10));
+    if (context.metrics != nullptr) {
+        metrics_.emplace(*context.metrics, opts_.interface, std::max<size_t>(opts_.top, 10));
     }
     ifindex_ = if_nametoindex(opts_.interface.c_str());
     if (ifindex_ == 0) {
@@ -109,6 +267,7 @@ Status XdpTrace::start(const bpf::Runtime& runtime, const TraceOptions& options)
                     "socket {}",
                     opts_.interface, ifindex_, mode_, note.empty() ? "" : " (" + note + ")",
                     blocklist_.size(), control_->path()));
+    context.join_loop(this);
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bpf/unique_fd.hpp"
 #include "bpf/xdp.hpp"
@@ -18,21 +19,28 @@
 
 namespace probelog {
 
-class XdpTrace final : public Trace {
+struct XdpSettings {
+    xdp::Options options;
+    std::vector<std::string> given;  // the --xdp-* options given (they need --xdp IFACE)
+};
+
+class XdpTrace final : public Trace, private LoopParticipant {
   public:
     XdpTrace();
-    static const TraceInfo& static_info();
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& options) override;
+    const TraceInfo& info() const override;
+    Status start(const TraceContext& context) override;
     size_t hook_count() const override { return attachment_ ? 1 : 0; }
     void detach(std::vector<bpf::Link>& /*released*/) override { attachment_.reset(); }
+
+  private:
+    // LoopParticipant: the control socket and the blocklist file's watch,
+    // periodic stats, SIGHUP, the last report.
     void tick(Pipeline& pipeline) override;
     std::vector<int> watch_fds() const override;
     void on_readable(int fd, Pipeline& pipeline) override;
     bool reload(Pipeline& pipeline) override;
     void finish(Pipeline& pipeline) override;
 
-  private:
     using Clock = std::chrono::steady_clock;
 
     std::string handle_request(std::string_view line, Pipeline& pipeline);

@@ -10,8 +10,10 @@
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "pipeline/pipeline.hpp"
+#include "support/trace_context.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+#include "traces/exec_trace.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -73,11 +75,13 @@ TEST(ExecKernel, PidFilteredRecordsThroughTheLibrary) {
     ASSERT_TRUE(rt->add_pid(static_cast<uint32_t>(child)).ok());
     auto trace = make_trace("exec");
     ASSERT_NE(trace, nullptr);
-    Status st = trace->start(*rt, TraceOptions{});
+    test::TraceStart start;
+    Status st = trace->start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
 
     BootClock clock;
     Pipeline pipeline(clock);
+    register_decoders(pipeline.decoder());
     std::vector<CaptureSink::Seen> seen;
     pipeline.add_sink(std::make_unique<CaptureSink>(seen));
     auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
@@ -109,11 +113,12 @@ TEST(ExecKernel, ArgumentCapCountsEveryArgument) {
     auto rt = bpf::Runtime::create(rc);
     ASSERT_TRUE(rt.ok()) << rt.error().message;
     auto trace = make_trace("exec");
-    TraceOptions options;
-    options.exec_args_max = 3;
-    ASSERT_TRUE(trace->start(*rt, options).ok());
+    test::TraceStart start;
+    start.settings.get<ExecSettings>().args_max = 3;
+    ASSERT_TRUE(trace->start(start.context(*rt)).ok());
     BootClock clock;
     Pipeline pipeline(clock);
+    register_decoders(pipeline.decoder());
     std::vector<CaptureSink::Seen> seen;
     pipeline.add_sink(std::make_unique<CaptureSink>(seen));
     auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);

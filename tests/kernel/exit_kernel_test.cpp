@@ -17,6 +17,7 @@
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "pipeline/pipeline.hpp"
+#include "support/trace_context.hpp"
 #include "support/root.hpp"
 #include "traces/exit_trace.hpp"
 
@@ -69,11 +70,13 @@ void one_record_per_process(ExitTrace::Variant variant) {
     auto rt = bpf::Runtime::create(rc);
     ASSERT_TRUE(rt.ok()) << rt.error().message;
     ExitTrace trace(variant);
-    Status st = trace.start(*rt, TraceOptions{});
+    test::TraceStart start;
+    Status st = trace.start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
 
     BootClock clock;
     Pipeline pipeline(clock);
+    register_decoders(pipeline.decoder());
     std::map<uint64_t, std::vector<int64_t>> seen;
     pipeline.add_sink(std::make_unique<ExitSink>(seen));
     auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);

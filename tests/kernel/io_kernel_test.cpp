@@ -22,10 +22,13 @@
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
+#include "support/trace_context.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
 #include "pipeline/pipeline.hpp"
 #include "traces/io_trace.hpp"
+
+#include "io.skel.h"
 
 namespace probelog {
 namespace {
@@ -94,13 +97,14 @@ TEST(IoKernel, BothObjectVariantsRecordTheSameCalls) {
         auto rt = comm_runtime("io_ops");
         ASSERT_TRUE(rt.ok()) << rt.error().message;
         IoTrace trace(object);
-        TraceOptions options;
-        options.io_all_files = true;
-        Status st = trace.start(*rt, options);
+        test::TraceStart start;
+        start.settings.get<IoSettings>().all_files = true;
+        Status st = trace.start(start.context(*rt));
         ASSERT_TRUE(st.ok()) << st.error().message;
         EXPECT_EQ(trace.object_name(), object);
         BootClock clock;
         Pipeline pipeline(clock);
+        register_decoders(pipeline.decoder());
         std::vector<std::string> lines;
         pipeline.add_sink(std::make_unique<IoLines>(lines));
         auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
@@ -141,11 +145,11 @@ TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
     // Two traces side by side: the default (regular files only) and --io-all-files.
     IoTrace regular;
     IoTrace all;
-    TraceOptions options;
-    Status st = regular.start(*rt, options);
+    test::TraceStart start;
+    Status st = regular.start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
-    options.io_all_files = true;
-    st = all.start(*rt, options);
+    start.settings.get<IoSettings>().all_files = true;
+    st = all.start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
 
     // A thread named io_reader blocks in read() on a pipe; it says its tid once it is.
@@ -172,15 +176,16 @@ TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     ASSERT_TRUE(rt.ok()) << rt.error().message;
     // Only the read entry hook and the exit-of-thread reaper: every read leaves an
     // entry behind, as a call that never returns would, until its thread dies.
-    auto obj = rt->open("io");
-    ASSERT_TRUE(obj.ok()) << obj.error().message;
-    Status st = obj->load(false);
+    auto skel = rt->open<pl_io>("io");
+    ASSERT_TRUE(skel.ok()) << skel.error().message;
+    bpf::Object& obj = skel->object();
+    Status st = obj.load(false);
     ASSERT_TRUE(st.ok()) << st.error().message;
-    auto enter = obj->attach("pl_io_enter_read");
+    Status enter = obj.attach((*skel)->progs.pl_io_enter_read);
     ASSERT_TRUE(enter.ok()) << enter.error().message;
-    auto reap = obj->attach("pl_io_reap");
+    Status reap = obj.attach((*skel)->progs.pl_io_reap);
     ASSERT_TRUE(reap.ok()) << reap.error().message;
-    bpf::MapView inflight(obj->map_fd("io_inflight"), sizeof(uint32_t));
+    bpf::KeySet<uint32_t> inflight((*skel)->maps.io_inflight);
 
     std::string path = "/tmp/" + test::unique_token("reap");
     { std::ofstream(path) << "some bytes"; }
@@ -203,7 +208,7 @@ TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
         std::unique_lock lock(m);
         cv.wait(lock, [&] { return tid != 0; });
     }
-    EXPECT_TRUE(contains(inflight.typed_keys<uint32_t>(), tid.load()))
+    EXPECT_TRUE(contains(inflight.keys(), tid.load()))
         << "without an exit hook the read's entry stays while the thread lives";
     {
         std::lock_guard lock(m);
@@ -211,7 +216,7 @@ TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     }
     cv.notify_all();
     t.join();
-    EXPECT_TRUE(eventually([&] { return !contains(inflight.typed_keys<uint32_t>(), tid.load()); }))
+    EXPECT_TRUE(eventually([&] { return !contains(inflight.keys(), tid.load()); }))
         << "the dead thread's entry is still in the map";
     unlink(path.c_str());
 }
@@ -222,9 +227,9 @@ TEST(IoKernel, CompletedCallsLeaveTheMapEmpty) {
     auto rt = comm_runtime("io_ops");
     ASSERT_TRUE(rt.ok()) << rt.error().message;
     IoTrace trace;
-    TraceOptions options;
-    options.io_all_files = true;
-    Status st = trace.start(*rt, options);
+    test::TraceStart start;
+    start.settings.get<IoSettings>().all_files = true;
+    Status st = trace.start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
     utsname u{};
     uname(&u);

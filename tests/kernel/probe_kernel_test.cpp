@@ -12,9 +12,11 @@
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "pipeline/pipeline.hpp"
+#include "support/trace_context.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
 #include "testprogs/probes/probe_values.h"
+#include "traces/probe_trace.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -72,18 +74,20 @@ TEST(ProbeKernel, OneGenericProgramPairServesEveryProbe) {
     ASSERT_TRUE(rt->add_pid(static_cast<uint32_t>(child)).ok());
     auto trace = make_trace("probe");
     ASSERT_NE(trace, nullptr);
-    TraceOptions options;
-    options.probes = {bin + ":pt_add_ints(int a, int b) ret:int",
-                      bin + ":pt_sleep_ms(int a) ret:int", bin + ":pt_recurse(int a) ret:int"};
-    Status st = trace->start(*rt, options);
+    test::TraceStart start;
+    start.settings.get<ProbeSettings>().specs = {bin + ":pt_add_ints(int a, int b) ret:int",
+                                                 bin + ":pt_sleep_ms(int a) ret:int",
+                                                 bin + ":pt_recurse(int a) ret:int"};
+    Status st = trace->start(start.context(*rt));
     ASSERT_TRUE(st.ok()) << st.error().message;
     EXPECT_EQ(trace->hook_count(), 6u);  // three entry and three return attachments
 
     BootClock clock;
     Pipeline pipeline(clock);
+    register_decoders(pipeline.decoder());
     std::vector<CaptureSink::Seen> seen;
     pipeline.add_sink(std::make_unique<CaptureSink>(seen));
-    trace->configure_pipeline(pipeline);
+    start.bind(pipeline);
     auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
     ASSERT_TRUE(ring.ok());
 
@@ -116,10 +120,10 @@ TEST(ProbeKernel, ResolutionErrorsAttachNothing) {
     auto rt = bpf::Runtime::create(rc);
     ASSERT_TRUE(rt.ok());
     auto trace = make_trace("probe");
-    TraceOptions options;
+    test::TraceStart start;
     std::string bin = test::testprog("probe_target");
-    options.probes = {bin + ":pt_add_ints", bin + ":pt_add_intz"};
-    Status st = trace->start(*rt, options);
+    start.settings.get<ProbeSettings>().specs = {bin + ":pt_add_ints", bin + ":pt_add_intz"};
+    Status st = trace->start(start.context(*rt));
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().message, "--probe '" + bin +
                                       ":pt_add_intz': function 'pt_add_intz' not found in " + bin +

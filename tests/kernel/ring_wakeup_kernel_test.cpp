@@ -13,6 +13,7 @@
 #include "bpf/ring_reader.hpp"
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
+#include "support/trace_context.hpp"
 #include "support/root.hpp"
 #include "traces/io_trace.hpp"
 
@@ -51,9 +52,9 @@ TEST(RingWakeupKernel, AWakeupClaimedDuringADrainIsReArmedWhenItEnds) {
     ASSERT_TRUE(rt.ok()) << rt.error().message;
     ASSERT_NE(rt->wake_pending(), nullptr);
     IoTrace trace;
-    TraceOptions options;
-    options.io_all_files = true;
-    ASSERT_TRUE(trace.start(*rt, options).ok());
+    test::TraceStart start;
+    start.settings.get<IoSettings>().all_files = true;
+    ASSERT_TRUE(trace.start(start.context(*rt)).ok());
 
     Reads reads;
     reads.fd = open("/dev/zero", O_RDONLY);

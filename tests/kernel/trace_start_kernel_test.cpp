@@ -12,8 +12,14 @@
 #include "bpf/runtime.hpp"
 #include "bpf/system.hpp"
 #include "pipeline/pipeline.hpp"
+#include "support/trace_context.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+
+extern "C" {
+#include "tcp.h"
+}
+#include "tcp.skel.h"
 
 namespace probelog {
 namespace {
@@ -22,16 +28,15 @@ namespace {
 // (0 entries): open and configure succeed, the load fails in the kernel.
 class UnloadableTrace final : public ObjectTrace {
   public:
-    static const TraceInfo& static_info() {
-        static const TraceInfo info{.name = "unloadable", .id = PL_TRACE_TCP};
-        return info;
-    }
-    const TraceInfo& info() const override { return static_info(); }
-    Status start(const bpf::Runtime& runtime, const TraceOptions& /*options*/) override {
-        return start_object(runtime, "tcp", [](bpf::Object& obj) {
-            return obj.set_map_max_entries("tcp_calls", 0);
+    const TraceInfo& info() const override { return info_; }
+    Status start(const TraceContext& context) override {
+        return start_skeleton<pl_tcp>(context.runtime, "tcp", [](bpf::Skeleton<pl_tcp>& skel) {
+            return skel.object().set_map_max_entries(skel->maps.tcp_calls, 0);
         });
     }
+
+  private:
+    TraceInfo info_{.name = "unloadable", .id = PL_TRACE_TCP};
 };
 
 std::unique_ptr<Trace> factory(std::string_view name) {
@@ -79,8 +84,9 @@ TEST(TraceStartKernel, OneFailingTraceLeavesTheOthersRunning) {
     ASSERT_TRUE(rt->add_pid(static_cast<uint32_t>(child)).ok());
 
     std::vector<std::string> reports;
+    test::TraceStart start;
     StartedTraces started = start_traces(
-        {"unloadable", "exec", "no-such-trace", "exit"}, *rt, TraceOptions{},
+        {"unloadable", "exec", "no-such-trace", "exit"}, start.context(*rt),
         [&](std::string_view line) { reports.emplace_back(line); }, &factory);
 
     ASSERT_EQ(reports.size(), 2u);
@@ -93,6 +99,7 @@ TEST(TraceStartKernel, OneFailingTraceLeavesTheOthersRunning) {
 
     BootClock clock;
     Pipeline pipeline(clock);
+    register_decoders(pipeline.decoder());
     std::vector<std::pair<std::string, uint64_t>> seen;
     pipeline.add_sink(std::make_unique<SeenSink>(seen));
     auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);

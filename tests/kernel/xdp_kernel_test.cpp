@@ -15,6 +15,8 @@
 #include "bpf/system.hpp"
 #include "bpf/xdp.hpp"
 #include "decode/decoder.hpp"
+#include "support/trace_context.hpp"
+#include "traces/xdp_trace.hpp"
 #include "support/root.hpp"
 
 namespace probelog {
@@ -146,6 +148,7 @@ struct Loaded {
         ring->consume();
         std::vector<std::map<std::string, std::string>> out;
         decode::Decoder decoder;
+        register_decoders(decoder);
         BootClock clock;
         Record r;
         for (const auto& e : events) {
@@ -342,10 +345,10 @@ TEST(XdpKernel, ARequiredTraceThatCannotStartStopsTheStart) {
     rc.filter.self_tgid = static_cast<uint32_t>(getpid());
     auto rt = bpf::Runtime::create(rc);
     ASSERT_TRUE(rt.ok()) << rt.error().message;
-    TraceOptions options;
-    options.xdp.interface = "plxnosuch0";
+    test::TraceStart start;
+    start.settings.get<XdpSettings>().options.interface = "plxnosuch0";
     std::vector<std::string> reported;
-    StartedTraces started = start_traces({"xdp", "exec"}, *rt, options,
+    StartedTraces started = start_traces({"xdp", "exec"}, start.context(*rt),
                                          [&](std::string_view m) { reported.emplace_back(m); });
     ASSERT_TRUE(started.fatal.has_value());
     EXPECT_EQ(started.fatal->message,

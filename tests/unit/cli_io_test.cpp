@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "traces/io_trace.hpp"
 #include "support/error_text.hpp"
 
 namespace probelog {
@@ -10,11 +11,11 @@ namespace {
 TEST(CliIo, DefaultsArePerCallRegularFilesOnly) {
     auto r = parse_cli({"--trace", "io"});
     ASSERT_TRUE(r.ok()) << r.error().message;
-    const TraceOptions& t = r->options.trace;
-    EXPECT_EQ(t.io_map_size, 10240u);
-    EXPECT_FALSE(t.io_all_files);
-    EXPECT_EQ(t.io_min_latency_ns, 0u);
-    EXPECT_EQ(t.io_aggregate_ns, 0u);
+    const IoSettings t = r->options.settings.value<IoSettings>();
+    EXPECT_EQ(t.map_size, 10240u);
+    EXPECT_FALSE(t.all_files);
+    EXPECT_EQ(t.min_latency_ns, 0u);
+    EXPECT_EQ(t.aggregate_ns, 0u);
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"io"}));
 }
 
@@ -22,11 +23,11 @@ TEST(CliIo, EveryOption) {
     auto r = parse_cli({"-t", "trace_io", "--io-map-size", "64", "--io-all-files",
                         "--io-min-latency", "1.5ms", "--io-aggregate", "5s"});
     ASSERT_TRUE(r.ok()) << r.error().message;
-    const TraceOptions& t = r->options.trace;
-    EXPECT_EQ(t.io_map_size, 64u);
-    EXPECT_TRUE(t.io_all_files);
-    EXPECT_EQ(t.io_min_latency_ns, 1'500'000u);
-    EXPECT_EQ(t.io_aggregate_ns, 5'000'000'000u);
+    const IoSettings t = r->options.settings.value<IoSettings>();
+    EXPECT_EQ(t.map_size, 64u);
+    EXPECT_TRUE(t.all_files);
+    EXPECT_EQ(t.min_latency_ns, 1'500'000u);
+    EXPECT_EQ(t.aggregate_ns, 5'000'000'000u);
 }
 
 TEST(CliIo, ErrorMessages) {

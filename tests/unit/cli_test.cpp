@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "traces/exec_trace.hpp"
 #include "support/error_text.hpp"
 
 namespace probelog {
@@ -38,7 +39,7 @@ TEST(Cli, EveryValueOption) {
     ASSERT_EQ(o.outputs.size(), 1u);
     EXPECT_EQ(o.outputs[0].kind, "stdout");
     EXPECT_EQ(o.outputs[0].format, OutputFormat::Json);
-    EXPECT_EQ(o.trace.exec_args_max, 64u);
+    EXPECT_EQ(o.settings.value<ExecSettings>().args_max, 64u);
     EXPECT_TRUE(o.verbose);
 }
 
@@ -63,8 +64,8 @@ TEST(Cli, ErrorMessages) {
     EXPECT_EQ(
         cli_error({"--trace", "nope"}), "--trace: unknown trace 'nope' (known: " + [] {
             std::string names;
-            for (const auto& t : trace_catalog())
-                names += (names.empty() ? "" : ", ") + std::string(t.name);
+            for (const TraceDef* t : trace_defs())
+                names += (names.empty() ? "" : ", ") + std::string(t->info.name);
             return names;
         }() + "; see --list-traces)");
     EXPECT_EQ(cli_error({"--pid", "abc"}),
@@ -74,9 +75,9 @@ TEST(Cli, ErrorMessages) {
     EXPECT_EQ(cli_error({"--duration", "soon"}),
               "--duration: 'soon' is not a duration (examples: 500ms, 10s, 2m, 1h)");
     EXPECT_EQ(cli_error({"--ringbuf-size", "12Q"}),
-              "--ringbuf-size: '12Q' is not a size (examples: 4096, 256K, 4M, 1G)");
+              "--ringbuf-size: '12Q' is not a size from 4K to 1G");
     EXPECT_EQ(cli_error({"--ringbuf-size", "100"}),
-              "--ringbuf-size: '100' is out of range (4K to 1G)");
+              "--ringbuf-size: '100' is not a size from 4K to 1G");
     EXPECT_EQ(cli_error({"--poll-ms", "0"}),
               "--poll-ms: '0' is not a number of milliseconds from 1 to 60000");
     EXPECT_EQ(cli_error({"--max-records", "-1"}),
@@ -89,8 +90,8 @@ TEST(Cli, ErrorMessages) {
     EXPECT_EQ(cli_error({"--exec-args", "500"}),
               "--exec-args: '500' is not a number from 1 to 128");
     EXPECT_EQ(cli_error({"--comm", "a-very-long-command-name"}),
-              "--comm: 'a-very-long-command-name' is longer than 15 characters, and the kernel "
-              "keeps only the first 15 of a command name: use 'a-very-long-com'");
+              "--comm: 'a-very-long-command-name' is longer than the 15 characters the kernel "
+              "keeps of a command name: use 'a-very-long-com'");
     EXPECT_EQ(cli_error({"--"}), "--: expected a command after it");
     std::string unknown = cli_error({"--frobnicate"});
     EXPECT_NE(unknown.find("--frobnicate"), std::string::npos) << unknown;

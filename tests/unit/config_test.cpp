@@ -10,16 +10,31 @@
 #include <string>
 
 #include "agent/cli.hpp"
+#include "agent/run_options.hpp"
 #include "config/config.hpp"
+#include "traces/exec_trace.hpp"
 #include "traces/trace.hpp"
 #include "support/error_text.hpp"
 
 namespace probelog {
 namespace {
 
+// The keys an [INPUT] ebpf section takes: Fluent Bit's own, then every option
+// of the tables (the run's, then each trace's).
+std::string input_keys() {
+    std::string keys = "Name, Trace, ringbuf_map_name, Tag";
+    for (const OptionDef* option : config_options())
+        keys += ", " + config_key(*option);
+    EXPECT_NE(keys.find(", pid, comm, cgroup, ringbuf_size, poll_ms, exec_args, "),
+              std::string::npos)
+        << keys;
+    return keys;
+}
+
 config::Context test_context() {
     config::Context c;
     c.known_traces = {"exec", "signal", "malloc", "vfs"};
+    c.options = config_options();
     c.getenv = [](const std::string& name) -> std::optional<std::string> {
         static const std::map<std::string, std::string> env = {{"PL_TEST_POLL", "250"},
                                                                {"PL_TEST_DIR", "/var/log/pl"}};
@@ -127,7 +142,7 @@ TEST(ConfigClassic, ProbelogKeysInTheEbpfInput) {
     EXPECT_EQ(r->comm, "nginx");
     EXPECT_EQ(r->cgroup, "/sys/fs/cgroup/system.slice");
     EXPECT_EQ(r->ringbuf_size, 16u << 20);
-    EXPECT_EQ(r->trace.exec_args_max, 64u);
+    EXPECT_EQ(r->settings.value<ExecSettings>().args_max, 64u);
 }
 
 TEST(ConfigClassic, ServiceKeysAreAcceptedAndIgnored) {
@@ -272,15 +287,15 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
         {in + "    Trace exec, trace_bar\n",
          "fb.conf:3: unknown trace 'trace_bar' (known: exec, signal, malloc, vfs)"},
         {in + "    Bpf_Object_File x.o\n",
-         "fb.conf:3: unknown key 'Bpf_Object_File' in [INPUT] ebpf (known: Name, Trace, poll_ms, "
-         "ringbuf_map_name, Tag, pid, comm, cgroup, ringbuf_size, exec_args)"},
+         "fb.conf:3: unknown key 'Bpf_Object_File' in [INPUT] ebpf (known: " + input_keys() + ")"},
         {in + "    poll_ms 0\n",
          "fb.conf:3: poll_ms: '0' is not a number of milliseconds from 1 to 60000"},
         {in + "    poll_ms fast\n",
          "fb.conf:3: poll_ms: 'fast' is not a number of milliseconds from 1 to 60000"},
         {in + "    poll_ms 60001\n",
          "fb.conf:3: poll_ms: '60001' is not a number of milliseconds from 1 to 60000"},
-        {in + "    pid 12, x\n", "fb.conf:3: pid: 'x' is not a process id"},
+        {in + "    pid 12, x\n",
+         "fb.conf:3: pid: 'x' is not a process id (expected a number such as 1234)"},
         {in + "    comm a-very-long-command-name\n",
          "fb.conf:3: comm: 'a-very-long-command-name' is longer than the 15 characters the "
          "kernel keeps of a command name: use 'a-very-long-com'"},
@@ -461,8 +476,7 @@ TEST(ConfigYaml, EveryErrorIsOneLineWithFileAndLine) {
         {in + "      poll_ms: -1\n",
          "fb.yaml:4: poll_ms: '-1' is not a number of milliseconds from 1 to 60000"},
         {in + "      bogus: 1\n",
-         "fb.yaml:4: unknown key 'bogus' in [INPUT] ebpf (known: Name, Trace, poll_ms, "
-         "ringbuf_map_name, Tag, pid, comm, cgroup, ringbuf_size, exec_args)"},
+         "fb.yaml:4: unknown key 'bogus' in [INPUT] ebpf (known: " + input_keys() + ")"},
         {in + "      trace:\n", "fb.yaml:4: 'trace' has no value"},
         {in + "      trace: {a: b}\n", "fb.yaml:4: 'trace' must be a value or a list of values"},
         {in + "      trace: [exec, [vfs]]\n",
@@ -566,8 +580,8 @@ TEST(ConfigCli, FileErrorsComeOutAsOneLine) {
     auto r = cli({"-c", conf});
     ASSERT_FALSE(r.ok());
     std::string known;
-    for (const TraceInfo& t : trace_catalog())
-        known += (known.empty() ? "" : ", ") + std::string(t.name);
+    for (const TraceDef* t : trace_defs())
+        known += (known.empty() ? "" : ", ") + std::string(t->info.name);
     EXPECT_EQ(r.error().message, conf + ":4: unknown trace 'foo' (known: " + known + ")");
     auto missing = cli({"-c", "/nonexistent/fb.conf"});
     ASSERT_FALSE(missing.ok());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "event_bytes.hpp"
 
 extern "C" {
 #include "exec.h"
@@ -63,7 +64,7 @@ struct ExecBytes {
 };
 
 const char* decode(const std::vector<std::byte>& bytes, Record& out) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     return decoder.decode(bytes, clock, out);
 }
@@ -108,7 +109,7 @@ TEST(DecodeExec, AllFieldsOfAWellFormedEvent) {
 TEST(DecodeExec, TimeIsWallClockOfTheKernelEvent) {
     Record r;
     BootClock clock;
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     auto bytes = ExecBytes{}.build();
     ASSERT_EQ(decoder.decode(bytes, clock, r), nullptr);
     EXPECT_EQ(r.time_ns(), clock.offset_ns() + 1'000'000'000);

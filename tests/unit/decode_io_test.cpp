@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "event_bytes.hpp"
 #include "decode/io.hpp"
 
 extern "C" {
@@ -79,7 +80,7 @@ struct IoBytes {
 };
 
 const char* decode(const std::vector<std::byte>& bytes, Record& out) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     return decoder.decode(bytes, clock, out);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "event_bytes.hpp"
 
 extern "C" {
 #include "malloc.h"
@@ -71,7 +72,7 @@ struct VfsBytes {
 };
 
 const char* decode(const std::vector<std::byte>& bytes, Record& out) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     return decoder.decode(bytes, clock, out);
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "event_bytes.hpp"
 #include "xdp/address.hpp"
 
 extern "C" {
@@ -51,7 +52,7 @@ std::string field(const Record& r, std::string_view name) {
 }
 
 TEST(DecodeXdp, Ipv4UdpDropWithItsRule) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     Record r;
     auto bytes = bytes_of(event("10.1.2.7", "10.1.0.1", 17, 96 + 24));
@@ -75,7 +76,7 @@ TEST(DecodeXdp, Ipv4UdpDropWithItsRule) {
 }
 
 TEST(DecodeXdp, Ipv6IcmpHasNoPorts) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     Record r;
     auto bytes = bytes_of(event("2001:db8::5", "2001:db8::1", 58, 32));
@@ -92,7 +93,7 @@ TEST(DecodeXdp, Ipv6IcmpHasNoPorts) {
 }
 
 TEST(DecodeXdp, MalformedEventsAreRejected) {
-    decode::Decoder decoder;
+    decode::Decoder decoder = test::builtin_decoder();
     BootClock clock;
     Record r;
     auto e = event("10.1.2.7", "10.1.0.1", 17, 128);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "decode/builtin.hpp"
 #include "decode/decoder.hpp"
 
 extern "C" {
@@ -37,8 +38,27 @@ std::vector<std::byte> event_bytes(T e, uint16_t type, uint16_t trace) {
     return bytes;
 }
 
+// A decoder that knows the built-in event types, as a run's does once every
+// trace's decoders are registered (the unit tests do not link the traces; an
+// agent test checks that register_decoders() registers the same).
+inline decode::Decoder builtin_decoder() {
+    decode::Decoder d;
+    d.add(PL_EVENT_EXEC, "exec", &decode::decode_exec);
+    d.add(PL_EVENT_EXIT, "exit", &decode::decode_exit);
+    d.add(PL_EVENT_SIGNAL, "signal", &decode::decode_signal);
+    d.add(PL_EVENT_BIND, "bind", &decode::decode_bind);
+    d.add(PL_EVENT_LISTEN, "listen", &decode::decode_tcp);
+    d.add(PL_EVENT_ACCEPT, "accept", &decode::decode_tcp);
+    d.add(PL_EVENT_CONNECT, "connect", &decode::decode_tcp);
+    d.add(PL_EVENT_VFS, "vfs", &decode::decode_vfs);
+    d.add(PL_EVENT_MALLOC, "malloc", &decode::decode_malloc);
+    d.add(PL_EVENT_XDP, "xdp_drop", &decode::decode_xdp_drop);
+    d.add(PL_EVENT_IO, "io", &decode::decode_io);
+    return d;
+}
+
 inline const char* decode_bytes(const std::vector<std::byte>& bytes, Record& out) {
-    static const decode::Decoder decoder;
+    static const decode::Decoder decoder = builtin_decoder();
     static const BootClock clock;
     return decoder.decode(bytes, clock, out);
 }

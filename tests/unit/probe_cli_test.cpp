@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/cli.hpp"
+#include "traces/probe_trace.hpp"
 #include "support/error_text.hpp"
 
 namespace probelog {
@@ -12,11 +13,12 @@ TEST(ProbeCli, ProbesAloneRunTheProbeTraceOnly) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     const Options& o = r->options;
     EXPECT_EQ(o.traces, (std::vector<std::string>{"probe"}));
-    EXPECT_EQ(o.trace.probes, (std::vector<std::string>{"app:f(int a)", "libc:malloc(u64 n)"}));
+    EXPECT_EQ(o.settings.value<ProbeSettings>().specs,
+              (std::vector<std::string>{"app:f(int a)", "libc:malloc(u64 n)"}));
     EXPECT_EQ(o.pids, (std::vector<uint32_t>{42}));
-    EXPECT_EQ(o.trace.probe_mode, "call");
-    EXPECT_EQ(o.trace.probe_str_max, 128u);
-    EXPECT_EQ(o.trace.probe_buf_max, 256u);
+    EXPECT_EQ(o.settings.value<ProbeSettings>().mode, "call");
+    EXPECT_EQ(o.settings.value<ProbeSettings>().str_max, 128u);
+    EXPECT_EQ(o.settings.value<ProbeSettings>().buf_max, 256u);
 }
 
 TEST(ProbeCli, ProbesWithOtherTraces) {
@@ -24,9 +26,9 @@ TEST(ProbeCli, ProbesWithOtherTraces) {
                         "--probe-str-max", "64", "--probe-buf-max", "1K"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "probe"}));
-    EXPECT_EQ(r->options.trace.probe_mode, "split");
-    EXPECT_EQ(r->options.trace.probe_str_max, 64u);
-    EXPECT_EQ(r->options.trace.probe_buf_max, 1024u);
+    EXPECT_EQ(r->options.settings.value<ProbeSettings>().mode, "split");
+    EXPECT_EQ(r->options.settings.value<ProbeSettings>().str_max, 64u);
+    EXPECT_EQ(r->options.settings.value<ProbeSettings>().buf_max, 1024u);
 }
 
 TEST(ProbeCli, CommandModeAttachesEverywhereAndFiltersInTheKernel) {

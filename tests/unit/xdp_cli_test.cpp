@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "agent/cli.hpp"
+#include "traces/xdp_trace.hpp"
 #include "support/error_text.hpp"
 #include "agent/xdp_command.hpp"
 
@@ -15,7 +16,7 @@ TEST(XdpCli, XdpAloneIsTheOnlyTrace) {
     auto r = parse_cli({"--xdp", "veth0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"xdp"}));
-    const xdp::Options& x = r->options.trace.xdp;
+    const xdp::Options x = r->options.settings.value<XdpSettings>().options;
     EXPECT_EQ(x.interface, "veth0");
     EXPECT_EQ(x.mode, xdp::Mode::Auto);
     EXPECT_FALSE(x.force);
@@ -58,7 +59,7 @@ TEST(XdpCli, EveryXdpOption) {
                         "--xdp-drop-records",
                         "0"});
     ASSERT_TRUE(r.ok()) << r.error().message;
-    const xdp::Options& x = r->options.trace.xdp;
+    const xdp::Options x = r->options.settings.value<XdpSettings>().options;
     EXPECT_EQ(x.mode, xdp::Mode::Generic);
     EXPECT_TRUE(x.force);
     ASSERT_EQ(x.block.size(), 3u);
@@ -70,7 +71,9 @@ TEST(XdpCli, EveryXdpOption) {
     EXPECT_EQ(x.max_sources, 1024u);
     EXPECT_EQ(x.control_socket(), "/tmp/x.sock");
     EXPECT_EQ(x.drop_records_per_sec, 0u);
-    EXPECT_EQ(parse_cli({"--xdp", "eth0", "--xdp-mode", "native"})->options.trace.xdp.mode,
+    EXPECT_EQ(parse_cli({"--xdp", "eth0", "--xdp-mode", "native"})
+                  ->options.settings.value<XdpSettings>()
+                  .options.mode,
               xdp::Mode::Native);
 }
 
@@ -108,8 +111,8 @@ TEST(XdpCli, XdpOptionsSurviveAConfigFile) {
     unlink(path.c_str());
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->options.traces, (std::vector<std::string>{"exec", "xdp"}));
-    EXPECT_EQ(r->options.trace.xdp.interface, "veth0");
-    ASSERT_EQ(r->options.trace.xdp.block.size(), 1u);
+    EXPECT_EQ(r->options.settings.value<XdpSettings>().options.interface, "veth0");
+    ASSERT_EQ(r->options.settings.value<XdpSettings>().options.block.size(), 1u);
 }
 
 Result<XdpCommand> sub(std::vector<std::string> args) {

@@ -471,11 +471,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
     return 0;
 }
 
-#define IO_SYSCALL(name, op)                                        \
+#define IO_SYSCALL(ENUM, name)                                      \
     SEC("tp/syscalls/sys_enter_" #name)                             \
     int pl_io_enter_##name(struct trace_event_raw_sys_enter* ctx) { \
         PL_FLOOR_GATE(0);                                           \
-        return on_enter(ctx, op);                                   \
+        return on_enter(ctx, PL_IO_OP_##ENUM);                      \
     }                                                               \
     SEC("tp/syscalls/sys_exit_" #name)                              \
     int pl_io_exit_##name(struct trace_event_raw_sys_exit* ctx) {   \
@@ -483,18 +483,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit* ctx) {
         return on_exit(ctx);                                        \
     }
 
-IO_SYSCALL(read, PL_IO_OP_READ)
-IO_SYSCALL(write, PL_IO_OP_WRITE)
-IO_SYSCALL(pread64, PL_IO_OP_PREAD64)
-IO_SYSCALL(pwrite64, PL_IO_OP_PWRITE64)
-IO_SYSCALL(readv, PL_IO_OP_READV)
-IO_SYSCALL(writev, PL_IO_OP_WRITEV)
-IO_SYSCALL(preadv, PL_IO_OP_PREADV)
-IO_SYSCALL(pwritev, PL_IO_OP_PWRITEV)
-IO_SYSCALL(preadv2, PL_IO_OP_PREADV2)
-IO_SYSCALL(pwritev2, PL_IO_OP_PWRITEV2)
-IO_SYSCALL(fsync, PL_IO_OP_FSYNC)
-IO_SYSCALL(fdatasync, PL_IO_OP_FDATASYNC)
+PL_IO_SYSCALLS(IO_SYSCALL)
 
 /* A thread that dies inside a call (or entered one while the exit hooks were not
  * yet attached) never reaches sys_exit: drop its entry. */

@@ -1,0 +1,98 @@
+#include "agent/run_options.hpp"
+
+#include "agent/options.hpp"
+#include "common/parse.hpp"
+#include "traces/trace.hpp"
+
+namespace probelog {
+namespace {
+
+constexpr uint64_t kMaxPid = 4194304;  // PID_MAX_LIMIT
+
+constexpr OptionDef kRunOptions[] = {
+    {.flag = "--pid",
+     .short_flag = "-p",
+     .value = "PID",
+     .help = "Only this process (repeatable), filtered in the kernel",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto pid = parse_uint(value);
+         if (!pid || *pid == 0 || *pid > kMaxPid) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not a process id (expected a number such as 1234)", value);
+         }
+         o.pids.push_back(static_cast<uint32_t>(*pid));
+         return {};
+     },
+     .list = true,
+     .commas = true},
+    {.flag = "--comm",
+     .value = "NAME",
+     .help = "Only tasks with this command name, filtered in the kernel",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         if (value.size() > 15) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is longer than the 15 characters the kernel keeps of a "
+                               "command name: use '{}'",
+                               value, value.substr(0, 15));
+         }
+         o.comm = value;
+         return {};
+     }},
+    {.flag = "--cgroup",
+     .value = "PATH",
+     .help = "Only tasks in this cgroup v2 directory or below it, filtered in the kernel",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.cgroup = value;
+         return {};
+     }},
+    {.flag = "--ringbuf-size",
+     .value = "SIZE",
+     .help = "Kernel ring buffer size, rounded up to a power of two (default 4M)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto n = parse_size(value);
+         if (!n || *n < 4096 || *n > (1ULL << 30)) {
+             return make_error(ErrorKind::Usage, "'{}' is not a size from 4K to 1G", value);
+         }
+         o.ringbuf_size = *n;
+         return {};
+     }},
+    {.flag = "--poll-ms",
+     .value = "MS",
+     .help = "Longest wait between ring buffer drains, in ms (default 100)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto n = parse_uint(value);
+         if (!n || *n == 0 || *n > 60000) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not a number of milliseconds from 1 to 60000", value);
+         }
+         o.poll_ms = static_cast<uint32_t>(*n);
+         return {};
+     }},
+};
+
+}  // namespace
+
+std::span<const OptionDef> run_options() {
+    return kRunOptions;
+}
+
+std::vector<const OptionDef*> all_options() {
+    std::vector<const OptionDef*> out;
+    for (const OptionDef& option : kRunOptions)
+        out.push_back(&option);
+    for (const TraceDef* trace : trace_defs()) {
+        for (const OptionDef& option : trace->options)
+            out.push_back(&option);
+    }
+    return out;
+}
+
+std::vector<const OptionDef*> config_options() {
+    std::vector<const OptionDef*> out;
+    for (const OptionDef* option : all_options()) {
+        if (option->where == OptionDef::Where::Everywhere) out.push_back(option);
+    }
+    return out;
+}
+
+}  // namespace probelog
