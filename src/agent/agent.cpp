@@ -1,16 +1,20 @@
-// Wiring of one run: checks, kernel filters, traces, the event loop, the summary.
+// One run: setup (checks, outputs, the command, the kernel side, the pipeline),
+// the event loop, and the shutdown (detach, last drain, final reports, summary).
+// Errors are values up to run_agent(), which prints them (say()) and returns
+// the exit code.
 #include "agent/agent.hpp"
 
 #include <fmt/format.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
-#include <map>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -33,6 +37,8 @@
 #include "sinks/factory.hpp"
 #include "traces/trace.hpp"
 
+// The follow-children programs (bpf/progs/core.bpf.c), after the headers that
+// define the types of its read-only data.
 #include "core.skel.h"
 
 namespace probelog {
@@ -40,15 +46,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Every message of a run goes through here.
 void say(std::string_view text) {
     fmt::print(stderr, "probelog: {}\n", text);
+}
+
+// Why a run ends before its event loop: what to tell the user and the exit
+// code (127 when the command itself could not be started, as a shell says).
+struct Stop {
+    Error error;
+    int exit_code = 1;
+};
+
+// Prints why the run stopped; returns its exit code.
+int stopped(const Stop& stop) {
+    say(stop.error.message);
+    return stop.exit_code;
 }
 
 std::vector<std::string> selected_traces(const Options& o) {
     std::vector<std::string> names;
     if (o.traces.empty()) {
-        for (const TraceDef* t : trace_defs()) {
-            if (t->info.default_on) names.emplace_back(t->info.name);
+        for (const TraceDef* def : trace_defs()) {
+            if (def->info.default_on) names.emplace_back(def->info.name);
         }
     } else {
         for (const std::string& t : o.traces) {
@@ -57,6 +77,33 @@ std::vector<std::string> selected_traces(const Options& o) {
         }
     }
     return names;
+}
+
+// --list-traces and --probe-list: text for stdout instead of a run.
+Result<std::string> listing(const Options& o) {
+    if (o.list_traces) return list_traces_text();
+    std::optional<int> pid;
+    if (!o.pids.empty()) pid = static_cast<int>(o.pids[0]);
+    auto text = probes::list_functions(o.probe_list[0],
+                                       o.probe_list.size() > 1 ? o.probe_list[1] : "", pid);
+    if (!text) return text.error().prefixed(fmt::format("--probe-list {}: ", o.probe_list[0]));
+    return text;
+}
+
+// What the host must allow before anything is set up: privileges, tracefs,
+// the --pid processes.
+Status check_host(const Options& o) {
+    if (Status st = bpf::check_privileges(); !st) return st;
+    bpf::configure_libbpf_logging(o.verbose);
+    auto note = bpf::ensure_tracefs();
+    if (!note) return note.error();
+    if (!note->empty() && o.verbose) say(*note);
+    for (uint32_t pid : o.pids) {
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            return make_error(ErrorKind::NotFound, "--pid {}: no such process", pid);
+        }
+    }
+    return {};
 }
 
 Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
@@ -81,15 +128,6 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
         rc.filter.cgroup_level = cg->level;
     }
     return rc;
-}
-
-// The follow-children programs, needed only with -- CMD (the Object owns its links).
-Result<bpf::Object> start_follow(const bpf::Runtime& rt) {
-    auto skel = rt.open<pl_core>("core");
-    if (!skel) return skel.error();
-    if (Status st = skel->object().load(rt.verbose()); !st) return st.error();
-    if (Status st = skel->object().attach_all(); !st) return st.error();
-    return std::move(skel->object());
 }
 
 // The record outputs (each named kind.N unless it has an alias) and the
@@ -125,12 +163,24 @@ Result<Outputs> split_outputs(const Options& o) {
     return out;
 }
 
+// -- CMD: the programs that add the command's new descendants to the followed
+// pid set. The object owns their links.
+Result<bpf::Object> start_follow(const bpf::Runtime& runtime) {
+    auto skel = runtime.open<pl_core>("core");
+    if (!skel) return skel.error();
+    if (Status st = skel->object().load(runtime.verbose()); !st) return st.error();
+    bpf::Object object = std::move(skel->object());
+    if (Status st = object.attach_all(); !st) return st.error();
+    return object;
+}
+
 class EventLoop {
   public:
     static Result<EventLoop> create(const SignalFd& signals, const bpf::RingReader& ring) {
         EventLoop loop;
         loop.epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-        if (!loop.epoll_.valid()) return make_error("epoll_create1: {}", std::strerror(errno));
+        if (!loop.epoll_.valid())
+            return errno_error(errno, "epoll_create1: {}", std::strerror(errno));
         for (int fd : {signals.fd(), ring.epoll_fd()}) {
             if (Status st = loop.add(fd); !st) return st.error();
         }
@@ -141,7 +191,7 @@ class EventLoop {
         ev.events = EPOLLIN;
         ev.data.fd = fd;
         if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-            return make_error("epoll_ctl: {}", std::strerror(errno));
+            return errno_error(errno, "epoll_ctl: {}", std::strerror(errno));
         }
         return {};
     }
@@ -163,11 +213,342 @@ class EventLoop {
     size_t ready_count_ = 0;
 };
 
-// The fds traces asked the loop to watch, and whose they are.
-struct TraceFd {
+// An fd a loop participant asked the loop to watch.
+struct Watch {
     int fd;
     LoopParticipant* participant;
 };
+
+// Everything a run holds, in the order it is set up; destroyed in reverse
+// (the traces before the runtime's maps, the metrics servers after everything
+// that publishes, the signal mask restored last). Not movable: the pipeline
+// and the ring reader point into it.
+class Run {
+  public:
+    explicit Run(const Options& o) : o_(o) {}
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+
+    // Everything up to the start-up line and the command's release; nothing
+    // if the loop can start, else why not.
+    std::optional<Stop> setup();
+    // Until a signal, the command's exit, --duration, --max-records or a
+    // broken sink.
+    void loop();
+    // Detach, last drain, final reports, summary; returns the exit code.
+    int shutdown();
+
+  private:
+    Status prepare();
+    Status start_signals_and_servers();
+    Status spawn_child();
+    Status start_kernel_side();
+    Status start_selected_traces();
+    Status make_pipeline();
+    Status make_event_loop();
+    void make_accounting();
+    void announce() const;
+
+    int wait_ms(Clock::time_point deadline) const;
+    void dispatch(int fd);
+    bool handle_signals();
+    bool reload();
+    bool child_exited();
+    void drain();
+
+    std::chrono::milliseconds detach_traces();
+    bpf::Counters last_drain();
+
+    const Options& o_;
+    bpf::RuntimeConfig runtime_config_;
+    Outputs outputs_;
+    metrics::Registry registry_;
+    std::optional<SignalFd> signals_;
+    std::vector<std::unique_ptr<metrics::Server>> metrics_servers_;
+    std::optional<GatedChild> child_;
+    std::optional<bpf::Runtime> runtime_;
+    std::optional<bpf::Object> follow_;  // -- CMD: the "core" object and its links
+    Clock::time_point attach_started_;
+    // What the running traces registered for the loop to drive (they own it).
+    std::vector<LoopParticipant*> participants_;
+    StartedTraces started_;
+    std::optional<BootClock> clock_;
+    std::optional<Pipeline> pipeline_;
+    std::optional<bpf::RingReader> ring_;
+    std::optional<EventLoop> loop_;
+    std::vector<Watch> watches_;
+    std::optional<LossReport> losses_;
+    std::optional<AgentMetrics> agent_metrics_;
+    std::optional<bpf::RingFill> ring_fill_;
+
+    std::optional<int> exit_code_;  // the command's, once it has ended
+    int interrupts_ = 0;            // signals that asked the command to end
+};
+
+std::optional<Stop> Run::setup() {
+    if (Status st = check_host(o_); !st) return Stop{st.error()};
+    if (Status st = prepare(); !st) return Stop{st.error()};
+    if (Status st = start_signals_and_servers(); !st) return Stop{st.error()};
+    if (Status st = spawn_child(); !st) return Stop{st.error(), 127};
+    if (Status st = start_kernel_side(); !st) return Stop{st.error()};
+    if (Status st = start_selected_traces(); !st) return Stop{st.error()};
+    if (Status st = make_pipeline(); !st) return Stop{st.error()};
+    if (Status st = make_event_loop(); !st) return Stop{st.error()};
+    make_accounting();
+    announce();
+    if (child_) {
+        if (Status st = child_->release(); !st) return Stop{st.error(), 127};
+    }
+    return std::nullopt;
+}
+
+// The run's configuration that can be wrong: filters and outputs.
+Status Run::prepare() {
+    auto config = runtime_config(o_);
+    if (!config) return config.error();
+    runtime_config_ = *config;
+    auto outputs = split_outputs(o_);
+    if (!outputs) return outputs.error();
+    outputs_ = std::move(*outputs);
+    return {};
+}
+
+// Signals first, so that the child inherits the blocked mask only until it
+// resets it, and no signal is lost between here and the loop. The metrics
+// servers after the signal mask (threads inherit it: a signal must reach the
+// signalfd, not kill the process in a server thread), before anything is
+// attached (a busy port fails the run cheaply).
+Status Run::start_signals_and_servers() {
+    (void)::signal(SIGPIPE, SIG_IGN);
+    auto signals = SignalFd::create({SIGINT, SIGTERM, SIGCHLD, SIGHUP});
+    if (!signals) return signals.error();
+    signals_.emplace(std::move(*signals));
+    for (const MetricsEndpoint& m : outputs_.metrics) {
+        auto server = metrics::Server::start(m.host, m.port, registry_);
+        if (!server) return server.error();
+        metrics_servers_.push_back(std::move(*server));
+    }
+    return {};
+}
+
+Status Run::spawn_child() {
+    if (o_.command.empty()) return {};
+    auto spawned = GatedChild::spawn(o_.command);
+    if (!spawned) return spawned.error();
+    child_.emplace(std::move(*spawned));
+    return {};
+}
+
+// The shared maps, the pid filter, and with -- CMD the follow-children hooks.
+Status Run::start_kernel_side() {
+    auto runtime = bpf::Runtime::create(runtime_config_);
+    if (!runtime) return runtime.error();
+    runtime_.emplace(std::move(*runtime));
+    for (uint32_t pid : o_.pids)
+        (void)runtime_->add_pid(pid);
+    if (!child_) return {};
+    if (Status st = runtime_->add_pid(static_cast<uint32_t>(child_->pid())); !st) return st;
+    auto follow = start_follow(*runtime_);
+    if (!follow) return follow.error().prefixed("cannot follow the command's descendants: ");
+    follow_.emplace(std::move(*follow));
+    return {};
+}
+
+Status Run::start_selected_traces() {
+    attach_started_ = Clock::now();
+    TraceContext context{*runtime_, o_.settings, uprobe_pids_for(o_), &registry_, &participants_};
+    started_ = start_traces(selected_traces(o_), context, &say);
+    if (started_.fatal) return *started_.fatal;  // a trace configured explicitly could not start
+    if (started_.traces.empty()) return make_error("no trace could start; nothing to do");
+    return {};
+}
+
+// Sinks and decoders, and the participants bound to the pipeline.
+Status Run::make_pipeline() {
+    clock_.emplace();
+    pipeline_.emplace(*clock_);
+    for (const OutputSpec& spec : outputs_.sinks) {
+        auto sink = make_sink(spec);
+        if (!sink) return sink.error();
+        pipeline_->add_sink(std::move(*sink));
+    }
+    pipeline_->set_max_records(o_.max_records);
+    register_decoders(pipeline_->decoder());
+    for (LoopParticipant* p : participants_)
+        p->bind(*pipeline_);
+    return {};
+}
+
+// The ring reader, and epoll over the signals, the ring buffer and the
+// participants' fds.
+Status Run::make_event_loop() {
+    auto ring =
+        bpf::RingReader::create(runtime_->ring_fd(), &Pipeline::on_sample_thunk, &*pipeline_,
+                                runtime_->wake_pending(), runtime_->wakeup_bytes());
+    if (!ring) return ring.error();
+    ring_.emplace(std::move(*ring));
+    auto loop = EventLoop::create(*signals_, *ring_);
+    if (!loop) return loop.error();
+    loop_.emplace(std::move(*loop));
+    for (LoopParticipant* p : participants_) {
+        for (int fd : p->watch_fds()) {
+            if (Status st = loop_->add(fd); !st) return st;
+            watches_.push_back({fd, p});
+        }
+    }
+    return {};
+}
+
+// The loss report and probelog's own metrics over the running traces, and the
+// ring buffer's fill (for a metric; without it, none).
+void Run::make_accounting() {
+    losses_.emplace(started_.traces);
+    agent_metrics_.emplace(registry_, started_.traces, *pipeline_, runtime_->ringbuf_bytes());
+    auto ring_fill = bpf::RingFill::map(runtime_->ring_fd());
+    if (ring_fill) {
+        ring_fill_.emplace(std::move(*ring_fill));
+    } else if (o_.verbose) {
+        say(ring_fill.error().message);
+    }
+}
+
+void Run::announce() const {
+    auto attach_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - attach_started_);
+    for (const auto& server : metrics_servers_)
+        say(fmt::format("metrics at {}", server->url()));
+    say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
+                    fmt::join(started_.names, ", "), started_.hooks, attach_ms.count()));
+}
+
+void Run::loop() {
+    // No --duration: a deadline that never comes (an optional trips gcc's maybe-uninitialized).
+    const auto deadline =
+        o_.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o_.duration)
+                    : Clock::time_point::max();
+    for (bool stop = false; !stop;) {
+        for (int fd : loop_->wait(wait_ms(deadline)))
+            dispatch(fd);
+        stop = handle_signals();
+        if (child_exited()) stop = true;
+        drain();
+        if (pipeline_->limit_reached() || pipeline_->any_sink_broken()) stop = true;
+        if (Clock::now() >= deadline) stop = true;
+    }
+}
+
+// --poll-ms, or less when the deadline comes sooner.
+int Run::wait_ms(Clock::time_point deadline) const {
+    int timeout = static_cast<int>(o_.poll_ms);
+    if (deadline == Clock::time_point::max()) return timeout;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout));
+}
+
+void Run::dispatch(int fd) {
+    for (const Watch& w : watches_) {
+        if (w.fd == fd) w.participant->on_readable(fd, *pipeline_);
+    }
+}
+
+// Reads every pending signal; true if the run should end.
+bool Run::handle_signals() {
+    bool stop = false;
+    while (auto sig = signals_->read()) {
+        if (*sig == SIGCHLD) continue;  // child_exited() checks
+        if (*sig == SIGHUP && reload()) continue;
+        if (child_) {
+            // The command decides when the run ends; a second signal ends it now.
+            if (*sig == SIGTERM || *sig == SIGHUP) child_->send_signal(*sig);
+            if (++interrupts_ >= 2) stop = true;
+        } else {
+            stop = true;
+        }
+    }
+    return stop;
+}
+
+// SIGHUP: participants with configuration files reload them; false if there
+// were none (then SIGHUP ends the run).
+bool Run::reload() {
+    bool reloaded = false;
+    for (LoopParticipant* p : participants_)
+        reloaded = p->reload(*pipeline_) || reloaded;
+    return reloaded;
+}
+
+bool Run::child_exited() {
+    if (!child_) return false;
+    auto status = child_->poll_exit();
+    if (!status) return false;
+    exit_code_ = exit_code_of(*status);
+    return true;
+}
+
+// One drain of the ring buffer and what follows it: the participants' timers,
+// `lost` records for new losses, the metrics, a flush of the sinks.
+void Run::drain() {
+    if (ring_fill_) agent_metrics_->sample_ring(ring_fill_->used_bytes());
+    ring_->consume();
+    for (LoopParticipant* p : participants_)
+        p->tick(*pipeline_);
+    clock_->refresh();
+    auto counters = runtime_->read_counters(losses_->trace_ids());
+    losses_->report(counters, *pipeline_);
+    losses_->report_sinks(*pipeline_);
+    agent_metrics_->publish(counters, *pipeline_);
+    if (Status st = pipeline_->flush(); !st && !pipeline_->any_sink_broken())
+        say(st.error().message);
+}
+
+int Run::shutdown() {
+    // Detach first, then drain: once no hook can fire, the last drain reads every
+    // event the kernel generated, and generated = delivered + lost holds exactly.
+    std::chrono::milliseconds detach_ms = detach_traces();
+    bpf::Counters final_counters = last_drain();
+    for (LoopParticipant* p : participants_)
+        p->finish(*pipeline_);
+    losses_->report(final_counters, *pipeline_);
+    losses_->report_sinks(*pipeline_);
+    (void)pipeline_->flush();
+    // Network sinks deliver what they still hold (up to their grace period).
+    if (Status st = pipeline_->close_sinks(); !st && !pipeline_->any_sink_broken())
+        say(st.error().message);
+    agent_metrics_->publish(final_counters, *pipeline_);
+    say(losses_->summary(final_counters, *pipeline_, o_.verbose));
+    if (o_.verbose) {
+        say(fmt::format("detached {} hooks in {} ms; {} forced ring buffer wakeups", started_.hooks,
+                        detach_ms.count(), runtime_->forced_wakeups()));
+    }
+    participants_.clear();
+    started_.traces.clear();  // the objects go before the runtime's maps
+    return exit_code_.value_or(0);
+}
+
+// Every trace's links at once (each waits for a grace period, in parallel).
+std::chrono::milliseconds Run::detach_traces() {
+    auto detach_started = Clock::now();
+    std::vector<bpf::Link> released;
+    for (auto& trace : started_.traces)
+        trace->detach(released);
+    bpf::release_links(released);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - detach_started);
+}
+
+// The drain after the hooks are gone; returns the final kernel counters.
+bpf::Counters Run::last_drain() {
+    ring_->consume();
+    bpf::Counters counters = runtime_->read_counters(losses_->trace_ids());
+    // A program that started before its hook went may commit after the drain
+    // (link release does not wait for running programs): drain again until
+    // the counts add up, for at most 100 ms.
+    for (int i = 0; i < 100 && !losses_->all_received(counters, *pipeline_); ++i) {
+        ::usleep(1000);
+        ring_->consume();
+        counters = runtime_->read_counters(losses_->trace_ids());
+    }
+    return counters;
+}
 
 }  // namespace
 
@@ -182,266 +563,16 @@ std::string list_traces_text() {
 }
 
 int run_agent(const Options& o) {
-    if (o.list_traces) {
-        fmt::print("{}", list_traces_text());
-        return 0;
-    }
-    if (!o.probe_list.empty()) {
-        std::optional<int> pid;
-        if (!o.pids.empty()) pid = static_cast<int>(o.pids[0]);
-        auto text = probes::list_functions(o.probe_list[0],
-                                           o.probe_list.size() > 1 ? o.probe_list[1] : "", pid);
-        if (!text) {
-            say(fmt::format("--probe-list {}: {}", o.probe_list[0], text.error().message));
-            return 1;
-        }
+    if (o.list_traces || !o.probe_list.empty()) {
+        auto text = listing(o);
+        if (!text) return stopped(Stop{text.error()});
         fmt::print("{}", *text);
         return 0;
     }
-    if (Status st = bpf::check_privileges(); !st) {
-        say(st.error().message);
-        return 1;
-    }
-    bpf::configure_libbpf_logging(o.verbose);
-    if (auto note = bpf::ensure_tracefs(); !note) {
-        say(note.error().message);
-        return 1;
-    } else if (!note->empty() && o.verbose) {
-        say(*note);
-    }
-    for (uint32_t pid : o.pids) {
-        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-            say(fmt::format("--pid {}: no such process", pid));
-            return 1;
-        }
-    }
-    auto config = runtime_config(o);
-    if (!config) {
-        say(config.error().message);
-        return 1;
-    }
-    auto outputs = split_outputs(o);
-    if (!outputs) {
-        say(outputs.error().message);
-        return 1;
-    }
-    metrics::Registry registry;
-
-    // Signals first, so that the child inherits the blocked mask only until it
-    // resets it, and no signal is lost between here and the loop.
-    (void)::signal(SIGPIPE, SIG_IGN);
-    auto signals = SignalFd::create({SIGINT, SIGTERM, SIGCHLD, SIGHUP});
-    if (!signals) {
-        say(signals.error().message);
-        return 1;
-    }
-    // After the signal mask (threads inherit it: a signal must reach the
-    // signalfd, not kill the process in a server thread), before anything is
-    // attached (a busy port fails the run cheaply).
-    std::vector<std::unique_ptr<metrics::Server>> metrics_servers;
-    for (const MetricsEndpoint& m : outputs->metrics) {
-        auto server = metrics::Server::start(m.host, m.port, registry);
-        if (!server) {
-            say(server.error().message);
-            return 1;
-        }
-        metrics_servers.push_back(std::move(*server));
-    }
-    std::optional<GatedChild> child;
-    if (!o.command.empty()) {
-        auto spawned = GatedChild::spawn(o.command);
-        if (!spawned) {
-            say(spawned.error().message);
-            return 127;
-        }
-        child.emplace(std::move(*spawned));
-    }
-
-    auto runtime = bpf::Runtime::create(*config);
-    if (!runtime) {
-        say(runtime.error().message);
-        return 1;
-    }
-    for (uint32_t pid : o.pids)
-        (void)runtime->add_pid(pid);
-    std::optional<bpf::Object> follow;
-    if (child) {
-        if (Status st = runtime->add_pid(static_cast<uint32_t>(child->pid())); !st) {
-            say(st.error().message);
-            return 1;
-        }
-        auto hooks = start_follow(*runtime);
-        if (!hooks) {
-            say(fmt::format("cannot follow the command's descendants: {}", hooks.error().message));
-            return 1;
-        }
-        follow.emplace(std::move(*hooks));
-    }
-
-    auto started_at = Clock::now();
-    std::vector<LoopParticipant*> participants;
-    TraceContext context{.runtime = *runtime,
-                         .settings = o.settings,
-                         .uprobe_pids = uprobe_pids_for(o),
-                         .metrics = &registry,
-                         .loop = &participants};
-    StartedTraces started = start_traces(selected_traces(o), context, &say);
-    std::vector<std::unique_ptr<Trace>>& traces = started.traces;
-    const std::vector<std::string>& running = started.names;
-    const size_t hooks = started.hooks;
-    if (started.fatal) {  // a trace configured explicitly could not start
-        say(started.fatal->message);
-        return 1;
-    }
-    if (traces.empty()) {
-        say("no trace could start; nothing to do");
-        return 1;
-    }
-
-    BootClock clock;
-    Pipeline pipeline(clock);
-    for (const OutputSpec& spec : outputs->sinks) {
-        auto sink = make_sink(spec);
-        if (!sink) {
-            say(sink.error().message);
-            return 1;
-        }
-        pipeline.add_sink(std::move(*sink));
-    }
-    pipeline.set_max_records(o.max_records);
-    register_decoders(pipeline.decoder());
-    for (LoopParticipant* p : participants)
-        p->bind(pipeline);
-    auto ring = bpf::RingReader::create(runtime->ring_fd(), &Pipeline::on_sample_thunk, &pipeline,
-                                        runtime->wake_pending(), runtime->wakeup_bytes());
-    if (!ring) {
-        say(ring.error().message);
-        return 1;
-    }
-    auto loop = EventLoop::create(*signals, *ring);
-    if (!loop) {
-        say(loop.error().message);
-        return 1;
-    }
-    std::vector<TraceFd> trace_fds;
-    for (LoopParticipant* p : participants) {
-        for (int fd : p->watch_fds()) {
-            if (Status st = loop->add(fd); !st) {
-                say(st.error().message);
-                return 1;
-            }
-            trace_fds.push_back({fd, p});
-        }
-    }
-    LossReport losses(traces);
-    AgentMetrics agent_metrics(registry, traces, pipeline, runtime->ringbuf_bytes());
-    auto ring_fill = bpf::RingFill::map(runtime->ring_fd());
-    if (!ring_fill && o.verbose) say(ring_fill.error().message);
-
-    auto attach_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
-    for (const auto& server : metrics_servers)
-        say(fmt::format("metrics at {}", server->url()));
-    say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
-                    fmt::join(running, ", "), hooks, attach_ms.count()));
-    if (child) {
-        if (Status st = child->release(); !st) {
-            say(st.error().message);
-            return 127;
-        }
-    }
-
-    // No --duration: a deadline that never comes (an optional trips gcc's maybe-uninitialized).
-    const auto deadline =
-        o.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o.duration)
-                   : Clock::time_point::max();
-    std::optional<int> exit_code;
-    bool stop = false;
-    int interrupts = 0;
-    while (!stop) {
-        int timeout = static_cast<int>(o.poll_ms);
-        if (deadline != Clock::time_point::max()) {
-            auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            timeout = static_cast<int>(std::clamp<int64_t>(left.count(), 0, timeout));
-        }
-        for (int fd : loop->wait(timeout)) {
-            for (const TraceFd& t : trace_fds) {
-                if (t.fd == fd) t.participant->on_readable(fd, pipeline);
-            }
-        }
-        while (auto sig = signals->read()) {
-            if (*sig == SIGCHLD) continue;  // checked below
-            if (*sig == SIGHUP) {
-                // Traces with configuration files reload them; otherwise SIGHUP ends the run.
-                bool reloaded = false;
-                for (LoopParticipant* p : participants)
-                    reloaded = p->reload(pipeline) || reloaded;
-                if (reloaded) continue;
-            }
-            if (child) {
-                // The command decides when the run ends; a second signal ends it now.
-                if (*sig == SIGTERM || *sig == SIGHUP) child->send_signal(*sig);
-                if (++interrupts >= 2) stop = true;
-            } else {
-                stop = true;
-            }
-        }
-        if (child) {
-            if (auto status = child->poll_exit()) {
-                exit_code = exit_code_of(*status);
-                stop = true;
-            }
-        }
-        if (ring_fill) agent_metrics.sample_ring(ring_fill->used_bytes());
-        ring->consume();
-        for (LoopParticipant* p : participants)
-            p->tick(pipeline);
-        clock.refresh();
-        auto counters = runtime->read_counters(losses.trace_ids());
-        losses.report(counters, pipeline);
-        losses.report_sinks(pipeline);
-        agent_metrics.publish(counters, pipeline);
-        if (Status st = pipeline.flush(); !st && !pipeline.any_sink_broken())
-            say(st.error().message);
-        if (pipeline.limit_reached() || pipeline.any_sink_broken()) stop = true;
-        if (Clock::now() >= deadline) stop = true;
-    }
-    // Detach first, then drain: once no hook can fire, the last drain reads every
-    // event the kernel generated, and generated = delivered + lost holds exactly.
-    auto detach_started = Clock::now();
-    std::vector<bpf::Link> released;
-    for (auto& trace : traces)
-        trace->detach(released);
-    bpf::release_links(released);
-    auto detach_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - detach_started);
-    ring->consume();
-    bpf::Counters final_counters = runtime->read_counters(losses.trace_ids());
-    // A program that started before its hook went may commit after the drain
-    // (link release does not wait for running programs): drain again until
-    // the counts add up, for at most 100 ms.
-    for (int i = 0; i < 100 && !losses.all_received(final_counters, pipeline); ++i) {
-        ::usleep(1000);
-        ring->consume();
-        final_counters = runtime->read_counters(losses.trace_ids());
-    }
-    for (LoopParticipant* p : participants)
-        p->finish(pipeline);
-    losses.report(final_counters, pipeline);
-    losses.report_sinks(pipeline);
-    (void)pipeline.flush();
-    // Network sinks deliver what they still hold (up to their grace period).
-    if (Status st = pipeline.close_sinks(); !st && !pipeline.any_sink_broken())
-        say(st.error().message);
-    agent_metrics.publish(final_counters, pipeline);
-    say(losses.summary(final_counters, pipeline, o.verbose));
-    if (o.verbose) {
-        say(fmt::format("detached {} hooks in {} ms; {} forced ring buffer wakeups", hooks,
-                        detach_ms.count(), runtime->forced_wakeups()));
-    }
-    traces.clear();  // the objects go before the runtime's maps
-    return exit_code.value_or(0);
+    Run run(o);
+    if (std::optional<Stop> stop = run.setup()) return stopped(*stop);
+    run.loop();
+    return run.shutdown();
 }
 
 }  // namespace probelog

@@ -5,6 +5,18 @@
 #include <algorithm>
 
 namespace probelog {
+namespace {
+
+// Starts `trace`; if it fails, whatever it registered in the loop is dropped
+// with it.
+Status start_one(Trace& trace, const TraceContext& context) {
+    size_t participants = context.loop != nullptr ? context.loop->size() : 0;
+    Status st = trace.start(context);
+    if (!st && context.loop != nullptr) context.loop->resize(participants);
+    return st;
+}
+
+}  // namespace
 
 StartedTraces start_traces(const std::vector<std::string>& names, const TraceContext& context,
                            const std::function<void(std::string_view)>& report,
@@ -23,7 +35,7 @@ StartedTraces start_traces(const std::vector<std::string>& names, const TraceCon
             report(fmt::format("trace '{}' unavailable: not a built-in trace", name));
             continue;
         }
-        if (Status st = trace->start(context); !st) {
+        if (Status st = start_one(*trace, context); !st) {
             if (trace->info().fail_run) {
                 started.fatal = st.error();
                 return started;

@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "bpf/runtime.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
@@ -25,9 +24,12 @@ struct StartedTraces {
 
 using TraceFactory = std::function<std::unique_ptr<Trace>(std::string_view name)>;
 
-// Starts each named trace made by `make` (make_trace for a run); a trace that
-// fails to start is reported through `report` ("trace 'x' unavailable: why"),
-// unless it is fail_run: then its error is `fatal` and nothing more starts.
+// Starts each named trace made by `make` (make_trace for a run) with `context`;
+// a trace that fails to start is reported through `report` ("trace 'x'
+// unavailable: why"), unless it is fail_run: then its error is `fatal` and
+// nothing more starts. What a trace that failed had put in context.loop is
+// taken out again (it is destroyed), so context.loop holds only the running
+// traces' participants.
 StartedTraces start_traces(const std::vector<std::string>& names, const TraceContext& context,
                            const std::function<void(std::string_view)>& report,
                            const TraceFactory& make = &make_trace);
