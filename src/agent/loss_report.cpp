@@ -1,20 +1,12 @@
 #include "agent/loss_report.hpp"
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include <algorithm>
 
+#include "common/clock.hpp"
+
 namespace probelog {
-namespace {
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 LossReport::LossReport(const std::vector<std::unique_ptr<Trace>>& traces) {
     for (const auto& t : traces)

@@ -1,11 +1,10 @@
 #include "traces/io_trace.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <thread>
 
 #include "bpf/map.hpp"
+#include "common/clock.hpp"
 #include "decode/io.hpp"
 
 extern "C" {
@@ -18,12 +17,6 @@ namespace {
 // BPF programs run with preemption disabled and take microseconds: once this
 // much time has passed after a flip, nothing adds to the old slot any more.
 constexpr auto kFlipGrace = std::chrono::milliseconds(10);
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 const char* agg_map_name(uint32_t slot) {
     return slot == 0 ? "io_agg0" : "io_agg1";

@@ -5,23 +5,18 @@
 #include <fmt/format.h>
 #include <net/if.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "common/clock.hpp"
 
 namespace probelog {
 namespace {
 
 void say(std::string_view text) {
     fmt::print(stderr, "probelog: xdp: {}\n", text);
-}
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 std::string_view origin_name(uint8_t origin) {

@@ -52,5 +52,15 @@ TEST(BootClock, OffsetMapsBootTimeToNow) {
                 static_cast<double>(real_ns), 5e6);
 }
 
+TEST(RealtimeNow, IsTheWallClockInNanoseconds) {
+    timespec before{};
+    clock_gettime(CLOCK_REALTIME, &before);
+    int64_t now = realtime_now_ns();
+    timespec after{};
+    clock_gettime(CLOCK_REALTIME, &after);
+    EXPECT_GE(now, before.tv_sec * 1'000'000'000LL + before.tv_nsec);
+    EXPECT_LE(now, after.tv_sec * 1'000'000'000LL + after.tv_nsec);
+}
+
 }  // namespace
 }  // namespace probelog
