@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "common/clock.hpp"
+#include "common/utf8.hpp"
 #include "sinks/encode_util.hpp"
 
 namespace probelog {
