@@ -1,9 +1,10 @@
 #include "agent/loss_report.hpp"
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include <algorithm>
+
+#include "common/clock.hpp"
 
 namespace probelog {
 
@@ -29,12 +30,7 @@ void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
             if (c.lost == r.lost && c.map_full == r.map_full) continue;
             if (name.empty()) name = trace_name(id);
             int64_t now = realtime_now_ns();
-            record_.clear();
-            record_.set_event_type("lost");
-            record_.set_trace(id);
-            record_.set_time_ns(now);
-            record_.add_time("time", now, kCommon);
-            record_.add_str("event_type", "lost", kCommon);
+            begin_record(record_, "lost", id, now);
             record_.add_str("trace", name);
             record_.add_str("stage", c.lost != r.lost ? "ring_buffer" : "map_full");
             record_.add_uint("cpu", cpu);
@@ -57,12 +53,7 @@ void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
         uint64_t invalid = pc.invalid_by_trace[id];
         if (invalid == reported_invalid_[id]) continue;
         int64_t now = realtime_now_ns();
-        record_.clear();
-        record_.set_event_type("lost");
-        record_.set_trace(id);
-        record_.set_time_ns(now);
-        record_.add_time("time", now, kCommon);
-        record_.add_str("event_type", "lost", kCommon);
+        begin_record(record_, "lost", id, now);
         record_.add_str("trace", trace_name(id));
         record_.add_str("stage", "decoder");
         record_.add_uint("lost", invalid - reported_invalid_[id]);
@@ -83,11 +74,7 @@ void LossReport::report_sinks(Pipeline& pipeline) {
         uint64_t lost = st->lost();
         if (lost == reported_sink_lost_[i]) continue;
         int64_t now = realtime_now_ns();
-        record_.clear();
-        record_.set_event_type("lost");
-        record_.set_time_ns(now);
-        record_.add_time("time", now, kCommon);
-        record_.add_str("event_type", "lost", kCommon);
+        begin_record(record_, "lost", PL_TRACE_NONE, now);
         record_.add_str("sink", st->name);
         record_.add_str("target", st->target);
         record_.add_uint("lost", lost - reported_sink_lost_[i]);

@@ -21,6 +21,10 @@ void put_digits(char* out, uint64_t value, int width) {
 
 }  // namespace
 
+int64_t realtime_now_ns() {
+    return now_ns(CLOCK_REALTIME);
+}
+
 void BootClock::refresh() {
     // Bracket a boottime read between two realtime reads and keep the tightest
     // bracket, so scheduling noise does not skew the offset.

@@ -9,6 +9,10 @@
 
 namespace probelog {
 
+// CLOCK_REALTIME now, in ns since the epoch: the time of records made in user
+// space (loss reports, aggregates, stats), which have no kernel timestamp.
+int64_t realtime_now_ns();
+
 class BootClock {
   public:
     BootClock() { refresh(); }

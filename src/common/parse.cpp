@@ -1,11 +1,11 @@
 #include "common/parse.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string>
 
 namespace probelog {
-namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -14,7 +14,12 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-}  // namespace
+std::optional<bool> parse_bool(std::string_view text) {
+    std::string v = lower(text);
+    if (v == "on" || v == "true" || v == "yes" || v == "1") return true;
+    if (v == "off" || v == "false" || v == "no" || v == "0") return false;
+    return std::nullopt;
+}
 
 Result<uint64_t> parse_uint(std::string_view text) {
     uint64_t value = 0;

@@ -92,9 +92,7 @@ std::vector<std::string_view> split_list(std::string_view value) {
 }
 
 Result<bool> parse_bool(const Property& p) {
-    std::string v = lower(p.value);
-    if (v == "on" || v == "true" || v == "yes" || v == "1") return true;
-    if (v == "off" || v == "false" || v == "no" || v == "0") return false;
+    if (std::optional<bool> b = probelog::parse_bool(p.value)) return *b;
     return error_at(p.file, p.line, "{}: '{}' is not on/off (true/false, yes/no)", p.key, p.value);
 }
 

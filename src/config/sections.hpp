@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/parse.hpp"
 #include "common/result.hpp"
 #include "config/config.hpp"
 
@@ -44,7 +45,6 @@ Error error_at(std::string_view file, int line, fmt::format_string<Args...> form
         fmt::format("{}:{}: {}", file, line, fmt::format(format, std::forward<Args>(args)...))};
 }
 
-std::string lower(std::string_view s);
 std::string_view trim(std::string_view s);
 
 // Replaces ${NAME} with a variable or environment value.

@@ -37,13 +37,7 @@ const char* Decoder::decode(Bytes sample, const BootClock& clock, Record& out) c
     const Entry& entry = table_[h.type];
     Bytes event = sample.first(h.size);
 
-    out.clear();
-    int64_t realtime = clock.to_realtime_ns(h.boot_ns);
-    out.set_event_type(entry.event_type);
-    out.set_trace(h.trace);
-    out.set_time_ns(realtime);
-    out.add_time("time", realtime, kCommon);
-    out.add_str("event_type", entry.event_type, kCommon);
+    begin_record(out, entry.event_type, h.trace, clock.to_realtime_ns(h.boot_ns));
     out.add_uint("pid", h.pid, kCommon);
     out.add_uint("tid", h.tid, kCommon);
     out.add_uint("ppid", h.ppid, kCommon);

@@ -169,12 +169,7 @@ const char* io_aggregate_record(const pl_io_agg_key& key, const pl_io_agg_value&
     if (value.path_depth > PL_IO_PATH_DEPTH_MAX || !components_valid(packed, value.path_depth)) {
         return "io aggregate path does not match its depth";
     }
-    out.clear();
-    out.set_event_type(kIoAggregateEventType);
-    out.set_trace(PL_TRACE_IO);
-    out.set_time_ns(time_ns);
-    out.add_time("time", time_ns, kCommon);
-    out.add_str("event_type", kIoAggregateEventType, kCommon);
+    begin_record(out, kIoAggregateEventType, PL_TRACE_IO, time_ns);
     out.add_uint("pid", key.pid, kCommon);
     out.add_str("comm", fixed_cstr(value.comm, sizeof(value.comm)), kCommon);
     out.add_str("path", assemble_path(packed, value.path_depth, value.flags, value.file_type,

@@ -180,4 +180,17 @@ class Record {
     std::array<char, kArenaSize> arena_{};
 };
 
+// Starts `r` afresh as an `event_type` record of `trace` at `time_ns` (wall
+// clock), with the two fields every record begins with: time and event_type.
+// Decoders and the records probelog makes itself (loss reports, xdp stats and
+// blocklist changes, io aggregates) all start here, so that outputs see one layout.
+inline void begin_record(Record& r, std::string_view event_type, uint16_t trace, int64_t time_ns) {
+    r.clear();
+    r.set_event_type(event_type);
+    r.set_trace(trace);
+    r.set_time_ns(time_ns);
+    r.add_time("time", time_ns, kCommon);
+    r.add_str("event_type", event_type, kCommon);
+}
+
 }  // namespace probelog

@@ -1,46 +1,6 @@
 #include "sinks/encode_util.hpp"
 
-#include <rapidjson/encodings.h>
-#include <rapidjson/memorystream.h>
-
 namespace probelog {
-
-std::string_view clean_utf8(std::string_view s, std::string& scratch) {
-    bool ascii = true;
-    for (unsigned char c : s) {
-        if (c >= 0x80) {
-            ascii = false;
-            break;
-        }
-    }
-    if (ascii) return s;
-    bool valid = true;
-    {
-        rapidjson::MemoryStream in(s.data(), s.size());
-        while (in.Tell() < s.size()) {
-            unsigned cp = 0;
-            if (!rapidjson::UTF8<>::Decode(in, &cp)) {
-                valid = false;
-                break;
-            }
-        }
-    }
-    if (valid) return s;
-    scratch.clear();
-    size_t pos = 0;
-    while (pos < s.size()) {
-        rapidjson::MemoryStream in(s.data() + pos, s.size() - pos);
-        unsigned cp = 0;
-        if (rapidjson::UTF8<>::Decode(in, &cp)) {
-            scratch.append(s.substr(pos, in.Tell()));
-            pos += in.Tell();
-        } else {
-            scratch.append("\xEF\xBF\xBD");
-            pos += 1;
-        }
-    }
-    return scratch;
-}
 
 std::string_view format_hex(uint64_t v, char* buf) {
     static constexpr char kDigits[] = "0123456789abcdef";

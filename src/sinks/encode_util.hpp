@@ -7,10 +7,6 @@
 
 namespace probelog {
 
-// `s` when it is valid UTF-8; otherwise a copy in `scratch` with every invalid
-// byte replaced by U+FFFD.
-std::string_view clean_utf8(std::string_view s, std::string& scratch);
-
 // "0x1f" into buf (at least 19 bytes).
 std::string_view format_hex(uint64_t v, char* buf);
 

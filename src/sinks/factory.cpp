@@ -14,13 +14,6 @@
 namespace probelog {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::unique_ptr<Sink> make_stdout_sink(OutputFormat format) {
     bool tty = ::isatty(STDOUT_FILENO) != 0;
     if (format == OutputFormat::Json || (format == OutputFormat::Auto && !tty)) {
@@ -63,9 +56,7 @@ class Settings {
     Result<bool> flag(const std::string& key, bool fallback) {
         const std::string* v = find(key);
         if (v == nullptr) return fallback;
-        std::string s = lower(*v);
-        if (s == "true" || s == "on" || s == "yes" || s == "1") return true;
-        if (s == "false" || s == "off" || s == "no" || s == "0") return false;
+        if (std::optional<bool> b = parse_bool(*v)) return *b;
         return make_error("{}: {}='{}' is not true or false", kind_, key, *v);
     }
 

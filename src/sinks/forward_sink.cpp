@@ -1,7 +1,5 @@
 #include "sinks/forward_sink.hpp"
 
-#include <time.h>
-
 #include <array>
 #include <cstring>
 #include <msgpack.hpp>
@@ -23,12 +21,6 @@ using Packer = msgpack::packer<StringStream>;
 void pack_str(Packer& pk, std::string_view s) {
     pk.pack_str(static_cast<uint32_t>(s.size()));
     pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
-}
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 void pack_event_time(Packer& pk, int64_t ns, bool as_integer) {

@@ -1,58 +1,13 @@
 #include "sinks/json_sink.hpp"
 
-#include <rapidjson/encodings.h>
-#include <rapidjson/memorystream.h>
-
 #include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
 
+#include "common/utf8.hpp"
+
 namespace probelog {
-namespace {
-
-bool is_ascii(std::string_view s) {
-    uint64_t high = 0;
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        uint64_t word;
-        std::memcpy(&word, s.data() + i, sizeof(word));
-        high |= word;
-    }
-    for (; i < s.size(); ++i)
-        high |= static_cast<unsigned char>(s[i]);
-    return (high & 0x8080808080808080ULL) == 0;
-}
-
-bool valid_utf8(std::string_view s) {
-    if (is_ascii(s)) return true;  // the common case, 8 bytes at a time
-    rapidjson::MemoryStream in(s.data(), s.size());
-    while (in.Tell() < s.size()) {
-        unsigned cp = 0;
-        if (!rapidjson::UTF8<>::Decode(in, &cp)) return false;
-    }
-    return true;
-}
-
-// Invalid UTF-8 bytes become U+FFFD so that every line is valid JSON.
-void sanitize_utf8(std::string_view s, std::string& out) {
-    out.clear();
-    size_t pos = 0;
-    while (pos < s.size()) {
-        rapidjson::MemoryStream in(s.data() + pos, s.size() - pos);
-        unsigned cp = 0;
-        if (rapidjson::UTF8<>::Decode(in, &cp)) {
-            out.append(s.substr(pos, in.Tell()));
-            pos += in.Tell();
-        } else {
-            out.append("\xEF\xBF\xBD");
-            pos += 1;
-        }
-    }
-}
-
-}  // namespace
-
 namespace {
 
 // Nonzero high bits where a byte of `w` is >= 0x80, < 0x20, '"' or '\\'.
@@ -111,10 +66,7 @@ void JsonWriter::Text(std::string_view s, std::string& scratch) {
     out[n + 1] = '"';
     if (plain) return;
     os_->Pop(n + 2);
-    if (!valid_utf8(s)) {
-        sanitize_utf8(s, scratch);
-        s = scratch;
-    }
+    s = clean_utf8(s, scratch);
     WriteString(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 

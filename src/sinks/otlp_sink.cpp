@@ -4,7 +4,6 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,18 +11,13 @@
 #include <cmath>
 
 #include "common/clock.hpp"
+#include "common/utf8.hpp"
 #include "sinks/encode_util.hpp"
 
 namespace probelog {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 class Encoder {
   public:

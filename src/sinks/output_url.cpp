@@ -1,17 +1,11 @@
 #include "sinks/output_url.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/parse.hpp"
 
 namespace probelog {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';

@@ -4,12 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "symbols/proc_maps.hpp"
 
 namespace probelog::symbols {
 namespace {
@@ -94,18 +94,8 @@ std::vector<std::string> unique_files(const std::vector<std::string>& paths) {
 Result<TargetFile> from_maps(std::string_view target, int pid) {
     auto maps = read_proc_maps(pid);
     if (!maps) return maps.error();
-    std::vector<std::string> found;
-    for (const MapsEntry& m : *maps) {
-        if (m.path.empty() || m.path[0] != '/' || m.perms.find('x') == std::string::npos) continue;
-        if (!library_name_matches(target, base_name(m.path))) continue;
-        // The process may see another mount namespace: reach the file through its root.
-        std::string path = m.path;
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0 || st.st_ino != m.inode) {
-            path = fmt::format("/proc/{}/root{}", pid, m.path);
-        }
-        if (std::find(found.begin(), found.end(), path) == found.end()) found.push_back(path);
-    }
+    std::vector<std::string> found = mapped_library_paths(
+        pid, *maps, [&](std::string_view name) { return library_name_matches(target, name); });
     if (found.size() > 1) {
         return make_error("'{}' matches several libraries mapped by process {}: {} (give the path)",
                           target, pid, join_candidates(found));
@@ -183,50 +173,6 @@ Result<TargetFile> from_path_env(std::string_view target) {
 
 }  // namespace
 
-std::vector<MapsEntry> parse_proc_maps(std::string_view text) {
-    std::vector<MapsEntry> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t eol = text.find('\n', pos);
-        if (eol == std::string_view::npos) eol = text.size();
-        std::string line(text.substr(pos, eol - pos));
-        pos = eol + 1;
-        // start-end perms offset dev inode [path]
-        std::istringstream in(line);
-        std::string range;
-        std::string dev;
-        MapsEntry e;
-        std::string offset;
-        if (!(in >> range >> e.perms >> offset >> dev >> e.inode)) continue;
-        size_t dash = range.find('-');
-        if (dash == std::string::npos) continue;
-        auto hex = [](std::string_view s, uint64_t& v) {
-            auto r = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-            return r.ec == std::errc() && r.ptr == s.data() + s.size();
-        };
-        if (!hex(std::string_view(range).substr(0, dash), e.start) ||
-            !hex(std::string_view(range).substr(dash + 1), e.end) || !hex(offset, e.offset)) {
-            continue;
-        }
-        std::string rest;
-        std::getline(in, rest);
-        size_t first = rest.find_first_not_of(' ');
-        if (first != std::string::npos) e.path = rest.substr(first);
-        if (e.path.ends_with(" (deleted)")) e.path.resize(e.path.size() - 10);
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
-Result<std::vector<MapsEntry>> read_proc_maps(int pid) {
-    std::string path = fmt::format("/proc/{}/maps", pid);
-    std::ifstream in(path);
-    if (!in) return make_error("cannot read {}: {}", path, std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_proc_maps(ss.str());
-}
-
 std::vector<LdCacheEntry> parse_ld_so_cache(std::span<const std::byte> image) {
     std::vector<LdCacheEntry> out;
     auto starts_with = [&](size_t at, std::string_view magic) {
@@ -265,6 +211,12 @@ bool library_name_matches(std::string_view short_name, std::string_view file_nam
         std::isdigit(static_cast<unsigned char>(rest[1])))
         return rest.ends_with(".so") || rest.find(".so.") != std::string_view::npos;
     return false;
+}
+
+bool is_libc_file_name(std::string_view name) {
+    if (name == "libc.so.6" || name == "libc.so") return true;
+    if (name.starts_with("libc-") && name.ends_with(".so")) return true;  // glibc before 2.34
+    return name.starts_with("libc.musl-") || name.starts_with("ld-musl-");
 }
 
 bool looks_like_library(std::string_view target) {

@@ -16,19 +16,6 @@
 
 namespace probelog::symbols {
 
-struct MapsEntry {
-    uint64_t start = 0;
-    uint64_t end = 0;
-    uint64_t offset = 0;
-    std::string perms;  // "r-xp"
-    uint64_t inode = 0;
-    std::string path;  // empty for anonymous mappings; "[stack]" and such kept as is
-};
-
-// The lines of /proc/PID/maps; malformed lines are skipped.
-std::vector<MapsEntry> parse_proc_maps(std::string_view text);
-Result<std::vector<MapsEntry>> read_proc_maps(int pid);
-
 struct LdCacheEntry {
     std::string soname;   // "libc.so.6"
     std::string path;     // "/lib/x86_64-linux-gnu/libc.so.6"
@@ -42,6 +29,11 @@ std::vector<LdCacheEntry> parse_ld_so_cache(std::span<const std::byte> image);
 // Whether a library file name matches a short name: "libc" matches
 // "libc.so.6", "libc.so" and "libc-2.31.so"; "libc.so.6" matches itself only.
 bool library_name_matches(std::string_view short_name, std::string_view file_name);
+
+// Whether a file name is that of a C library: glibc's libc.so.6 (libc-2.X.so
+// before 2.34), musl's libc.musl-ARCH.so.1 or ld-musl-ARCH.so.1. The malloc
+// trace probes the first one a process maps.
+bool is_libc_file_name(std::string_view file_name);
 
 // True if `target` is a short library name rather than a path or a program:
 // no '/', and starts with "lib" or contains ".so".

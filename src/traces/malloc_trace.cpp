@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <unistd.h>
 
 #include "decode/builtin.hpp"
+#include "symbols/library.hpp"
+#include "symbols/proc_maps.hpp"
 
 extern "C" {
 #include "malloc.h"
@@ -26,68 +25,28 @@ struct Probe {
 
 constexpr EventDef kEvents[] = {{PL_EVENT_MALLOC, "malloc", &decode::decode_malloc}};
 
-Result<std::string> read_text(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return make_error("cannot read {}: {}", path, std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 struct Site {
     std::string path;
     int pid = -1;
 };
 
+// The C library of process `pid` (-1: probelog's own), found and reached as
+// --probe 'libc:...' finds and reaches a library (symbols/proc_maps).
 Result<Site> libc_site(int pid) {
-    std::string proc = pid < 0 ? "self" : std::to_string(pid);
-    auto maps = read_text(fmt::format("/proc/{}/maps", proc));
+    int proc = pid < 0 ? static_cast<int>(::getpid()) : pid;
+    auto maps = symbols::read_proc_maps(proc);
     if (!maps) return maps.error();
-    auto libc = find_libc_mapping(*maps);
-    if (!libc) {
+    auto libc = symbols::mapped_library_paths(proc, *maps, symbols::is_libc_file_name);
+    if (libc.empty()) {
         if (pid < 0) return make_error("probelog itself maps no shared C library to find it from");
         return make_error(
             "process {} maps no shared C library (statically linked?): there is no malloc to probe",
             pid);
     }
-    return Site{libc_attach_path(proc, *libc), pid};
+    return Site{libc.front(), pid};
 }
 
 }  // namespace
-
-bool is_libc_file_name(std::string_view name) {
-    if (name == "libc.so.6" || name == "libc.so") return true;
-    if (name.starts_with("libc-") && name.ends_with(".so")) return true;  // glibc before 2.34
-    return name.starts_with("libc.musl-") || name.starts_with("ld-musl-");
-}
-
-std::optional<LibcMapping> find_libc_mapping(std::string_view maps) {
-    constexpr std::string_view kDeleted = " (deleted)";
-    while (!maps.empty()) {
-        size_t eol = maps.find('\n');
-        std::string_view line = maps.substr(0, eol);
-        maps.remove_prefix(eol == std::string_view::npos ? maps.size() : eol + 1);
-        // address perms offset dev inode path: the path starts at the first '/'.
-        size_t slash = line.find('/');
-        size_t space = line.find(' ');
-        if (slash == std::string_view::npos || space == std::string_view::npos || space > slash) {
-            continue;
-        }
-        std::string_view path = line.substr(slash);
-        bool deleted = path.ends_with(kDeleted);
-        if (deleted) path.remove_suffix(kDeleted.size());
-        std::string_view name = path.substr(path.rfind('/') + 1);
-        if (!is_libc_file_name(name)) continue;
-        return LibcMapping{std::string(path), std::string(line.substr(0, space)), deleted};
-    }
-    return std::nullopt;
-}
-
-std::string libc_attach_path(std::string_view proc, const LibcMapping& libc) {
-    if (libc.deleted) return fmt::format("/proc/{}/map_files/{}", proc, libc.range);
-    if (proc == "self") return libc.path;
-    return fmt::format("/proc/{}/root{}", proc, libc.path);
-}
 
 extern const TraceDef malloc_trace{
     .info =

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <net/if.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -347,12 +346,7 @@ Status XdpTrace::apply(const xdp::BlocklistChange& change, uint8_t origin, Pipel
     auto tell = [&](std::string_view action, const xdp::Prefix& prefix) {
         if (pipeline == nullptr) return;
         int64_t now = realtime_now_ns();
-        record_.clear();
-        record_.set_event_type("xdp_blocklist");
-        record_.set_trace(PL_TRACE_XDP);
-        record_.set_time_ns(now);
-        record_.add_time("time", now, kCommon);
-        record_.add_str("event_type", "xdp_blocklist", kCommon);
+        begin_record(record_, "xdp_blocklist", PL_TRACE_XDP, now);
         record_.add_str("interface", opts_.interface);
         record_.add_str("action", action);
         record_.add_str("prefix", record_.store(xdp::to_string(prefix)));

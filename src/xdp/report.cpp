@@ -38,12 +38,7 @@ std::string_view pack(Record& r, const std::vector<std::string>& items, uint32_t
 }
 
 void add_common(Record& r, std::string_view type, const ReportContext& ctx, int64_t now) {
-    r.clear();
-    r.set_event_type(type);
-    r.set_trace(PL_TRACE_XDP);
-    r.set_time_ns(now);
-    r.add_time("time", now, kCommon);
-    r.add_str("event_type", type, kCommon);
+    begin_record(r, type, PL_TRACE_XDP, now);
     r.add_str("interface", ctx.interface);
     r.add_uint("ifindex", ctx.ifindex, kHideInTable);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/json_lines.hpp"
+#include "support/libc_copy.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
 
@@ -34,13 +35,15 @@ Pointers parse_pointers(const std::string& out) {
     return p;
 }
 
-// malloc_sizes waiting at a FIFO until the test says go.
+// malloc_sizes waiting at a FIFO until the test says go; on `libc`, a copy of
+// the C library, if given.
 class GatedAllocator {
   public:
-    GatedAllocator() : fifo_("/tmp/" + unique_token("malloc-fifo")) {
+    explicit GatedAllocator(const LibcCopy* libc = nullptr)
+        : fifo_("/tmp/" + unique_token("malloc-fifo")) {
         EXPECT_EQ(mkfifo(fifo_.c_str(), 0600), 0);
-        process_ =
-            std::make_unique<Process>(std::vector<std::string>{testprog("malloc_sizes"), fifo_});
+        std::vector<std::string> argv{testprog("malloc_sizes"), fifo_};
+        process_ = std::make_unique<Process>(libc != nullptr ? libc->command(argv) : argv);
     }
     ~GatedAllocator() { unlink(fifo_.c_str()); }
     pid_t pid() const { return process_->pid(); }
@@ -141,6 +144,32 @@ TEST(MallocE2E, PidAttachesTheUprobesToThatProcess) {
             EXPECT_EQ(r.unum("pid"), static_cast<uint64_t>(program.pid())) << r.line();
         }
     }
+}
+
+// A process whose libc was deleted after it mapped it, as after a libc upgrade:
+// the malloc trace and --probe 'libc:malloc' with its pid both reach the
+// deleted file (through /proc/PID/map_files) and both see its calls.
+TEST(MallocE2E, DeletedLibcIsReachedLikeTheProbesReachIt) {
+    PROBELOG_REQUIRE_ROOT();
+    LibcCopy libc;
+    ASSERT_TRUE(libc.ok());
+    GatedAllocator program(&libc);
+    ASSERT_TRUE(libc.delete_once_mapped(program.pid()));
+    auto p =
+        start_probelog({"--trace", "malloc", "--probe", "libc:malloc(u64 size) ret:ptr", "-o",
+                        "json", "--pid", std::to_string(program.pid()), "--poll-ms", "20", "-v"});
+    std::string map_files = fmt::format("/proc/{}/map_files/", program.pid());
+    EXPECT_NE(p->err().find(map_files), std::string::npos) << p->err();
+    Pointers ptrs = program.go();
+    auto records = stop_and_parse(*p);
+    expect_exact_calls(records, program.pid(), ptrs, p->out());
+    auto probed = select(records, [&](const JsonRecord& r) {
+        return r.str("event_type") == "probe" && r.str("probe") == "libc:malloc" &&
+               r.unum("size") == 54321;
+    });
+    ASSERT_EQ(probed.size(), 1u) << p->out();
+    EXPECT_EQ(probed[0]->unum("pid"), static_cast<uint64_t>(program.pid()));
+    EXPECT_EQ(probed[0]->str("ret"), fmt::format("0x{:x}", ptrs.a));
 }
 
 TEST(MallocE2E, ProbelogsOwnAllocationsAreNeverRecorded) {

@@ -21,12 +21,7 @@ constexpr int64_t kTime = 1795303585123456789;
 
 void fill(Record& r, uint64_t n, std::string_view type = "exec") {
     static const char kArgs[] = "/bin/echo\0hello world\0";
-    r.clear();
-    r.set_event_type(type);
-    r.set_trace(PL_TRACE_EXEC);
-    r.set_time_ns(kTime + static_cast<int64_t>(n));
-    r.add_time("time", kTime + static_cast<int64_t>(n), kCommon);
-    r.add_str("event_type", type, kCommon);
+    begin_record(r, type, PL_TRACE_EXEC, kTime + static_cast<int64_t>(n));
     r.add_uint("pid", 4242, kCommon);
     r.add_uint("n", n);
     r.add_int("error_raw", -3);

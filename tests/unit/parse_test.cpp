@@ -33,6 +33,21 @@ TEST(ParseDuration, UnitsAndErrors) {
     EXPECT_FALSE(parse_duration("1x").ok());
 }
 
+TEST(ParseBool, FluentBitSpellingsInAnyCase) {
+    for (std::string_view yes : {"on", "true", "yes", "1", "ON", "True", "Yes"})
+        EXPECT_EQ(parse_bool(yes), std::optional<bool>(true)) << yes;
+    for (std::string_view no : {"off", "false", "no", "0", "OFF", "False", "nO"})
+        EXPECT_EQ(parse_bool(no), std::optional<bool>(false)) << no;
+    for (std::string_view neither : {"", "2", "y", "enabled", " on", "true "})
+        EXPECT_EQ(parse_bool(neither), std::nullopt) << neither;
+}
+
+TEST(Lower, AsciiOnly) {
+    EXPECT_EQ(lower("Forward://Host:24224?Match=EXEC"), "forward://host:24224?match=exec");
+    EXPECT_EQ(lower(""), "");
+    EXPECT_EQ(lower("caf\xC3\x89"), "caf\xC3\x89");  // bytes >= 0x80 untouched
+}
+
 TEST(Rfc3339, NanosecondPrecisionInUtc) {
     char buf[kRfc3339Size];
     EXPECT_EQ(format_rfc3339(0, buf), "1970-01-01T00:00:00.000000000Z");
@@ -50,6 +65,16 @@ TEST(BootClock, OffsetMapsBootTimeToNow) {
     int64_t real_ns = real.tv_sec * 1'000'000'000LL + real.tv_nsec;
     EXPECT_NEAR(static_cast<double>(clock.to_realtime_ns(static_cast<uint64_t>(boot_ns))),
                 static_cast<double>(real_ns), 5e6);
+}
+
+TEST(RealtimeNow, IsTheWallClockInNanoseconds) {
+    timespec before{};
+    clock_gettime(CLOCK_REALTIME, &before);
+    int64_t now = realtime_now_ns();
+    timespec after{};
+    clock_gettime(CLOCK_REALTIME, &after);
+    EXPECT_GE(now, before.tv_sec * 1'000'000'000LL + before.tv_nsec);
+    EXPECT_LE(now, after.tv_sec * 1'000'000'000LL + after.tv_nsec);
 }
 
 }  // namespace

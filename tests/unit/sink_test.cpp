@@ -38,10 +38,7 @@ class MemFile {
 
 void fill_exec_like(Record& r) {
     static const char kArgs[] = "/bin/echo\0hello world\0";
-    r.set_event_type("exec");
-    r.set_time_ns(kTime);
-    r.add_time("time", kTime, kCommon);
-    r.add_str("event_type", "exec", kCommon);
+    begin_record(r, "exec", PL_TRACE_NONE, kTime);
     r.add_uint("pid", 4242, kCommon);
     r.add_uint("ppid", 1, kCommon);
     r.add_str("comm", "echo", kCommon);

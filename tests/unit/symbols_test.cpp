@@ -202,34 +202,6 @@ TEST(Dwarf, SignaturesOfCppMethods) {
     EXPECT_EQ(len->params[0].type.cls, TypeClass::Pointer);  // a reference
 }
 
-TEST(ProcMaps, ParsesLines) {
-    auto maps = parse_proc_maps(
-        "55d0c0a00000-55d0c0a01000 r--p 00000000 08:01 1234       /usr/bin/app\n"
-        "55d0c0a01000-55d0c0a02000 r-xp 00001000 08:01 1234       /usr/bin/app\n"
-        "7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
-        "7f1000000000-7f1000100000 r-xp 00028000 08:01 99 /lib/x86_64-linux-gnu/libc.so.6 "
-        "(deleted)\n"
-        "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0          [stack]\n"
-        "garbage line\n");
-    ASSERT_EQ(maps.size(), 5u);
-    EXPECT_EQ(maps[1].start, 0x55d0c0a01000u);
-    EXPECT_EQ(maps[1].end, 0x55d0c0a02000u);
-    EXPECT_EQ(maps[1].perms, "r-xp");
-    EXPECT_EQ(maps[1].offset, 0x1000u);
-    EXPECT_EQ(maps[1].inode, 1234u);
-    EXPECT_EQ(maps[1].path, "/usr/bin/app");
-    EXPECT_EQ(maps[2].path, "");
-    EXPECT_EQ(maps[3].path, "/lib/x86_64-linux-gnu/libc.so.6");
-    EXPECT_EQ(maps[4].path, "[stack]");
-
-    auto own = read_proc_maps(getpid());
-    ASSERT_TRUE(own.ok());
-    bool has_libc = false;
-    for (const MapsEntry& m : *own)
-        has_libc |= library_name_matches("libc", m.path.substr(m.path.rfind('/') + 1));
-    EXPECT_TRUE(has_libc);
-}
-
 TEST(Library, ShortNames) {
     EXPECT_TRUE(library_name_matches("libc", "libc.so.6"));
     EXPECT_TRUE(library_name_matches("libc", "libc.so"));
