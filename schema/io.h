@@ -22,11 +22,13 @@
  * enum (the record's operation; values fixed: append only), the BPF programs
  * (pl_io_enter_<name>, pl_io_exit_<name>), the trace's attach order and the
  * decoder's names are made from it. */
-#define PL_IO_SYSCALLS(X)                                                                       \
-    X(READ, read)                                                                               \
-    X(WRITE, write) X(PREAD64, pread64) X(PWRITE64, pwrite64) X(READV, readv) X(WRITEV, writev) \
-        X(PREADV, preadv) X(PWRITEV, pwritev) X(PREADV2, preadv2) X(PWRITEV2, pwritev2)         \
-            X(FSYNC, fsync) X(FDATASYNC, fdatasync)
+/* clang-format off */
+#define PL_IO_SYSCALLS(X)                                                     \
+    X(READ, read) X(WRITE, write) X(PREAD64, pread64) X(PWRITE64, pwrite64)   \
+    X(READV, readv) X(WRITEV, writev) X(PREADV, preadv) X(PWRITEV, pwritev)   \
+    X(PREADV2, preadv2) X(PWRITEV2, pwritev2) X(FSYNC, fsync)                 \
+    X(FDATASYNC, fdatasync)
+/* clang-format on */
 
 #define PL_IO_OP_ENUM(ENUM, name) PL_IO_OP_##ENUM,
 enum pl_io_op { PL_IO_SYSCALLS(PL_IO_OP_ENUM) PL_IO_OP_COUNT };

@@ -66,9 +66,9 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
 }
 
 Status Runtime::share_maps(Object& object, const SharedMaps& maps) const {
-    for (auto [map, fd] : {std::pair{maps.events, events_.get()}, std::pair{maps.stats, stats_.get()},
-                           std::pair{maps.pids, pids_.get()},
-                           std::pair{maps.ring_ctl, ring_ctl_fd_.get()}}) {
+    for (auto [map, fd] :
+         {std::pair{maps.events, events_.get()}, std::pair{maps.stats, stats_.get()},
+          std::pair{maps.pids, pids_.get()}, std::pair{maps.ring_ctl, ring_ctl_fd_.get()}}) {
         if (Status st = object.share_map(map, fd); !st) return st;
     }
     return {};

@@ -101,10 +101,4 @@ std::string_view format_clock_time(int64_t realtime_ns, char* out) {
     return {out, 15};
 }
 
-int64_t realtime_now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 }  // namespace probelog

@@ -45,9 +45,6 @@ class Rfc3339Formatter {
     char prefix_[20] = {};  // "YYYY-MM-DDTHH:MM:SS"
 };
 
-// The wall clock now, in ns since the epoch (the time of records made in user space).
-int64_t realtime_now_ns();
-
 // "23:26:25.123456" in local time, for the terminal table (out: at least 16 bytes).
 std::string_view format_clock_time(int64_t realtime_ns, char* out);
 

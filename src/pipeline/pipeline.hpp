@@ -21,7 +21,7 @@ namespace probelog {
 
 struct PipelineCounters {
     std::array<uint64_t, PL_TRACE_MAX> delivered{};
-    uint64_t invalid = 0;                           // samples the decoder rejected
+    uint64_t invalid = 0;  // samples the decoder rejected
     // The same by the trace in the sample's header (0 when even that was unreadable).
     std::array<uint64_t, PL_TRACE_MAX> invalid_by_trace{};
     uint64_t beyond_limit = 0;  // samples after --max-records was reached
@@ -30,8 +30,7 @@ struct PipelineCounters {
     // Every sample of `trace` that reached user space, whatever became of it:
     // the kernel's generated - lost once the ring buffer is drained.
     uint64_t received(uint16_t trace) const {
-        return delivered[trace] + invalid_by_trace[trace] +
-               beyond_limit_by_trace[trace];
+        return delivered[trace] + invalid_by_trace[trace] + beyond_limit_by_trace[trace];
     }
 };
 
