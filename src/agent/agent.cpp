@@ -558,6 +558,13 @@ std::string list_traces_text() {
         const TraceInfo& t = def->info;
         out += fmt::format("{:<10} {:<8} {}\n", t.name, t.default_on ? "yes" : "no", t.summary);
         out += fmt::format("{:<10} {:<8} hooks: {}\n", "", "", t.hooks);
+        // The trace's own options, from the same table as its flags and keys.
+        for (const OptionDef& opt : def->options) {
+            std::string flag(opt.flag);
+            if (!opt.value.empty()) flag += fmt::format(" {}", opt.value);
+            out += fmt::format("{:<10} {:<8} option: {} (config key {}): {}\n", "", "", flag,
+                               config_key(opt), opt.help);
+        }
     }
     return out;
 }

@@ -1,6 +1,6 @@
-#include "traces/bind_trace.hpp"
-
+// The bind trace, declared once: one skeleton loaded and attached whole.
 #include "decode/builtin.hpp"
+#include "traces/trace.hpp"
 
 extern "C" {
 #include "bind.h"
@@ -24,15 +24,7 @@ extern const TraceDef bind_trace{
             .default_on = true,
         },
     .events = kEvents,
-    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<BindTrace>(); },
+    .make = &make_skeleton_trace<pl_bind, bind_trace>,
 };
-
-const TraceInfo& BindTrace::info() const {
-    return bind_trace.info;
-}
-
-Status BindTrace::start(const TraceContext& context) {
-    return start_skeleton<pl_bind>(context.runtime, "bind");
-}
 
 }  // namespace probelog

@@ -3,6 +3,7 @@
 #include "agent/options.hpp"
 #include "common/parse.hpp"
 #include "decode/builtin.hpp"
+#include "traces/trace.hpp"
 
 extern "C" {
 #include "exec.h"
@@ -28,6 +29,11 @@ constexpr OptionDef kOptions[] = {
 
 constexpr EventDef kEvents[] = {{PL_EVENT_EXEC, "exec", &decode::decode_exec}};
 
+Status set_args_max(bpf::Skeleton<pl_exec>& skel, const TraceContext& context) {
+    skel->rodata->exec_args_max = context.settings.value<ExecSettings>().args_max;
+    return {};
+}
+
 }  // namespace
 
 extern const TraceDef exec_trace{
@@ -41,18 +47,7 @@ extern const TraceDef exec_trace{
         },
     .options = kOptions,
     .events = kEvents,
-    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<ExecTrace>(); },
+    .make = &make_skeleton_trace<pl_exec, exec_trace, &set_args_max>,
 };
-
-const TraceInfo& ExecTrace::info() const {
-    return exec_trace.info;
-}
-
-Status ExecTrace::start(const TraceContext& context) {
-    return start_skeleton<pl_exec>(context.runtime, "exec", [&](bpf::Skeleton<pl_exec>& skel) {
-        skel->rodata->exec_args_max = context.settings.value<ExecSettings>().args_max;
-        return Status{};
-    });
-}
 
 }  // namespace probelog

@@ -7,8 +7,19 @@
 #include "traces/trace.hpp"
 
 // In --list-traces order.
+// clang-format off
 #define PL_BUILTIN_TRACES(X) \
-    X(exec) X(exit) X(signal) X(bind) X(tcp) X(vfs) X(malloc) X(xdp) X(io) X(probe)
+    X(exec)                  \
+    X(exit)                  \
+    X(signal)                \
+    X(bind)                  \
+    X(tcp)                   \
+    X(vfs)                   \
+    X(malloc)                \
+    X(xdp)                   \
+    X(io)                    \
+    X(probe)
+// clang-format on
 
 namespace probelog {
 

@@ -1,6 +1,6 @@
-#include "traces/signal_trace.hpp"
-
+// The signal trace, declared once: one skeleton loaded and attached whole.
 #include "decode/builtin.hpp"
+#include "traces/trace.hpp"
 
 extern "C" {
 #include "signal_event.h"
@@ -28,15 +28,7 @@ extern const TraceDef signal_trace{
             .default_on = true,
         },
     .events = kEvents,
-    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<SignalTrace>(); },
+    .make = &make_skeleton_trace<pl_signal, signal_trace>,
 };
-
-const TraceInfo& SignalTrace::info() const {
-    return signal_trace.info;
-}
-
-Status SignalTrace::start(const TraceContext& context) {
-    return start_skeleton<pl_signal>(context.runtime, "signal");
-}
 
 }  // namespace probelog

@@ -1,6 +1,6 @@
-#include "traces/tcp_trace.hpp"
-
+// The tcp trace, declared once: one skeleton loaded and attached whole.
 #include "decode/builtin.hpp"
+#include "traces/trace.hpp"
 
 extern "C" {
 #include "tcp.h"
@@ -27,15 +27,7 @@ extern const TraceDef tcp_trace{
             .default_on = true,
         },
     .events = kEvents,
-    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<TcpTrace>(); },
+    .make = &make_skeleton_trace<pl_tcp, tcp_trace>,
 };
-
-const TraceInfo& TcpTrace::info() const {
-    return tcp_trace.info;
-}
-
-Status TcpTrace::start(const TraceContext& context) {
-    return start_skeleton<pl_tcp>(context.runtime, "tcp");
-}
 
 }  // namespace probelog

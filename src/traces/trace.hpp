@@ -139,6 +139,34 @@ struct TraceDef {
     Status (*finish_options)(Options& options) = nullptr;
 };
 
+// A trace that is one skeleton, loaded and attached whole, needs no class of
+// its own: its TraceDef's make is &make_skeleton_trace<Skel, its_def> or, when
+// constants or autoload flags depend on the run, &make_skeleton_trace<Skel,
+// its_def, configure>, where configure runs between open and load.
+template <typename Skel>
+using ConfigureSkeleton = Status (*)(bpf::Skeleton<Skel>& skel, const TraceContext& context);
+
+template <typename Skel, const TraceDef& Def, ConfigureSkeleton<Skel> Configure = nullptr>
+class SkeletonTrace final : public ObjectTrace {
+  public:
+    const TraceInfo& info() const override { return Def.info; }
+    Status start(const TraceContext& context) override {
+        return start_skeleton<Skel>(context.runtime, Def.info.name,
+                                    [&](bpf::Skeleton<Skel>& skel) -> Status {
+                                        if constexpr (Configure != nullptr) {
+                                            return Configure(skel, context);
+                                        } else {
+                                            return {};
+                                        }
+                                    });
+    }
+};
+
+template <typename Skel, const TraceDef& Def, ConfigureSkeleton<Skel> Configure = nullptr>
+std::unique_ptr<Trace> make_skeleton_trace() {
+    return std::make_unique<SkeletonTrace<Skel, Def, Configure>>();
+}
+
 // Every built-in trace, in --list-traces order (traces/registry.cpp).
 std::span<const TraceDef* const> trace_defs();
 const TraceDef* find_trace_def(std::string_view name);

@@ -1,7 +1,9 @@
-#include "traces/vfs_trace.hpp"
-
+// The vfs trace: path operations (open*, creat, unlink*, rename*, mkdir*,
+// rmdir, truncate, chmod/chown families, link*, symlink*) from their syscall
+// tracepoints; the list is PL_VFS_SYSCALLS in schema/vfs.h.
 #include "bpf/system.hpp"
 #include "decode/builtin.hpp"
+#include "traces/trace.hpp"
 
 extern "C" {
 #include "vfs.h"
@@ -12,6 +14,20 @@ namespace probelog {
 namespace {
 
 constexpr EventDef kEvents[] = {{PL_EVENT_VFS, "vfs", &decode::decode_vfs}};
+
+// A system call this kernel or architecture lacks (openat2 before 5.6,
+// fchmodat2 before 6.6, open/rename/... on arm64) is simply not traced.
+Status skip_missing_syscalls(bpf::Skeleton<pl_vfs>& skel, const TraceContext& /*context*/) {
+    bpf::Object& obj = skel.object();
+#define PL_VFS_AUTOLOAD(ENUM, name, nargs, shape)                  \
+    if (!bpf::tracepoint_exists("syscalls", "sys_enter_" #name)) { \
+        obj.set_autoload(skel->progs.pl_vfs_in_##name, false);     \
+        obj.set_autoload(skel->progs.pl_vfs_out_##name, false);    \
+    }
+    PL_VFS_SYSCALLS(PL_VFS_AUTOLOAD)
+#undef PL_VFS_AUTOLOAD
+    return {};
+}
 
 }  // namespace
 
@@ -28,27 +44,7 @@ extern const TraceDef vfs_trace{
             .default_on = false,
         },
     .events = kEvents,
-    .make = []() -> std::unique_ptr<Trace> { return std::make_unique<VfsTrace>(); },
+    .make = &make_skeleton_trace<pl_vfs, vfs_trace, &skip_missing_syscalls>,
 };
-
-const TraceInfo& VfsTrace::info() const {
-    return vfs_trace.info;
-}
-
-Status VfsTrace::start(const TraceContext& context) {
-    return start_skeleton<pl_vfs>(context.runtime, "vfs", [](bpf::Skeleton<pl_vfs>& skel) {
-        // A system call this kernel or architecture lacks (openat2 before 5.6,
-        // fchmodat2 before 6.6, open/rename/... on arm64) is simply not traced.
-        bpf::Object& obj = skel.object();
-#define PL_VFS_AUTOLOAD(ENUM, name, nargs, shape)                  \
-    if (!bpf::tracepoint_exists("syscalls", "sys_enter_" #name)) { \
-        obj.set_autoload(skel->progs.pl_vfs_in_##name, false);     \
-        obj.set_autoload(skel->progs.pl_vfs_out_##name, false);    \
-    }
-        PL_VFS_SYSCALLS(PL_VFS_AUTOLOAD)
-#undef PL_VFS_AUTOLOAD
-        return Status{};
-    });
-}
 
 }  // namespace probelog

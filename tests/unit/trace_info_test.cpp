@@ -35,5 +35,22 @@ TEST(ListTraces, MallocIsOptInAndNamesItsHooks) {
     EXPECT_NE(malloc_trace->hooks.find("{mmap,munmap}"), std::string_view::npos);
 }
 
+// A trace's options come from its own table, the one that makes its flags and
+// config keys: --list-traces shows each under its trace.
+TEST(ListTraces, ShowsEachTracesOptionsUnderIt) {
+    std::string text = list_traces_text();
+    size_t exec_at = text.find("\nexec ");
+    size_t exit_at = text.find("\nexit ");
+    size_t option_at = text.find("option: --exec-args N (config key exec_args)");
+    ASSERT_NE(exec_at, std::string::npos) << text;
+    ASSERT_NE(option_at, std::string::npos) << text;
+    EXPECT_GT(option_at, exec_at);
+    EXPECT_LT(option_at, exit_at);
+    for (const TraceDef* def : trace_defs()) {
+        for (const OptionDef& opt : def->options)
+            EXPECT_NE(text.find(std::string(opt.flag)), std::string::npos) << opt.flag;
+    }
+}
+
 }  // namespace
 }  // namespace probelog
