@@ -51,4 +51,40 @@ std::string_view clean_utf8(std::string_view s, std::string& scratch) {
     return scratch;
 }
 
+void append_escaped_text(std::string& out, std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    auto escape = [&](unsigned char b) {
+        out.append("\\x");
+        out.push_back(kDigits[b >> 4]);
+        out.push_back(kDigits[b & 0xf]);
+    };
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+        auto b = static_cast<unsigned char>(bytes[pos]);
+        if (b < 0x80) {
+            if (b == '\\') {
+                out.append("\\\\");
+            } else if (b < 0x20 || b == 0x7f) {
+                escape(b);
+            } else {
+                out.push_back(static_cast<char>(b));
+            }
+            ++pos;
+            continue;
+        }
+        rapidjson::MemoryStream in(bytes.data() + pos, bytes.size() - pos);
+        unsigned cp = 0;
+        // C1 controls (U+0080..U+009F) are not printable either.
+        if (rapidjson::UTF8<>::Decode(in, &cp) && cp >= 0xa0) {
+            out.append(bytes.substr(pos, in.Tell()));
+            pos += in.Tell();
+        } else {
+            size_t n = cp >= 0x80 && cp < 0xa0 ? in.Tell() : 1;
+            for (size_t i = 0; i < n; ++i)
+                escape(static_cast<unsigned char>(bytes[pos + i]));
+            pos += n;
+        }
+    }
+}
+
 }  // namespace probelog

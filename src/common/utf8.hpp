@@ -12,4 +12,9 @@ namespace probelog {
 // a time and returned without a copy.
 std::string_view clean_utf8(std::string_view s, std::string& scratch);
 
+// Bytes shown as text that says exactly what they were (a probe's ':text'
+// format): printable UTF-8 as it is; control characters, DEL, invalid UTF-8
+// and every other byte as \xNN; a backslash as '\\'. Appended to `out`.
+void append_escaped_text(std::string& out, std::string_view bytes);
+
 }  // namespace probelog

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "common/msgpack_walk.hpp"
+
 extern "C" {
 #include "probe.h"
 }
@@ -21,6 +23,42 @@ int64_t sign_extend(uint64_t v, uint8_t bytes) {
 uint64_t zero_extend(uint64_t v, uint8_t bytes) {
     if (bytes >= 8) return v;
     return v & ((uint64_t{1} << (8 * bytes)) - 1);
+}
+
+// Adds the captured bytes in the slot's format. Returns why bytes asked for as
+// msgpack are not msgpack (they are then shown as hex), or null.
+const char* add_captured_bytes(const ProbeSlotInfo& slot, std::string_view bytes, Record& out) {
+    switch (slot.format) {
+        case BytesFormat::Default:
+            if (slot.kind == ProbeValueKind::Str) {
+                out.add_str(slot.name, bytes);
+            } else {
+                out.add_bytes(slot.name, bytes);
+            }
+            return nullptr;
+        case BytesFormat::Hex:
+            out.add_bytes(slot.name, bytes);
+            return nullptr;
+        case BytesFormat::Text:
+            out.add_formatted_bytes(slot.name, bytes, ValueKind::Text);
+            return nullptr;
+        case BytesFormat::Base64:
+            out.add_formatted_bytes(slot.name, bytes, ValueKind::Base64);
+            return nullptr;
+        case BytesFormat::Msgpack:
+            break;
+    }
+    if (bytes.empty()) {  // a NULL pointer, an unreadable or an empty buffer
+        out.add_bytes(slot.name, bytes);
+        return nullptr;
+    }
+    MsgpackCheck check = check_msgpack(bytes);
+    if (check.problem != nullptr) {
+        out.add_bytes(slot.name, bytes);
+        return check.problem;
+    }
+    out.add_formatted_bytes(slot.name, bytes, ValueKind::Msgpack, check.count);
+    return nullptr;
 }
 
 }  // namespace
@@ -98,11 +136,7 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
             case ProbeValueKind::Str:
             case ProbeValueKind::Buf: {
                 std::string_view bytes(data + off, len);
-                if (slot.kind == ProbeValueKind::Str) {
-                    out.add_str(slot.name, bytes);
-                } else {
-                    out.add_bytes(slot.name, bytes);
-                }
+                const char* not_msgpack = add_captured_bytes(slot, bytes, out);
                 // The length as read (a buffer's; a Go string's), before the cap.
                 if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
                 // The terminal table shows the flag only when it is set.
@@ -112,6 +146,8 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
                     out.add_str(slot.error_name, "null");
                 } else if ((flags & PL_VALUE_FAULT) != 0) {
                     out.add_str(slot.error_name, "fault");
+                } else if (not_msgpack != nullptr) {
+                    out.add_str(slot.error_name, not_msgpack);  // a constant
                 }
                 break;
             }

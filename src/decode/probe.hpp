@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes_format.hpp"
 #include "decode/decoder.hpp"
 
 namespace probelog::decode {
@@ -29,6 +30,8 @@ struct ProbeSlotInfo {
                                  // empty: not emitted
     std::string truncated_name;  // Str, Buf: "<name>_truncated"
     std::string error_name;      // "<name>_error": "null" or "fault", only when one happened
+                                 // (or why bytes asked for as msgpack are not msgpack)
+    BytesFormat format = BytesFormat::Default;  // Str, Buf: how the bytes are shown
 };
 
 struct ProbeInfo {

@@ -22,6 +22,10 @@ enum class ValueKind : uint8_t {
     Time,     // wall-clock ns since the epoch, shown as RFC 3339
     StrList,  // `count` NUL-terminated strings packed back to back in `str`
     Bytes,    // raw bytes, shown as hex
+    // Captured bytes in the form a probe's ':FORMAT' asked for (docs/PROBES.md):
+    Text,     // shown as text, every byte that is not printable UTF-8 escaped \xNN
+    Base64,   // shown as base64
+    Msgpack,  // `count` whole msgpack objects (checked): a nested value, an array if several
 };
 
 // Per-field presentation hints.
@@ -39,8 +43,8 @@ struct Value {
         double f;
         bool b;
     };
-    std::string_view str;  // Str, StrList, Bytes
-    uint32_t count = 0;    // StrList: number of strings
+    std::string_view str;  // Str, StrList, Bytes, Text, Base64, Msgpack
+    uint32_t count = 0;    // StrList: number of strings; Msgpack: number of objects
 
     Value() : i(0) {}
 };
@@ -151,6 +155,17 @@ class Record {
         Value val;
         val.kind = ValueKind::Bytes;
         val.str = bytes;
+        push(name, val, flags);
+    }
+
+    // Bytes shown as Text, Base64 or Msgpack (whose `count` is what
+    // count_msgpack_objects returned for them).
+    void add_formatted_bytes(std::string_view name, std::string_view bytes, ValueKind kind,
+                             uint32_t count = 0, uint8_t flags = kFieldNone) {
+        Value val;
+        val.kind = kind;
+        val.str = bytes;
+        val.count = count;
         push(name, val, flags);
     }
 

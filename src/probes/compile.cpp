@@ -64,6 +64,15 @@ ProbeSlotInfo slot_info(ValueType type, const std::string& name) {
     return s;
 }
 
+// The ':FORMAT' the spec gives the parameter a Go value is named after.
+BytesFormat spec_format(const ProbeSpec& spec, const std::string& name) {
+    if (!spec.params) return BytesFormat::Default;
+    for (const ParamSpec& p : *spec.params) {
+        if (p.name == name) return p.format;
+    }
+    return BytesFormat::Default;
+}
+
 size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
     int abi = probe.params[k].abi_index;
     return abi >= 0 ? static_cast<size_t>(abi) : k;
@@ -174,6 +183,7 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
             pl_probe_slot& slot = cfg.slots[k++];
             slot.value = p.value;
             ProbeSlotInfo info = slot_info(p.type, p.name);
+            info.format = spec_format(probe.spec, p.name);
             if (p.type == ValueType::Str && p.counted) {
                 slot.capture = PL_CAPTURE_BUF;  // a Go string: (pointer, length), shown as text
                 slot.len = p.len;
@@ -338,6 +348,7 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         }
         fill_capture(slot, p.type, fixed_len);
         ProbeSlotInfo info = slot_info(p.type, p.name);
+        info.format = p.format;
         // "buf data[data_len], u64 data_len": the length field is the parameter itself.
         if (!info.len_name.empty() && names.count(info.len_name) != 0) {
             if (p.len.kind == LenRef::Kind::Param && p.len.param == info.len_name) {

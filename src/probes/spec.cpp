@@ -385,6 +385,32 @@ class Parser {
         return {};
     }
 
+    // ':FORMAT' after a parameter: how its bytes are shown.
+    Status format_suffix(ParamSpec& p) {
+        skip_ws();
+        if (peek() != ':') return {};
+        ++i_;
+        skip_ws();
+        size_t at = i_;
+        std::string_view word = identifier();
+        auto format = parse_bytes_format(word);
+        if (!format) {
+            i_ = at;
+            return fail(
+                fmt::format("unknown format {} for {} (formats: hex, text, base64, msgpack)",
+                            word.empty() ? found_text() : "'" + std::string(word) + "'", p.name));
+        }
+        bool bytes = p.type == ValueType::Str || p.type == ValueType::Buf ||
+                     p.type_text == "string" || p.type_text == "[]byte";
+        if (!bytes) {
+            return fail_at(at, fmt::format("a format applies to str, buf, and Go's string and "
+                                           "[]byte, and {} is a {}: drop ':{}'",
+                                           p.name, p.type_text, word));
+        }
+        p.format = *format;
+        return {};
+    }
+
     Status param(ProbeSpec& spec, std::vector<ParamSpec>& out) {
         skip_ws();
         ParamSpec p;
@@ -437,6 +463,7 @@ class Parser {
                 return fail_at(name_at, fmt::format("parameter name '{}' is used twice", p.name));
             }
         }
+        if (Status st = format_suffix(p); !st) return st;
         if (Status st = reg_suffix(p); !st) return st;
         (void)spec;
         out.push_back(std::move(p));

@@ -4,7 +4,8 @@
 //   TARGET ':' LOCATION [ '(' [PARAM {',' PARAM}] ')' ] [ 'ret:' TYPE ]
 //   TARGET   a path, a library short name (libc) or a program name
 //   LOCATION SYMBOL ['+' OFFSET] | ''' C++ NAME ''' ['+' OFFSET] | ADDRESS (0x...)
-//   PARAM    TYPE [NAME] ['@' REG] | 'buf' NAME '[' LEN ']' ['@' REG]
+//   PARAM    TYPE [NAME] [':' FORMAT] ['@' REG] | 'buf' NAME '[' LEN ']' [':' FORMAT] ['@' REG]
+//   FORMAT   hex | text | base64 | msgpack (for str, buf, Go string and []byte)
 //   TYPE     probelog's words (s32, u64, ptr, str...) or, for Go programs, Go's
 //            (int64, string, []byte, *T, error...)
 //   LEN      a parameter's NAME | 'arg'N | a number
@@ -18,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes_format.hpp"
 #include "common/result.hpp"
 
 namespace probelog::probes {
@@ -46,6 +48,7 @@ struct ParamSpec {
     bool go_only = false;  // a Go type with no C meaning (string, []T, error): Go functions only
     std::string name;      // never empty after parsing ("argN" if not given)
     LenRef len;            // Buf only
+    BytesFormat format = BytesFormat::Default;  // ':FORMAT' (str, buf, Go string and []byte)
     std::optional<uint8_t> reg;  // '@REG': read this register (enum pl_probe_reg) instead
     int abi_index = -1;  // integer argument position; -1: the parameter's position in the list
     size_t column = 0;   // 1-based, for messages

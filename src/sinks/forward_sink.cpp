@@ -6,6 +6,7 @@
 #include <random>
 
 #include "common/clock.hpp"
+#include "common/utf8.hpp"
 #include "sinks/encode_util.hpp"
 
 namespace probelog {
@@ -40,7 +41,7 @@ void pack_event_time(Packer& pk, int64_t ns, bool as_integer) {
     pk.pack_ext_body(b.data(), 8);
 }
 
-void pack_value(Packer& pk, const Value& v, std::string& scratch) {
+void pack_value(Packer& pk, StringStream& stream, const Value& v, std::string& scratch) {
     switch (v.kind) {
         case ValueKind::Int:
             pk.pack_int64(v.i);
@@ -87,6 +88,22 @@ void pack_value(Packer& pk, const Value& v, std::string& scratch) {
             scratch.clear();
             append_hex_bytes(scratch, v.str);
             pack_str(pk, scratch);
+            break;
+        case ValueKind::Text:
+            scratch.clear();
+            append_escaped_text(scratch, v.str);
+            pack_str(pk, scratch);
+            break;
+        case ValueKind::Base64:
+            scratch.clear();
+            append_base64(scratch, v.str);
+            pack_str(pk, scratch);
+            break;
+        case ValueKind::Msgpack:
+            // Already msgpack (checked when decoded): carried as it is, so
+            // Fluent Bit receives the original value, binary and ext included.
+            if (v.count != 1) pk.pack_array(v.count);
+            stream.write(v.str.data(), v.str.size());
             break;
     }
 }
@@ -264,7 +281,7 @@ void encode_forward_entry(const Record& record, bool time_as_integer, std::strin
     pk.pack_map(static_cast<uint32_t>(record.fields().size()));
     for (const Field& f : record.fields()) {
         pack_str(pk, f.name);
-        pack_value(pk, f.value, scratch);
+        pack_value(pk, stream, f.value, scratch);
     }
 }
 

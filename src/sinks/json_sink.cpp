@@ -5,7 +5,10 @@
 #include <cstring>
 #include <string>
 
+#include "common/msgpack_walk.hpp"
 #include "common/utf8.hpp"
+#include "sinks/encode_util.hpp"
+#include "sinks/msgpack_json.hpp"
 
 namespace probelog {
 namespace {
@@ -121,6 +124,21 @@ void JsonEncoder::write_value(const Value& v) {
                 scratch_[2 * i + 1] = kDigits[b & 0xf];
             }
             writer_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+            break;
+        }
+        case ValueKind::Text:
+            scratch_.clear();
+            append_escaped_text(scratch_, v.str);
+            writer_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+            break;
+        case ValueKind::Base64:
+            scratch_.clear();
+            append_base64(scratch_, v.str);
+            writer_.PlainText(scratch_);
+            break;
+        case ValueKind::Msgpack: {
+            MsgpackToJson<JsonWriter> json(writer_);
+            walk_msgpack(v.str, v.count, json);
             break;
         }
     }

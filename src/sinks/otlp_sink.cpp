@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "common/utf8.hpp"
 #include "sinks/encode_util.hpp"
+#include "sinks/msgpack_otlp.hpp"
 
 namespace probelog {
 namespace {
@@ -113,6 +114,21 @@ class Encoder {
                 append_hex_bytes(hex_, v.str);
                 string_value(hex_);
                 break;
+            case ValueKind::Text:
+                hex_.clear();
+                append_escaped_text(hex_, v.str);
+                string_value(hex_);
+                break;
+            case ValueKind::Base64:
+                hex_.clear();
+                append_base64(hex_, v.str);
+                string_value(hex_);
+                break;
+            case ValueKind::Msgpack: {
+                MsgpackToAnyValue<Writer> any(w_);
+                walk_msgpack(v.str, v.count, any);
+                break;
+            }
         }
     }
 

@@ -1,10 +1,16 @@
 #include "sinks/table_sink.hpp"
 
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <array>
 
 #include "common/clock.hpp"
+#include "common/msgpack_walk.hpp"
+#include "common/utf8.hpp"
+#include "sinks/encode_util.hpp"
+#include "sinks/msgpack_json.hpp"
 
 namespace probelog {
 namespace {
@@ -88,6 +94,24 @@ void append_value(std::string& out, const Value& v) {
                                static_cast<unsigned char>(v.str[i]));
             }
             if (n < v.str.size()) out.append("…");
+            break;
+        }
+        case ValueKind::Text: {
+            std::string text;
+            append_escaped_text(text, v.str);
+            append_text(out, text);
+            break;
+        }
+        case ValueKind::Base64:
+            append_base64(out, v.str);
+            break;
+        case ValueKind::Msgpack: {
+            // Compact JSON: the readable form of a nested value on one line.
+            rapidjson::StringBuffer buffer;
+            rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+            MsgpackToJson json(writer);
+            walk_msgpack(v.str, v.count, json);
+            out.append(buffer.GetString(), buffer.GetSize());
             break;
         }
     }

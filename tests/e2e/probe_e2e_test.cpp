@@ -182,6 +182,40 @@ TEST(ProbeE2E, StringsAndBuffersExactOrFlaggedTruncated) {
     EXPECT_TRUE(b[1]->boolean("data_truncated"));
 }
 
+// ':FORMAT' (issue 15): a record buffer shown as the nested value it holds, a
+// tag as escaped text, and a cut record as hex with the reason.
+TEST(ProbeE2E, BuffersAsMsgpackTextAndBase64) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string bin = testprog("probe_target");
+    ProbeRun run = run_probes(
+        {"--probe",
+         bin + ":pt_log_append(str tag:text, u64 tag_len, buf data[size]:msgpack, u64 size)",
+         "--probe", bin + ":pt_log_append(str tag:base64, u64 n, buf data[16]:base64)"},
+        {bin});
+    auto calls = run.of("probe_target:pt_log_append");
+    ASSERT_EQ(calls.size(), 4u) << run.finished.err;
+    std::vector<const JsonRecord*> msgpack;
+    std::vector<const JsonRecord*> base64;
+    for (const JsonRecord* r : calls)
+        (r->has("size") ? msgpack : base64).push_back(r);
+    ASSERT_EQ(msgpack.size(), 2u);
+    EXPECT_EQ(msgpack[0]->str("tag"), "app\\x09log");
+    EXPECT_NE(msgpack[0]->line().find(std::string("\"data\":") + PT_LOG_RECORD_JSON),
+              std::string::npos)
+        << msgpack[0]->line();
+    EXPECT_FALSE(msgpack[0]->has("data_error"));
+    std::string record(PT_LOG_RECORD, sizeof(PT_LOG_RECORD) - 1);  // it holds a NUL
+    std::string cut_hex;
+    for (size_t i = 0; i + 3 < record.size(); ++i)
+        cut_hex += fmt::format("{:02x}", static_cast<unsigned char>(record[i]));
+    EXPECT_EQ(msgpack[1]->str("data"), cut_hex);
+    EXPECT_EQ(msgpack[1]->str("data_error"),
+              "truncated msgpack (the capture ends inside an object)");
+    ASSERT_EQ(base64.size(), 2u);
+    EXPECT_EQ(base64[0]->str("tag"), "YXBwCWxvZw==");               // base64 of "app\tlog"
+    EXPECT_EQ(base64[0]->str("data"), "kpLOZVPxAICCp21lc3NhZw==");  // its first 16 bytes
+}
+
 TEST(ProbeE2E, CapsCutAtTheExactByte) {
     PROBELOG_REQUIRE_ROOT();
     std::string bin = testprog("probe_target");

@@ -3,6 +3,7 @@
 
 #include "agent/cli.hpp"
 #include "traces/exec_trace.hpp"
+#include "traces/trace.hpp"
 #include "support/error_text.hpp"
 
 namespace probelog {

@@ -66,6 +66,10 @@ PROBED const char* pt_greeting(int n) {
     return n > 0 ? PT_GREETING : "";
 }
 
+PROBED size_t pt_log_append(const char* tag, size_t tag_len, const void* data, size_t size) {
+    return tag_len + size + (tag != NULL) + (data != NULL);
+}
+
 int main(void) {
     static char long_str[PT_LONG_STR_LEN + 1];
     static unsigned char small_buf[PT_SMALL_BUF_LEN];
@@ -92,5 +96,9 @@ int main(void) {
     total += pt_sleep_ms(PT_SLEEP_MS);
     total += pt_recurse(PT_RECURSE_DEPTH);
     total += (long)strlen(pt_greeting(1));
+    total += (long)pt_log_append(PT_LOG_TAG, strlen(PT_LOG_TAG), PT_LOG_RECORD,
+                                 sizeof(PT_LOG_RECORD) - 1);
+    total += (long)pt_log_append(PT_LOG_TAG, strlen(PT_LOG_TAG), PT_LOG_RECORD,
+                                 sizeof(PT_LOG_RECORD) - 4);
     return total == 42 ? 3 : 0; /* keeps every result live; prints nothing (tests read stdout) */
 }

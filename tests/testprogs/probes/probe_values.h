@@ -38,6 +38,15 @@
 #define PT_RECURSE_DEPTH 5
 #define PT_GREETING "greetings from pt_greeting"
 
+/* pt_log_append (a Fluent Bit-like flb_input_log_append): a tag and a msgpack
+ * record [[1700000000, {}], {"message": "I am a very large buffer", "level": 3}],
+ * whole and then cut 3 bytes short. */
+#define PT_LOG_TAG "app\tlog"
+#define PT_LOG_RECORD \
+    "\x92\x92\xce\x65\x53\xf1\x00\x80\x82\xa7message\xb8I am a very large buffer\xa5level\x03"
+#define PT_LOG_RECORD_JSON \
+    "[[1700000000,{}],{\"message\":\"I am a very large buffer\",\"level\":3}]"
+
 /* The library's pl_lib_mul(a, b): b is fixed, a comes from the command line. */
 #define PT_LIB_B 7
 
