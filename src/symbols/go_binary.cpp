@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <functional>
 
 namespace probelog::symbols {
 namespace {
@@ -156,6 +157,25 @@ Result<GoPclntab> parse_go_pclntab(std::span<const uint8_t> tab, uint64_t text_s
     }
     std::sort(out.functions.begin(), out.functions.end(),
               [](const GoFunction& a, const GoFunction& b) { return a.entry < b.entry; });
+    return out;
+}
+
+std::vector<size_t> find_go_pclntab_headers(std::span<const uint8_t> bytes) {
+    // The magic's top three bytes, then pad, pad, the instruction quantum (1
+    // on x86) and the pointer size (8); the magic's low byte tells the layout.
+    static constexpr uint8_t kTail[] = {0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x08};
+    std::vector<size_t> out;
+    auto it = bytes.begin();
+    const std::boyer_moore_horspool_searcher search(std::begin(kTail), std::end(kTail));
+    while (true) {
+        it = std::search(it, bytes.end(), search);
+        if (it == bytes.end()) break;
+        size_t at = static_cast<size_t>(it - bytes.begin());
+        ++it;
+        if (at == 0 || (at - 1) % 8 != 0) continue;
+        uint32_t magic = static_cast<uint32_t>(read_le(bytes, at - 1, 4));
+        if (magic == kMagic116 || magic == kMagic118 || magic == kMagic120) out.push_back(at - 1);
+    }
     return out;
 }
 
