@@ -39,7 +39,8 @@ Result<std::string> parse_go_buildinfo(std::span<const uint8_t> section, const R
 struct GoFunction {
     std::string name;  // "main.add", "main.(*T).m", "runtime.goexit"
     uint64_t entry = 0;
-    uint64_t size = 0;  // to the next function's entry (alignment padding included)
+    uint64_t size = 0;      // to the next function's entry (alignment padding included)
+    bool assembly = false;  // written in assembly (Go 1.18+ tables say so)
 };
 
 struct GoPclntab {
@@ -59,6 +60,8 @@ constexpr size_t kPclntabTextStartOffset = 24;
 // a header whose text start is 0 (the address of .text / runtime.text).
 // Formats: Go 1.16 (magic 0xfffffffa, also Go 1.17), 1.18 (0xfffffff0, also
 // 1.19) and 1.20 (0xfffffff1, 1.20 and later). Older tables are refused.
+// Names are the linker's: of a function and its ABI wrapper, which the table
+// names alike, the one with the stack-based ABI0 is "NAME.abi0".
 Result<GoPclntab> parse_go_pclntab(std::span<const uint8_t> section, uint64_t text_start);
 
 // The offsets in `bytes` where a function table of a supported layout may
