@@ -189,16 +189,24 @@ Status ElfFile::load() {
             }
         }
     }
-    load_go();
-    if (go_) functions_from_pclntab_ = merge_go_functions(functions_, go_->functions);
-    std::sort(functions_.begin(), functions_.end(), [](const ElfSymbol& a, const ElfSymbol& b) {
+    auto before = [](const ElfSymbol& a, const ElfSymbol& b) {
         return std::tie(a.address, a.name) < std::tie(b.address, b.name);
-    });
+    };
+    std::sort(functions_.begin(), functions_.end(), before);
     functions_.erase(std::unique(functions_.begin(), functions_.end(),
                                  [](const ElfSymbol& a, const ElfSymbol& b) {
                                      return a.address == b.address && a.name == b.name;
                                  }),
                      functions_.end());
+    load_go();
+    if (go_) {
+        // The table's functions come sorted by entry, one per entry: merged
+        // in, not sorted again (a big program has tens of thousands).
+        size_t symbols = functions_.size();
+        functions_from_pclntab_ = merge_go_functions(functions_, go_->functions);
+        std::inplace_merge(functions_.begin(), functions_.begin() + static_cast<ptrdiff_t>(symbols),
+                           functions_.end(), before);
+    }
     for (ElfSymbol& s : functions_) {
         if (!s.from_pclntab) s.demangled = demangle(s.name);  // Go names are not mangled
     }
