@@ -43,8 +43,8 @@ ElfFile::FileBytes ElfFile::file_bytes(uint64_t offset, uint64_t size) const {
     FileBytes out;
     size_t file_size = 0;
     const char* raw = elf_rawfile(elf_, &file_size);
-    if (offset > file_size || size > file_size - offset) return out;
     if (raw != nullptr) {
+        if (offset > file_size || size > file_size - offset) return out;
         out.view = std::span(reinterpret_cast<const uint8_t*>(raw) + offset, size);
         return out;
     }
