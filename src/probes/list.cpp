@@ -117,6 +117,24 @@ std::string go_location_of(const symbols::ElfSymbol& s) {
     return s.name;
 }
 
+// "Go program (go1.19.8; stripped: 63124 functions from .gopclntab, 46 from
+// the symbol tables)": the version, and where the functions were found.
+std::string go_summary(const symbols::ElfFile& file, const symbols::GoBinary& go) {
+    std::string out =
+        fmt::format("Go program ({}", go.version ? go.version->text : "version unknown");
+    size_t from_tab = file.functions_from_pclntab();
+    if (!go.pclntab_error.empty()) {
+        out += fmt::format("; its function table is unreadable: {}", go.pclntab_error);
+    } else if (from_tab > 0) {
+        size_t from_symbols = file.functions().size() - from_tab;
+        out += fmt::format("; stripped: {} function{} from .gopclntab{}", from_tab,
+                           from_tab == 1 ? "" : "s",
+                           go.pclntab_where == ".gopclntab" ? "" : " (" + go.pclntab_where + ")");
+        if (from_symbols > 0) out += fmt::format(", {} from the symbol tables", from_symbols);
+    }
+    return out + ")";
+}
+
 std::string signature_of(const symbols::DwarfFunction& fn) {
     std::vector<ParamSpec> params;
     std::optional<ValueType> ret;
@@ -155,11 +173,7 @@ Result<std::string> list_functions(std::string_view target, std::string_view pat
     std::string kind = file->position_independent() && file->has_section(".interp") ? "executable"
                        : file->position_independent()                               ? "object"
                                                                                     : "executable";
-    if (go != nullptr) {
-        kind = fmt::format(
-            "Go program ({}{})", go->version ? go->version->text : "version unknown",
-            file->functions_from_pclntab() ? ", stripped: functions from .gopclntab" : "");
-    }
+    if (go != nullptr) kind = go_summary(*file, *go);
     std::string args = go != nullptr ? "arg0..arg8" : "arg0..arg5";
     std::string out = fmt::format(
         "# {}{}: {} {}, {}{}\n", file->path(), where->how.empty() ? "" : " (" + where->how + ")",

@@ -74,18 +74,27 @@ Result<const ElfSymbol*> find_symbol(const ElfFile& file, const ProbeSpec& spec)
                 "address instead (0x...)",
                 spec.symbol, file.path());
         }
+        // Go's table has every function with code of its own: a Go name
+        // missing from it was inlined at every call (or is not there at all).
+        const symbols::GoBinary* go = file.go();
+        bool go_names = go != nullptr && !go->functions.empty();
+        std::string inlined =
+            "a Go function that the compiler inlined at every call has no code "
+            "of its own to probe";
         auto close = symbols::suggest_functions(file, spec.symbol);
         if (close.empty()) {
-            return make_error("function '{}' not found in {} (--probe-list {} shows them all)",
-                              spec.symbol, file.path(), file.path());
+            return make_error("function '{}' not found in {} (--probe-list {} shows them all{})",
+                              spec.symbol, file.path(), file.path(),
+                              go_names ? "; " + inlined : "");
         }
         std::string names;
         for (const std::string& n : close) {
             names += names.empty() ? "" : ", ";
             names += n;
         }
-        return make_error("function '{}' not found in {} (did you mean {}?)", spec.symbol,
-                          file.path(), names);
+        inlined[0] = 'A';
+        return make_error("function '{}' not found in {} (did you mean {}?{})", spec.symbol,
+                          file.path(), names, go_names ? " " + inlined : "");
     }
     if (matches.size() > 1) {
         return make_error(

@@ -189,29 +189,27 @@ Status ElfFile::load() {
             }
         }
     }
-    load_go();
-    // A stripped Go program still has the runtime's function table.
-    if (functions_.empty() && go_ && !go_->functions.empty()) {
-        for (const GoFunction& f : go_->functions) {
-            ElfSymbol s;
-            s.name = f.name;
-            s.address = f.entry;
-            s.size = f.size;
-            s.global = true;
-            functions_.push_back(std::move(s));
-        }
-        functions_from_pclntab_ = true;
-    }
-    std::sort(functions_.begin(), functions_.end(), [](const ElfSymbol& a, const ElfSymbol& b) {
+    auto before = [](const ElfSymbol& a, const ElfSymbol& b) {
         return std::tie(a.address, a.name) < std::tie(b.address, b.name);
-    });
+    };
+    std::sort(functions_.begin(), functions_.end(), before);
     functions_.erase(std::unique(functions_.begin(), functions_.end(),
                                  [](const ElfSymbol& a, const ElfSymbol& b) {
                                      return a.address == b.address && a.name == b.name;
                                  }),
                      functions_.end());
-    for (ElfSymbol& s : functions_)
-        s.demangled = demangle(s.name);
+    load_go();
+    if (go_) {
+        // The table's functions come sorted by entry, one per entry: merged
+        // in, not sorted again (a big program has tens of thousands).
+        size_t symbols = functions_.size();
+        functions_from_pclntab_ = merge_go_functions(functions_, go_->functions);
+        std::inplace_merge(functions_.begin(), functions_.begin() + static_cast<ptrdiff_t>(symbols),
+                           functions_.end(), before);
+    }
+    for (ElfSymbol& s : functions_) {
+        if (!s.from_pclntab) s.demangled = demangle(s.name);  // Go names are not mangled
+    }
     return {};
 }
 
@@ -250,55 +248,6 @@ Result<std::vector<uint8_t>> ElfFile::read_at(uint64_t vaddr, size_t size) const
     if (n < 0) return make_error("cannot read {}: {}", path_, std::strerror(errno));
     bytes.resize(static_cast<size_t>(n));
     return bytes;
-}
-
-void ElfFile::load_go() {
-    // .gopclntab; .data.rel.ro.gopclntab in position independent builds.
-    std::optional<Section> pclntab = section(".gopclntab");
-    if (!pclntab) pclntab = section(".data.rel.ro.gopclntab");
-    std::optional<Section> buildinfo = section(".go.buildinfo");
-    if (!pclntab && !buildinfo) return;
-    GoBinary go;
-    if (buildinfo) {
-        auto text = parse_go_buildinfo(buildinfo->bytes, [this](uint64_t vaddr, size_t size) {
-            return read_memory(vaddr, size);
-        });
-        if (!text) {
-            go.version_error = text.error().message;
-        } else if (auto v = parse_go_version(*text)) {
-            go.version = *v;
-        } else {
-            go.version_error = fmt::format("unrecognized Go version '{}'", *text);
-        }
-    } else {
-        go.version_error = "no .go.buildinfo section";
-    }
-    if (pclntab) {
-        std::optional<Section> text = section(".text");
-        auto tab = parse_go_pclntab(pclntab->bytes, text ? text->vaddr : 0);
-        if (tab) {
-            go.functions = std::move(tab->functions);
-            go.pclntab_format = tab->format;
-        } else {
-            go.pclntab_error = tab.error().message;
-        }
-    } else {
-        go.pclntab_error = "no .gopclntab section";
-    }
-    go_ = std::move(go);
-}
-
-const GoFunction* GoBinary::function_containing(uint64_t vaddr) const {
-    auto it = std::upper_bound(functions.begin(), functions.end(), vaddr,
-                               [](uint64_t v, const GoFunction& f) { return v < f.entry; });
-    if (it == functions.begin()) return nullptr;
-    --it;
-    return vaddr < it->entry + std::max<uint64_t>(it->size, 1) ? &*it : nullptr;
-}
-
-const GoFunction* GoBinary::function_at(uint64_t vaddr) const {
-    const GoFunction* f = function_containing(vaddr);
-    return f != nullptr && f->entry == vaddr ? f : nullptr;
 }
 
 std::optional<ElfFile::Section> ElfFile::section(std::string_view name) const {

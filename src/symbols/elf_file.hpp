@@ -27,6 +27,9 @@ struct ElfSymbol {
     uint64_t size = 0;
     bool global = false;  // STB_GLOBAL or STB_WEAK
     bool ifunc = false;   // STT_GNU_IFUNC: the symbol is the resolver, not the implementation
+    // In no symbol table: a Go function known from the runtime's function
+    // table (.gopclntab) only, as in a stripped build.
+    bool from_pclntab = false;
 
     // The name users see: the demangled one for C++, else the symbol's.
     const std::string& display() const { return demangled.empty() ? name : demangled; }
@@ -48,6 +51,7 @@ struct GoBinary {
     std::string version_error;          // why, if not
     std::vector<GoFunction> functions;  // sorted by entry; empty if the table is unreadable
     std::string pclntab_format;
+    std::string pclntab_where;  // ".gopclntab", or the section it was found in
     std::string pclntab_error;  // why the table could not be read, if not
 
     // The Go function whose entry is `vaddr`.
@@ -55,6 +59,12 @@ struct GoBinary {
     // The Go function whose code holds `vaddr`.
     const GoFunction* function_containing(uint64_t vaddr) const;
 };
+
+// Adds to `symbols` every Go function that is in no symbol table: whose name
+// no symbol has and at whose entry no symbol starts (marked from_pclntab, in
+// the table's order). A stripped build has only the .dynsym of its C side, if
+// any, and that must not hide the Go functions. Returns how many were added.
+size_t merge_go_functions(std::vector<ElfSymbol>& symbols, std::span<const GoFunction> go);
 
 class ElfFile {
   public:
@@ -96,8 +106,8 @@ class ElfFile {
 
     // A Go program (build info, function table); nullptr for other files.
     const GoBinary* go() const { return go_ ? &*go_ : nullptr; }
-    // The function symbols came from .gopclntab (a stripped Go program).
-    bool functions_from_pclntab() const { return functions_from_pclntab_; }
+    // How many functions are known from .gopclntab only (a stripped Go program).
+    size_t functions_from_pclntab() const { return functions_from_pclntab_; }
     // The GNU build id as lowercase hex, if the file has one.
     std::optional<std::string> build_id() const;
 
@@ -106,6 +116,22 @@ class ElfFile {
     Status load();
     void load_go();
     void close();
+    // Bytes of the file: a view of libelf's mapping, or a copy if it has none.
+    struct FileBytes {
+        std::vector<uint8_t> copy;
+        std::span<const uint8_t> view;
+    };
+    FileBytes file_bytes(uint64_t offset, uint64_t size) const;
+    // The function table and the link-time address of its first byte.
+    struct Pclntab {
+        uint64_t vaddr = 0;
+        FileBytes bytes;
+        std::string where;
+    };
+    std::optional<Pclntab> find_pclntab() const;
+    Result<GoPclntab> read_pclntab(const Pclntab& tab) const;
+    // The addend of the R_X86_64_RELATIVE relocation of the word at `vaddr`.
+    std::optional<uint64_t> relative_relocation(uint64_t vaddr) const;
 
     std::string path_;
     int fd_ = -1;
@@ -115,7 +141,7 @@ class ElfFile {
     std::vector<ElfSegment> segments_;
     std::vector<std::string> sections_;
     std::optional<GoBinary> go_;
-    bool functions_from_pclntab_ = false;
+    size_t functions_from_pclntab_ = 0;
 };
 
 }  // namespace probelog::symbols

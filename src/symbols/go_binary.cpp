@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <functional>
+#include <unordered_map>
 
 namespace probelog::symbols {
 namespace {
@@ -18,6 +20,7 @@ constexpr uint32_t kMagic120 = 0xfffffff1;
 constexpr uint32_t kMagic12 = 0xfffffffb;
 constexpr size_t kMaxFunctions = 4'000'000;  // a sanity bound on the header's count
 constexpr size_t kMaxNameLength = 4096;
+constexpr uint8_t kFuncFlagAsm = 0x4;  // funcFlag_ASM, Go 1.18+
 
 uint64_t read_le(std::span<const uint8_t> bytes, size_t at, size_t size) {
     uint64_t v = 0;
@@ -35,6 +38,25 @@ std::optional<uint64_t> read_uvarint(std::span<const uint8_t> bytes, size_t& at)
         if ((b & 0x80) == 0) return v;
     }
     return std::nullopt;
+}
+
+// The table names a function and its ABI wrapper alike; the linker's symbol
+// table calls the one with Go's stack-based ABI0 "NAME.abi0". That is the
+// assembly one of a pair (flagged so since Go 1.18), else the wrapper the
+// compiler generated for a Go function, which comes after the package's own
+// functions in the text.
+void name_abi0_wrappers(std::vector<GoFunction>& functions) {
+    std::unordered_map<std::string_view, size_t> first;  // name -> index of its first entry
+    std::vector<std::pair<size_t, size_t>> pairs;
+    first.reserve(functions.size());
+    for (size_t i = 0; i < functions.size(); ++i) {
+        auto [it, inserted] = first.emplace(functions[i].name, i);
+        if (!inserted) pairs.emplace_back(it->second, i);
+    }
+    for (auto [a, b] : pairs) {
+        size_t abi0 = functions[a].assembly && !functions[b].assembly ? a : b;
+        functions[abi0].name += ".abi0";
+    }
 }
 
 }  // namespace
@@ -152,10 +174,33 @@ Result<GoPclntab> parse_go_pclntab(std::span<const uint8_t> tab, uint64_t text_s
         f.name.assign(name, len);
         f.entry = entry;
         f.size = next > entry ? next - entry : 0;
+        // _func.flag: after cuOffset and funcID (and 1.20's startLine).
+        size_t flag_at = func + (out.format == "1.18" ? 37 : 41);
+        f.assembly = relative && flag_at < tab.size() && (tab[flag_at] & kFuncFlagAsm) != 0;
         out.functions.push_back(std::move(f));
     }
     std::sort(out.functions.begin(), out.functions.end(),
               [](const GoFunction& a, const GoFunction& b) { return a.entry < b.entry; });
+    name_abi0_wrappers(out.functions);
+    return out;
+}
+
+std::vector<size_t> find_go_pclntab_headers(std::span<const uint8_t> bytes) {
+    // The magic's top three bytes, then pad, pad, the instruction quantum (1
+    // on x86) and the pointer size (8); the magic's low byte tells the layout.
+    static constexpr uint8_t kTail[] = {0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x08};
+    std::vector<size_t> out;
+    auto it = bytes.begin();
+    const std::boyer_moore_horspool_searcher search(std::begin(kTail), std::end(kTail));
+    while (true) {
+        it = std::search(it, bytes.end(), search);
+        if (it == bytes.end()) break;
+        size_t at = static_cast<size_t>(it - bytes.begin());
+        ++it;
+        if (at == 0 || (at - 1) % 8 != 0) continue;
+        uint32_t magic = static_cast<uint32_t>(read_le(bytes, at - 1, 4));
+        if (magic == kMagic116 || magic == kMagic118 || magic == kMagic120) out.push_back(at - 1);
+    }
     return out;
 }
 

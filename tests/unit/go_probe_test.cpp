@@ -341,6 +341,45 @@ TEST(GoResolve, StrippedBuildFromPclntab) {
     EXPECT_EQ(where(raw.go_abi.args)[8], "arg8@r11");
 }
 
+TEST(GoResolve, StrippedCgoPieLikeAnUnstrippedBuild) {
+    // Stripped, cgo, position independent: the Go function from .gopclntab
+    // gets its entry past the stack check and a probe on every RET, at file
+    // offsets; the C function of its .dynsym is a C function.
+    std::string bin = prog("go_shipped_cgo_pie");
+    ResolvedProbe r = resolve_ok(bin + ":main.handle(int n, string name, []byte body) ret:int");
+    EXPECT_TRUE(r.go);
+    EXPECT_EQ(r.go_version, "go1.19.8");
+    EXPECT_GT(r.entry_skip, 0u);
+    auto file = symbols::ElfFile::open(bin);
+    ASSERT_TRUE(file.ok());
+    auto code = file->read_at(r.vaddr, 64);
+    EXPECT_EQ(symbols::go_stack_check_end(*code, r.vaddr), r.vaddr + r.entry_skip);
+    EXPECT_EQ(r.file_offset, *file->file_offset(r.vaddr + r.entry_skip));
+    ASSERT_FALSE(r.ret_vaddrs.empty());
+    for (size_t i = 0; i < r.ret_vaddrs.size(); ++i) {
+        EXPECT_EQ(file->read_at(r.ret_vaddrs[i], 1)->at(0), 0xc3);  // ret
+        EXPECT_EQ(r.ret_file_offsets[i], *file->file_offset(r.ret_vaddrs[i]));
+    }
+    EXPECT_EQ(where(r.go_abi.args), (Strings{"n@rax", "name@rbx,rcx", "body@rdi,rsi"}));
+    ResolvedProbe c = resolve_ok(bin + ":x_cgo_init");
+    EXPECT_FALSE(c.go);
+    EXPECT_EQ(c.params_from, "raw registers");
+}
+
+TEST(GoResolve, AGoFunctionInlinedEverywhereIsOneErrorLine) {
+    // mul is inlined into handle; no name is close to it.
+    EXPECT_EQ(error_of(prog("go_shipped") + ":main.mul(int a, int b) ret:int"),
+              fmt::format("function 'main.mul' not found in {0} (--probe-list {0} shows them all; "
+                          "a Go function that the compiler inlined at every call has no code of "
+                          "its own to probe)",
+                          prog("go_shipped")));
+    EXPECT_EQ(error_of(prog("go_shipped") + ":main.classifi"),
+              fmt::format("function 'main.classifi' not found in {} (did you mean main.classify? "
+                          "A Go function that the compiler inlined at every call has no code of "
+                          "its own to probe)",
+                          prog("go_shipped")));
+}
+
 TEST(GoCompile, PairedByGoroutineWithRetProbesNeverAUretprobe) {
     CompiledProbe c =
         compile_ok(prog("go_http") + ":main.work(int n, string name, []byte body) ret:int",
