@@ -26,15 +26,18 @@ build: configure
 run: build
 	@$(BUILD)/probelog $(ARGS)
 
-# Every test: unit (no root), kernel and end-to-end (root).
+# Every test: unit (no root), kernel and end-to-end (root). One ctest test per
+# GoogleTest test, named unit.*, kernel.*, e2e.* (ctest -N lists them).
+CTEST = ctest --output-on-failure --timeout 300
+
 test: build
-	@cd $(BUILD) && ctest --output-on-failure --timeout 300 $(CTEST_ARGS)
+	@cd $(BUILD) && $(CTEST) $(CTEST_ARGS)
 
 unit-test: build
-	@cd $(BUILD) && ctest --output-on-failure -L unit
+	@cd $(BUILD) && $(CTEST) -L unit $(CTEST_ARGS)
 
 kernel-test: build
-	@cd $(BUILD) && ctest --output-on-failure -L 'kernel|e2e'
+	@cd $(BUILD) && $(CTEST) -L 'kernel|e2e' $(CTEST_ARGS)
 
 lint: lint-format lint-tidy
 
