@@ -13,7 +13,7 @@ CLANG_TIDY   ?= clang-tidy-16
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all deps configure build run test unit-test kernel-test test-asan lint lint-format lint-tidy format bench clean
+.PHONY: all deps configure build run test unit-test kernel-test test-asan lint lint-format lint-tidy tidy-only format bench clean
 
 all: build
 
@@ -62,7 +62,15 @@ lint: lint-format lint-tidy
 lint-format: deps
 	@$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 
+# clang-tidy (.clang-tidy) over src/: needs the build's compile_commands.json
+# and the generated BPF skeleton headers.
 lint-tidy: configure
+	@cmake --build $(BUILD) --target bpf_skeletons >/dev/null
+	@$(MAKE) --no-print-directory tidy-only
+
+# The same on a tree that is configured and has its skeletons (.ci/run starts
+# it in the background while the tests build and run).
+tidy-only:
 	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) 'src/' \
 		>$(BUILD)/clang-tidy.log 2>&1 || \
 		{ grep -E -A4 '(warning|error):' $(BUILD)/clang-tidy.log; \
