@@ -1,6 +1,11 @@
 # Thin wrapper around CMake: `make run` and `make test` are the whole quick start.
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
+ASAN_BUILD ?= build-asan
+# What `make test-asan` runs under the sanitizers (a ctest label regex).
+ASAN_LABELS ?= unit|kernel|e2e
+# What it builds there (not the benchmarks).
+ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 CLANG_FORMAT ?= clang-format-16
@@ -8,7 +13,7 @@ CLANG_TIDY   ?= clang-tidy-16
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all deps configure build run test unit-test kernel-test lint lint-format lint-tidy format bench clean
+.PHONY: all deps configure build run test unit-test kernel-test test-asan lint lint-format lint-tidy tidy-only format bench clean
 
 all: build
 
@@ -26,22 +31,46 @@ build: configure
 run: build
 	@$(BUILD)/probelog $(ARGS)
 
-# Every test: unit (no root), kernel and end-to-end (root).
+# Every test: unit (no root), kernel and end-to-end (root). One ctest test per
+# GoogleTest test, named unit.*, kernel.*, e2e.* (ctest -N lists them).
+CTEST = ctest --output-on-failure --timeout 300
+
 test: build
-	@cd $(BUILD) && ctest --output-on-failure --timeout 300 $(CTEST_ARGS)
+	@cd $(BUILD) && $(CTEST) $(CTEST_ARGS)
 
 unit-test: build
-	@cd $(BUILD) && ctest --output-on-failure -L unit
+	@cd $(BUILD) && $(CTEST) -L unit $(CTEST_ARGS)
 
 kernel-test: build
-	@cd $(BUILD) && ctest --output-on-failure -L 'kernel|e2e'
+	@cd $(BUILD) && $(CTEST) -L 'kernel|e2e' $(CTEST_ARGS)
+
+# The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer, in
+# $(ASAN_BUILD)/ (docs/DEVELOPING.md). Any report fails its test: UBSan does
+# not recover, LeakSanitizer checks at exit; the probelog processes the e2e
+# tests start inherit the options.
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPROBELOG_SANITIZE=ON \
+	       -DPROBELOG_WERROR=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target $(ASAN_TARGETS)
+	@cd $(ASAN_BUILD) && $(ASAN_ENV) $(CTEST) -L '$(ASAN_LABELS)' $(CTEST_ARGS)
 
 lint: lint-format lint-tidy
 
 lint-format: deps
 	@$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 
+# clang-tidy (.clang-tidy) over src/: needs the build's compile_commands.json
+# and the generated BPF skeleton headers.
 lint-tidy: configure
+	@cmake --build $(BUILD) --target bpf_skeletons >/dev/null
+	@$(MAKE) --no-print-directory tidy-only
+
+# The same on a tree that is configured and has its skeletons (.ci/run starts
+# it in the background while the tests build and run).
+tidy-only:
 	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) 'src/' \
 		>$(BUILD)/clang-tidy.log 2>&1 || \
 		{ grep -E -A4 '(warning|error):' $(BUILD)/clang-tidy.log; \
@@ -54,4 +83,4 @@ bench: build
 	@bench/run.sh
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD)

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake pkg-config make
+    build-essential cmake pkg-config make binutils
     clang-16 llvm-16 clang-format-16 clang-tidy-16
+    libasan8 libubsan1
     libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
     libcapstone-dev libfmt-dev libcli11-dev libyaml-cpp-dev
     libmsgpack-cxx-dev rapidjson-dev libcpp-httplib-dev

@@ -149,13 +149,6 @@ Status apply_command_line(const RawValues& raw, Options& o) {
 
 }  // namespace
 
-Result<OutputSpec> parse_output(std::string_view text) {
-    auto spec = parse_output_url(text);
-    if (!spec) return spec.error();
-    if (Status st = check_output(*spec); !st) return st.error();
-    return spec;
-}
-
 Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
     CliOutcome outcome;
     Options& o = outcome.options;

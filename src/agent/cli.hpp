@@ -18,9 +18,6 @@ struct CliOutcome {
     std::string text;
 };
 
-// One -o value: "json", "table" (stdout), and later URLs of other sinks.
-Result<OutputSpec> parse_output(std::string_view text);
-
 // Errors are one line naming the option, the bad value and what is expected.
 Result<CliOutcome> parse_command_line(const std::vector<std::string>& args);
 

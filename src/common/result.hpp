@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 
 namespace probelog {
 
@@ -57,27 +56,31 @@ Error errno_error(int err, fmt::format_string<Args...> format, Args&&... args) {
     return Error{fmt::format(format, std::forward<Args>(args)...), Error::kind_of_errno(err), err};
 }
 
+// Holds exactly one of a value and an error. (Two optionals rather than a
+// std::variant: clang's static analyzer cannot follow a variant's storage and
+// took every copied Error's kind for garbage.)
 template <typename T>
 class [[nodiscard]] Result {
   public:
-    Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
-    Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : value_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+    Result(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
-    bool ok() const { return std::holds_alternative<T>(state_); }
+    bool ok() const { return value_.has_value(); }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { return std::get<T>(state_); }
-    const T& value() const& { return std::get<T>(state_); }
-    T&& value() && { return std::get<T>(std::move(state_)); }
+    T& value() & { return value_.value(); }
+    const T& value() const& { return value_.value(); }
+    T&& value() && { return std::move(value_).value(); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const Error& error() const { return std::get<Error>(state_); }
+    const Error& error() const { return error_.value(); }
 
   private:
-    std::variant<T, Error> state_;
+    std::optional<T> value_;
+    std::optional<Error> error_;
 };
 
 template <>

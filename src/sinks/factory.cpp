@@ -278,6 +278,13 @@ Status check_output(const OutputSpec& spec) {
                       spec.kind);
 }
 
+Result<OutputSpec> parse_output(std::string_view text) {
+    auto spec = parse_output_url(text);
+    if (!spec) return spec.error();
+    if (Status st = check_output(*spec); !st) return st.error();
+    return spec;
+}
+
 Result<std::unique_ptr<Sink>> make_sink(const OutputSpec& spec) {
     if (Status st = check_output(spec); !st) return st.error();
     std::string kind = canonical_kind(spec.kind);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "sinks/file_sink.hpp"
@@ -36,6 +37,9 @@ Result<MetricsEndpoint> metrics_endpoint(const OutputSpec& spec);
 // Checks an output's kind and settings without opening anything, so that the
 // command line and config files fail early with a clear message.
 Status check_output(const OutputSpec& spec);
+
+// One -o value: "json", "table" (stdout), or an output URL, parsed and checked.
+Result<OutputSpec> parse_output(std::string_view text);
 
 // The record sink for `spec` (not for kind prometheus: that is the agent's
 // metrics endpoint). Its name is params["alias"], or the kind.

@@ -58,8 +58,10 @@ bool RecordQueue::push(std::string_view key, std::string_view body, uint16_t tra
     put_u32(p, static_cast<uint32_t>(body.size()));
     put_u16(p + 4, static_cast<uint16_t>(key.size()));
     put_u16(p + 6, trace);
-    std::memcpy(p + kEntryHeader, key.data(), key.size());
-    std::memcpy(p + kEntryHeader + key.size(), body.data(), body.size());
+    // An empty view may have a null data(), which memcpy must not be given
+    // even for 0 bytes (OTLP pushes no key).
+    if (!key.empty()) std::memcpy(p + kEntryHeader, key.data(), key.size());
+    if (!body.empty()) std::memcpy(p + kEntryHeader + key.size(), body.data(), body.size());
     b->used += bytes;
     ++b->entries;
     ++count_;

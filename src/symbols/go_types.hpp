@@ -30,9 +30,7 @@ enum class GoKind : uint8_t {
 
 struct GoField;
 
-// The analyzer cannot follow a GoType out of a Result's std::variant and
-// reports its implicit move as reading garbage.
-struct GoType {  // NOLINT(clang-analyzer-core.uninitialized.Assign)
+struct GoType {
     GoKind kind = GoKind::Unknown;
     uint32_t size = 0;            // bytes
     std::string name;             // as Go writes it: "int", "main.Rect", "[]uint8"

@@ -12,7 +12,7 @@
 #include "bpf/unique_fd.hpp"
 #include "bpf/xdp.hpp"
 #include "traces/trace.hpp"
-#include "traces/xdp_metrics.hpp"
+#include "xdp/metrics.hpp"
 #include "xdp/blocklist.hpp"
 #include "xdp/control.hpp"
 #include "xdp/report.hpp"

@@ -2,6 +2,7 @@
 // lets the kernel signal them (a fault, SIGCHLD) and makes them exit in known
 // ways, then matches records on those children's pids.
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -19,6 +20,21 @@ namespace probelog::test {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// A forked child's end by a kernel-generated SIGSEGV (SEGV_MAPERR): a store to
+// a page that was just unmapped, with SIGSEGV's default action. Not a store to
+// nullptr, which UBSan reports instead of letting it fault, and not with a
+// sanitizer's SIGSEGV handler, which exits instead of dying of the signal.
+[[noreturn]] void die_of_segv() {
+    rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(SIGSEGV, SIG_DFL);
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    void* gone = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (gone == MAP_FAILED || munmap(gone, page) != 0) _exit(1);
+    *static_cast<volatile int*>(gone) = 1;
+    _exit(0);
+}
 
 // A forked child that names itself `comm`, runs `setup`, reports ready on a pipe,
 // then waits for signals forever.
@@ -97,11 +113,7 @@ TEST(SignalE2E, KernelGeneratedSigsegv) {
     auto p = start_probelog({"--trace", "signal", "-o", "json", "--poll-ms", "20"});
     pid_t child = fork();
     if (child == 0) {
-        rlimit no_core{0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
-        volatile int* volatile nowhere = nullptr;
-        *nowhere = 1;
-        _exit(0);
+        die_of_segv();
     }
     EXPECT_EQ(WTERMSIG(reap(child)), SIGSEGV);
     auto records = stop_and_parse(*p);
@@ -216,11 +228,7 @@ TEST(ExitE2E, DeathBySigkillAndBySigsegv) {
     EXPECT_EQ(WTERMSIG(reap(killed)), SIGKILL);
     pid_t faulted = fork();
     if (faulted == 0) {
-        rlimit no_core{0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
-        volatile int* volatile nowhere = nullptr;
-        *nowhere = 1;
-        _exit(0);
+        die_of_segv();
     }
     EXPECT_EQ(WTERMSIG(reap(faulted)), SIGSEGV);
     auto records = stop_and_parse(*p);
@@ -263,7 +271,10 @@ TEST(ExitE2E, OneRecordPerProcessNotPerThread) {
                         pid_t me = gettid();
                         (void)!write(out_fd, &me, sizeof(me));
                         usleep(100'000);
-                        exit(5);  // exit_group: takes the other workers with it
+                        // exit_group: takes the other workers with it. _exit, not
+                        // exit: a forked copy of the test runs no atexit handlers
+                        // (LeakSanitizer's would report the parent's heap as leaked).
+                        _exit(5);
                     }
                     for (;;)
                         pause();

@@ -13,11 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "bpf/ring_reader.hpp"
-#include "bpf/runtime.hpp"
-#include "bpf/system.hpp"
-#include "pipeline/pipeline.hpp"
-#include "support/trace_context.hpp"
+#include "support/kernel_harness.hpp"
 #include "support/root.hpp"
 #include "traces/exit_trace.hpp"
 
@@ -25,19 +21,6 @@ namespace probelog {
 namespace {
 
 constexpr char kComm[] = "pl-exit-race";
-
-class ExitSink final : public Sink {
-  public:
-    explicit ExitSink(std::map<uint64_t, std::vector<int64_t>>& out) : out_(out) {}
-    void write(const Record& r) override {
-        if (r.event_type() != "exit") return;
-        out_[r.find("pid")->value.u].push_back(r.find("exit_code")->value.i);
-    }
-    Status flush() override { return {}; }
-
-  private:
-    std::map<uint64_t, std::vector<int64_t>>& out_;
-};
 
 // A process of 1 + `threads` threads that ends them all with exit_group(code).
 pid_t spawn_threaded_exit(int threads, int code) {
@@ -60,27 +43,11 @@ pid_t spawn_threaded_exit(int threads, int code) {
 }
 
 void one_record_per_process(ExitTrace::Variant variant) {
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    bpf::configure_libbpf_logging(false);
-    bpf::RuntimeConfig rc;
-    rc.ringbuf_bytes = 1 << 20;
-    rc.filter.self_tgid = static_cast<uint32_t>(getpid());
-    rc.filter.flags = PL_FILTER_COMM;
-    std::memcpy(rc.filter.comm, kComm, sizeof(kComm));
-    auto rt = bpf::Runtime::create(rc);
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::comm_filter(kComm, 1 << 20))));
     ExitTrace trace(variant);
-    test::TraceStart start;
-    Status st = trace.start(start.context(*rt));
-    ASSERT_TRUE(st.ok()) << st.error().message;
-
-    BootClock clock;
-    Pipeline pipeline(clock);
-    register_decoders(pipeline.decoder());
-    std::map<uint64_t, std::vector<int64_t>> seen;
-    pipeline.add_sink(std::make_unique<ExitSink>(seen));
-    auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
-    ASSERT_TRUE(ring.ok());
+    ASSERT_TRUE(test::succeeded(h.start_trace(trace)));
+    ASSERT_TRUE(test::succeeded(h.collect()));
 
     std::map<uint64_t, std::vector<int64_t>> expected;
     for (int i = 0; i < 30; ++i) {
@@ -90,7 +57,13 @@ void one_record_per_process(ExitTrace::Variant variant) {
         ASSERT_TRUE(WIFEXITED(status));
         expected[static_cast<uint64_t>(pid)] = {i % 7 + 1};
     }
-    ring->consume();
+    h.drain();
+    std::map<uint64_t, std::vector<int64_t>> seen;
+    for (const test::SeenRecord& r : h.records()) {
+        if (r.event_type() != "exit") continue;
+        ASSERT_NE(r.find("exit_code"), nullptr);
+        seen[r.u("pid")].push_back(r.i("exit_code"));
+    }
     EXPECT_EQ(seen, expected);
 }
 

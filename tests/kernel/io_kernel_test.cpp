@@ -10,22 +10,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "bpf/map.hpp"
-#include "bpf/ring_reader.hpp"
-#include "bpf/runtime.hpp"
-#include "bpf/system.hpp"
-#include "support/trace_context.hpp"
+#include "support/kernel_harness.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
-#include "pipeline/pipeline.hpp"
 #include "traces/io_trace.hpp"
 
 #include "io.skel.h"
@@ -33,90 +27,39 @@
 namespace probelog {
 namespace {
 
-using namespace std::chrono_literals;
-
 bool contains(const std::vector<uint32_t>& v, uint32_t x) {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// Polls `pred` for up to 10 s (the kernel runs exit hooks asynchronously to our waits).
-template <typename Pred>
-bool eventually(Pred pred) {
-    for (int i = 0; i < 1000; ++i) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(10ms);
-    }
-    return pred();
+// The io record's fields as one line of text ("pread64 32 32 1000 - regular /tmp/x").
+std::string io_line(const test::SeenRecord& r) {
+    return r.text("operation") + " " + r.text("count") + " " + r.text("ret") + " " +
+           r.text("offset") + " " + r.text("iovcnt") + " " + r.text("file_type") + " " +
+           r.text("path");
 }
-
-Result<bpf::Runtime> comm_runtime(const char* comm) {
-    bpf::RuntimeConfig rc;
-    rc.ringbuf_bytes = 1 << 16;
-    rc.filter.self_tgid = 0;  // the test process's own threads are traced
-    rc.filter.flags = PL_FILTER_COMM;
-    std::strncpy(rc.filter.comm, comm, sizeof(rc.filter.comm) - 1);
-    return bpf::Runtime::create(rc);
-}
-
-// Keeps the io records' fields as one line of text each ("pread64 32 32 1000 /tmp/x").
-class IoLines final : public Sink {
-  public:
-    explicit IoLines(std::vector<std::string>& out) : out_(out) {}
-    void write(const Record& r) override {
-        if (r.event_type() != "io") return;
-        auto text = [&](const char* name) -> std::string {
-            const Field* f = r.find(name);
-            if (f == nullptr) return "-";
-            switch (f->value.kind) {
-                case ValueKind::Str:
-                    return std::string(f->value.str);
-                case ValueKind::Int:
-                    return std::to_string(f->value.i);
-                case ValueKind::Uint:
-                    return std::to_string(f->value.u);
-                default:
-                    return "?";
-            }
-        };
-        out_.push_back(text("operation") + " " + text("count") + " " + text("ret") + " " +
-                       text("offset") + " " + text("iovcnt") + " " + text("file_type") + " " +
-                       text("path"));
-    }
-    Status flush() override { return {}; }
-
-  private:
-    std::vector<std::string>& out_;
-};
 
 // Both BPF objects (direct loads and probe reads) see the same calls the same way.
 TEST(IoKernel, BothObjectVariantsRecordTheSameCalls) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
     for (const char* object : {"io", "io_compat"}) {
         SCOPED_TRACE(object);
-        auto rt = comm_runtime("io_ops");
-        ASSERT_TRUE(rt.ok()) << rt.error().message;
+        test::KernelHarness h;
+        ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_ops"))));
         IoTrace trace(object);
-        test::TraceStart start;
-        start.settings.get<IoSettings>().all_files = true;
-        Status st = trace.start(start.context(*rt));
-        ASSERT_TRUE(st.ok()) << st.error().message;
+        h.settings().get<IoSettings>().all_files = true;
+        ASSERT_TRUE(test::succeeded(h.start_trace(trace)));
         EXPECT_EQ(trace.object_name(), object);
-        BootClock clock;
-        Pipeline pipeline(clock);
-        register_decoders(pipeline.decoder());
-        std::vector<std::string> lines;
-        pipeline.add_sink(std::make_unique<IoLines>(lines));
-        auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
-        ASSERT_TRUE(ring.ok());
+        ASSERT_TRUE(test::succeeded(h.collect()));
 
         std::string path = "/tmp/" + test::unique_token("variant");
         test::Finished f = test::run({test::testprog("io_ops"), "files", path});
         ASSERT_EQ(f.exit_code, 0) << f.err;
         unlink(path.c_str());
-        ring->consume();
+        h.drain();
         std::vector<std::string> mine;
-        for (const std::string& l : lines) {
+        for (const test::SeenRecord& r : h.records()) {
+            if (r.event_type() != "io") continue;
+            std::string l = io_line(r);
             if (l.ends_with(" " + path) || l.find(" socket:[") != std::string::npos ||
                 l.find(" pipe:[") != std::string::npos) {
                 mine.push_back(l.substr(0, l.rfind(' ')));  // without the path
@@ -138,19 +81,14 @@ TEST(IoKernel, BothObjectVariantsRecordTheSameCalls) {
 
 TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    bpf::configure_libbpf_logging(false);
-    auto rt = comm_runtime("io_reader");
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_reader"))));
     // Two traces side by side: the default (regular files only) and --io-all-files.
     IoTrace regular;
     IoTrace all;
-    test::TraceStart start;
-    Status st = regular.start(start.context(*rt));
-    ASSERT_TRUE(st.ok()) << st.error().message;
-    start.settings.get<IoSettings>().all_files = true;
-    st = all.start(start.context(*rt));
-    ASSERT_TRUE(st.ok()) << st.error().message;
+    ASSERT_TRUE(test::succeeded(h.start_trace(regular)));
+    h.settings().get<IoSettings>().all_files = true;
+    ASSERT_TRUE(test::succeeded(h.start_trace(all)));
 
     // A thread named io_reader blocks in read() on a pipe; it says its tid once it is.
     test::Process blocked({test::testprog("io_ops"), "block"});
@@ -164,7 +102,7 @@ TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
     blocked.signal(SIGKILL);
     test::Finished f = blocked.wait();
     EXPECT_EQ(f.exit_code, 128 + SIGKILL);
-    EXPECT_TRUE(eventually([&] { return !contains(all.inflight_tids(), tid); }))
+    EXPECT_TRUE(test::eventually([&] { return !contains(all.inflight_tids(), tid); }))
         << "the killed thread's entry is still in the map";
     EXPECT_FALSE(contains(regular.inflight_tids(), tid));
 }
@@ -173,13 +111,11 @@ TEST(IoKernel, ThreadKilledInsideReadLeavesNoEntry) {
 // selects io_compat: any other failure is reported as what it is.
 TEST(IoKernel, AFailureThatIsNotARejectionIsReportedNotWorkedAround) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    auto rt = comm_runtime("io_ops");
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_ops"))));
     IoTrace trace;
-    test::TraceStart start;
-    start.settings.get<IoSettings>().map_size = 0;  // the kernel refuses a map of 0 entries
-    Status st = trace.start(start.context(*rt));
+    h.settings().get<IoSettings>().map_size = 0;  // the kernel refuses a map of 0 entries
+    Status st = h.start_trace(trace);
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().kind, ErrorKind::Rejected) << st.error().message;
     EXPECT_EQ(st.error().message.find("io_compat"), std::string::npos) << st.error().message;
@@ -188,12 +124,11 @@ TEST(IoKernel, AFailureThatIsNotARejectionIsReportedNotWorkedAround) {
 
 TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    auto rt = comm_runtime("io_reaper_test");
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_reaper_test"))));
     // Only the read entry hook and the exit-of-thread reaper: every read leaves an
     // entry behind, as a call that never returns would, until its thread dies.
-    auto skel = rt->open<pl_io>("io");
+    auto skel = h.runtime().open<pl_io>("io");
     ASSERT_TRUE(skel.ok()) << skel.error().message;
     bpf::Object& obj = skel->object();
     Status st = obj.load(false);
@@ -233,21 +168,18 @@ TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     }
     cv.notify_all();
     t.join();
-    EXPECT_TRUE(eventually([&] { return !contains(inflight.keys(), tid.load()); }))
+    EXPECT_TRUE(test::eventually([&] { return !contains(inflight.keys(), tid.load()); }))
         << "the dead thread's entry is still in the map";
     unlink(path.c_str());
 }
 
 TEST(IoKernel, CompletedCallsLeaveTheMapEmpty) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    auto rt = comm_runtime("io_ops");
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_ops"))));
     IoTrace trace;
-    test::TraceStart start;
-    start.settings.get<IoSettings>().all_files = true;
-    Status st = trace.start(start.context(*rt));
-    ASSERT_TRUE(st.ok()) << st.error().message;
+    h.settings().get<IoSettings>().all_files = true;
+    ASSERT_TRUE(test::succeeded(h.start_trace(trace)));
     utsname u{};
     uname(&u);
     int major = 0, minor = 0;
@@ -257,11 +189,11 @@ TEST(IoKernel, CompletedCallsLeaveTheMapEmpty) {
     test::Finished f = test::run({test::testprog("io_ops"), "files", path});
     ASSERT_EQ(f.exit_code, 0) << f.err;
     unlink(path.c_str());
-    auto counters = rt->read_counters();
+    auto counters = h.runtime().read_counters();
     EXPECT_GE(counters[PL_TRACE_IO].generated, 18u);  // 14 file calls + 4 socket/pipe
     EXPECT_EQ(counters[PL_TRACE_IO].map_full, 0u);
     // Other io_ops processes (a concurrent test run) could be mid-call: none is ours.
-    EXPECT_TRUE(eventually([&] { return trace.inflight_tids().empty(); }));
+    EXPECT_TRUE(test::eventually([&] { return trace.inflight_tids().empty(); }));
 }
 
 }  // namespace

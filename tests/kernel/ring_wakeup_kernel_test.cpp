@@ -8,12 +8,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "bpf/ring_reader.hpp"
-#include "bpf/runtime.hpp"
-#include "bpf/system.hpp"
-#include "support/trace_context.hpp"
+#include "support/kernel_harness.hpp"
 #include "support/root.hpp"
 #include "traces/io_trace.hpp"
 
@@ -38,42 +34,38 @@ struct Reads {
 
 TEST(RingWakeupKernel, AWakeupClaimedDuringADrainIsReArmedWhenItEnds) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
     char old_name[16] = {};
     prctl(PR_GET_NAME, old_name);
     prctl(PR_SET_NAME, "pl_wakeup");
-    bpf::RuntimeConfig rc;
-    rc.ringbuf_bytes = kRingBytes;
-    rc.filter.self_tgid = 0;  // this thread is the traced one
-    rc.filter.flags = PL_FILTER_COMM;
+    // This thread is the traced one.
+    bpf::RuntimeConfig rc = test::comm_filter("pl_wakeup", kRingBytes);
     rc.filter.wakeup_bytes = kWakeBytes;
-    std::strncpy(rc.filter.comm, "pl_wakeup", sizeof(rc.filter.comm) - 1);
-    auto rt = bpf::Runtime::create(rc);
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
-    ASSERT_NE(rt->wake_pending(), nullptr);
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(rc)));
+    bpf::Runtime& rt = h.runtime();
+    ASSERT_NE(rt.wake_pending(), nullptr);
     IoTrace trace;
-    test::TraceStart start;
-    start.settings.get<IoSettings>().all_files = true;
-    ASSERT_TRUE(trace.start(start.context(*rt)).ok());
+    h.settings().get<IoSettings>().all_files = true;
+    ASSERT_TRUE(test::succeeded(h.start_trace(trace)));
 
     Reads reads;
     reads.fd = open("/dev/zero", O_RDONLY);
     ASSERT_GE(reads.fd, 0);
-    auto ring = bpf::RingReader::create(rt->ring_fd(), &Reads::on_sample, &reads,
-                                        rt->wake_pending(), kWakeBytes);
+    auto ring = bpf::RingReader::create(rt.ring_fd(), &Reads::on_sample, &reads, rt.wake_pending(),
+                                        kWakeBytes);
     ASSERT_TRUE(ring.ok()) << ring.error().message;
     char buf[8];
     ASSERT_EQ(read(reads.fd, buf, sizeof(buf)), 8);  // the event that starts the drain
-    uint64_t wakeups_before = rt->forced_wakeups();
+    uint64_t wakeups_before = rt.forced_wakeups();
     size_t n = ring->consume();
     prctl(PR_SET_NAME, old_name);
     close(reads.fd);
 
     EXPECT_GE(n, 301u);
     // The scenario happened: a producer claimed the wakeup during the drain...
-    EXPECT_GE(rt->forced_wakeups(), wakeups_before + 1);
+    EXPECT_GE(rt.forced_wakeups(), wakeups_before + 1);
     // ...and the reader re-armed it before returning.
-    EXPECT_EQ(__atomic_load_n(rt->wake_pending(), __ATOMIC_SEQ_CST), 0u);
+    EXPECT_EQ(__atomic_load_n(rt.wake_pending(), __ATOMIC_SEQ_CST), 0u);
 }
 
 }  // namespace

@@ -8,11 +8,7 @@
 #include <vector>
 
 #include "agent/trace_start.hpp"
-#include "bpf/ring_reader.hpp"
-#include "bpf/runtime.hpp"
-#include "bpf/system.hpp"
-#include "pipeline/pipeline.hpp"
-#include "support/trace_context.hpp"
+#include "support/kernel_harness.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
 
@@ -44,49 +40,17 @@ std::unique_ptr<Trace> factory(std::string_view name) {
     return make_trace(name);
 }
 
-class SeenSink final : public Sink {
-  public:
-    explicit SeenSink(std::vector<std::pair<std::string, uint64_t>>& out) : out_(out) {}
-    void write(const Record& r) override {
-        const Field* pid = r.find("pid");
-        out_.emplace_back(std::string(r.event_type()), pid != nullptr ? pid->value.u : 0);
-    }
-    Status flush() override { return {}; }
-
-  private:
-    std::vector<std::pair<std::string, uint64_t>>& out_;
-};
-
 TEST(TraceStartKernel, OneFailingTraceLeavesTheOthersRunning) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    bpf::configure_libbpf_logging(false);
-
-    // A child that waits at a pipe, so its pid is in the filter before it runs.
-    int gate[2];
-    ASSERT_EQ(pipe(gate), 0);
-    pid_t child = fork();
-    if (child == 0) {
-        close(gate[1]);
-        char c;
-        (void)!read(gate[0], &c, 1);
-        execl("/bin/true", "/bin/true", nullptr);
-        _exit(127);
-    }
-    close(gate[0]);
-
-    bpf::RuntimeConfig rc;
-    rc.ringbuf_bytes = 1 << 16;
-    rc.filter.self_tgid = static_cast<uint32_t>(getpid());
-    rc.filter.flags = PL_FILTER_PID;
-    auto rt = bpf::Runtime::create(rc);
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
-    ASSERT_TRUE(rt->add_pid(static_cast<uint32_t>(child)).ok());
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::pid_filter())));
+    // A child that waits at a gate, so its pid is in the filter before it runs.
+    test::GatedChild child({"/bin/true"});
+    ASSERT_TRUE(test::succeeded(h.follow(child.pid())));
 
     std::vector<std::string> reports;
-    test::TraceStart start;
     StartedTraces started = start_traces(
-        {"unloadable", "exec", "no-such-trace", "exit"}, start.context(*rt),
+        {"unloadable", "exec", "no-such-trace", "exit"}, h.context(),
         [&](std::string_view line) { reports.emplace_back(line); }, &factory);
 
     ASSERT_EQ(reports.size(), 2u);
@@ -97,18 +61,14 @@ TEST(TraceStartKernel, OneFailingTraceLeavesTheOthersRunning) {
     ASSERT_EQ(started.traces.size(), 2u);
     EXPECT_GE(started.hooks, 6u);  // exec's and exit's
 
-    BootClock clock;
-    Pipeline pipeline(clock);
-    register_decoders(pipeline.decoder());
-    std::vector<std::pair<std::string, uint64_t>> seen;
-    pipeline.add_sink(std::make_unique<SeenSink>(seen));
-    auto ring = bpf::RingReader::create(rt->ring_fd(), &Pipeline::on_sample_thunk, &pipeline);
-    ASSERT_TRUE(ring.ok());
-    close(gate[1]);
-    ASSERT_EQ(test::wait_exit(child), 0);
-    ring->consume();
+    ASSERT_TRUE(test::succeeded(h.collect()));
+    ASSERT_EQ(child.run(), 0);
+    h.drain();
 
-    const auto c = static_cast<uint64_t>(child);
+    std::vector<std::pair<std::string, uint64_t>> seen;
+    for (const test::SeenRecord& r : h.records())
+        seen.emplace_back(r.event_type(), r.u("pid"));
+    const auto c = static_cast<uint64_t>(child.pid());
     EXPECT_EQ(seen, (std::vector<std::pair<std::string, uint64_t>>{{"exec", c}, {"exit", c}}));
 }
 

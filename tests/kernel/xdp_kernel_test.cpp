@@ -6,18 +6,16 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agent/trace_start.hpp"
-#include "bpf/ring_reader.hpp"
-#include "bpf/runtime.hpp"
-#include "bpf/system.hpp"
 #include "bpf/xdp.hpp"
-#include "decode/decoder.hpp"
-#include "support/trace_context.hpp"
-#include "traces/xdp_trace.hpp"
+#include "support/kernel_harness.hpp"
 #include "support/root.hpp"
+#include "traces/xdp_trace.hpp"
 
 namespace probelog {
 namespace {
@@ -100,34 +98,22 @@ Frame arp() {
     return f;
 }
 
+// The XDP program on the harness's runtime, its events read by the pipeline.
 struct Loaded {
-    std::optional<bpf::Runtime> runtime;
+    test::KernelHarness harness;
     std::optional<bpf::XdpProgram> program;
-    std::optional<bpf::RingReader> ring;
-    std::vector<std::vector<std::byte>> events;
-
-    static void on_sample(void* self, std::span<const std::byte> sample) {
-        static_cast<Loaded*>(self)->events.emplace_back(sample.begin(), sample.end());
-    }
 
     void load(uint32_t drop_records_per_sec = 100, uint64_t window_ns = 3'600'000'000'000) {
-        bpf::configure_libbpf_logging(false);
-        bpf::RuntimeConfig rc;
-        rc.ringbuf_bytes = 1 << 16;
-        rc.filter.self_tgid = static_cast<uint32_t>(getpid());
-        auto rt = bpf::Runtime::create(rc);
-        ASSERT_TRUE(rt.ok()) << rt.error().message;
-        runtime.emplace(std::move(*rt));
-        auto p = bpf::XdpProgram::load(*runtime, {.ifname = "test0",
-                                                  .ifindex = 42,
-                                                  .max_sources = 64,
-                                                  .drop_records_per_sec = drop_records_per_sec,
-                                                  .drop_rate_window_ns = window_ns});
+        ASSERT_TRUE(test::succeeded(harness.open(test::no_filter())));
+        auto p =
+            bpf::XdpProgram::load(harness.runtime(), {.ifname = "test0",
+                                                      .ifindex = 42,
+                                                      .max_sources = 64,
+                                                      .drop_records_per_sec = drop_records_per_sec,
+                                                      .drop_rate_window_ns = window_ns});
         ASSERT_TRUE(p.ok()) << p.error().message;
         program.emplace(std::move(*p));
-        auto r = bpf::RingReader::create(runtime->ring_fd(), &on_sample, this);
-        ASSERT_TRUE(r.ok()) << r.error().message;
-        ring.emplace(std::move(*r));
+        ASSERT_TRUE(test::succeeded(harness.collect()));
     }
 
     uint32_t run(const Frame& f) {
@@ -144,22 +130,14 @@ struct Loaded {
 
     // The decoded xdp_drop records since the last call: field -> text.
     std::vector<std::map<std::string, std::string>> drops() {
-        events.clear();
-        ring->consume();
+        harness.clear_records();
+        harness.drain();
+        EXPECT_EQ(harness.pipeline().counters().invalid, 0u) << "every event decodes";
         std::vector<std::map<std::string, std::string>> out;
-        decode::Decoder decoder;
-        register_decoders(decoder);
-        BootClock clock;
-        Record r;
-        for (const auto& e : events) {
-            EXPECT_EQ(decoder.decode(e, clock, r), nullptr);
+        for (const test::SeenRecord& r : harness.records()) {
             std::map<std::string, std::string> m;
-            for (const Field& f : r.fields()) {
-                if (f.value.kind == ValueKind::Uint) {
-                    m[std::string(f.name)] = std::to_string(f.value.u);
-                } else if (f.value.kind == ValueKind::Str) {
-                    m[std::string(f.name)] = std::string(f.value.str);
-                }
+            for (const test::SeenField& f : r.fields()) {
+                if (f.kind == ValueKind::Uint || f.kind == ValueKind::Str) m[f.name] = f.text();
             }
             out.push_back(m);
         }
@@ -338,17 +316,11 @@ TEST(XdpKernel, FirstDropRecordsAreRateLimited) {
 // without it (unlike a default trace that is unavailable on this kernel).
 TEST(XdpKernel, ARequiredTraceThatCannotStartStopsTheStart) {
     PROBELOG_REQUIRE_ROOT();
-    ASSERT_TRUE(bpf::ensure_tracefs().ok());
-    bpf::configure_libbpf_logging(false);
-    bpf::RuntimeConfig rc;
-    rc.ringbuf_bytes = 1 << 16;
-    rc.filter.self_tgid = static_cast<uint32_t>(getpid());
-    auto rt = bpf::Runtime::create(rc);
-    ASSERT_TRUE(rt.ok()) << rt.error().message;
-    test::TraceStart start;
-    start.settings.get<XdpSettings>().options.interface = "plxnosuch0";
+    test::KernelHarness h;
+    ASSERT_TRUE(test::succeeded(h.open(test::no_filter())));
+    h.settings().get<XdpSettings>().options.interface = "plxnosuch0";
     std::vector<std::string> reported;
-    StartedTraces started = start_traces({"xdp", "exec"}, start.context(*rt),
+    StartedTraces started = start_traces({"xdp", "exec"}, h.context(),
                                          [&](std::string_view m) { reported.emplace_back(m); });
     ASSERT_TRUE(started.fatal.has_value());
     EXPECT_EQ(started.fatal->message,

@@ -1,10 +1,10 @@
 #include "support/libc_copy.hpp"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,18 +12,21 @@
 namespace probelog::test {
 
 LibcCopy::LibcCopy() {
-    // The file malloc comes from is the C library this process runs on.
-    Dl_info info{};
-    if (dladdr(reinterpret_cast<void*>(&std::malloc), &info) == 0 || info.dli_fname == nullptr) {
-        return;
-    }
+    // The C library this process runs on, by its soname (not by where malloc
+    // comes from: under ASan that is the sanitizer's runtime).
+    void* handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) return;
+    link_map* map = nullptr;
+    int found = dlinfo(handle, RTLD_DI_LINKMAP, &map);
+    dlclose(handle);
+    if (found != 0 || map == nullptr || map->l_name == nullptr || *map->l_name == '\0') return;
     char pattern[] = "/tmp/probelog-libc-XXXXXX";
     if (mkdtemp(pattern) == nullptr) return;
     dir_ = pattern;
     std::error_code ec;
     // Under its soname, so that the dynamic loader takes it for libc.so.6.
     std::string copy = dir_ + "/libc.so.6";
-    std::filesystem::copy_file(info.dli_fname, copy, ec);
+    std::filesystem::copy_file(map->l_name, copy, ec);
     if (!ec) path_ = copy;
 }
 

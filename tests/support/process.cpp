@@ -133,6 +133,38 @@ Finished run(const std::vector<std::string>& argv, std::chrono::milliseconds tim
     return p.wait(timeout);
 }
 
+GatedChild::GatedChild(const std::vector<std::string>& argv) {
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    auto args = c_argv(argv);
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork");
+    if (pid_ == 0) {
+        close(gate[1]);
+        char c;
+        (void)!read(gate[0], &c, 1);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    close(gate[0]);
+    gate_ = gate[1];
+}
+
+GatedChild::~GatedChild() {
+    if (gate_ >= 0) close(gate_);
+    if (!reaped_ && pid_ > 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+int GatedChild::run() {
+    close(gate_);
+    gate_ = -1;
+    reaped_ = true;
+    return wait_exit(pid_);
+}
+
 pid_t spawn(const std::vector<std::string>& argv) {
     auto args = c_argv(argv);
     pid_t pid = fork();

@@ -47,6 +47,25 @@ class Process {
     bool done_ = false;
 };
 
+// A child that waits at a pipe before it execs argv, so that its pid is known
+// (and in a filter) before it runs. Killed and reaped if never released.
+class GatedChild {
+  public:
+    explicit GatedChild(const std::vector<std::string>& argv);
+    GatedChild(const GatedChild&) = delete;
+    GatedChild& operator=(const GatedChild&) = delete;
+    ~GatedChild();
+
+    pid_t pid() const { return pid_; }
+    // Opens the gate and waits for the exit; returns the exit code (128 + signal).
+    int run();
+
+  private:
+    pid_t pid_ = -1;
+    int gate_ = -1;  // the write end; closing it lets the child exec
+    bool reaped_ = false;
+};
+
 // Runs to completion.
 Finished run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s);
 

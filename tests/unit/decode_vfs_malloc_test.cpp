@@ -71,11 +71,8 @@ struct VfsBytes {
     }
 };
 
-const char* decode(const std::vector<std::byte>& bytes, Record& out) {
-    decode::Decoder decoder = test::builtin_decoder();
-    BootClock clock;
-    return decoder.decode(bytes, clock, out);
-}
+using test::decode_bytes;
+using test::decode_error;
 
 std::vector<std::string> own_field_names(const Record& r) {
     std::vector<std::string> names;
@@ -92,7 +89,8 @@ std::string str_field(const Record& r, const char* name) {
 
 TEST(DecodeVfs, OpenatWithFluentBitsFieldsFirst) {
     Record r;
-    ASSERT_EQ(decode(VfsBytes{}.build(), r), nullptr);
+    auto event = VfsBytes{}.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.event_type(), "vfs");
     EXPECT_EQ(str_field(r, "comm"), "worker");
     EXPECT_EQ(r.find("pid")->value.u, 200u);
@@ -114,7 +112,8 @@ TEST(DecodeVfs, FailureHasNegativeFdErrnoAndItsName) {
     VfsBytes v;
     v.ret = -13;
     Record r;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    auto event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.find("fd")->value.i, -13);
     EXPECT_EQ(r.find("error_raw")->value.i, 13);
     EXPECT_EQ(str_field(r, "error"), "EACCES");
@@ -188,7 +187,8 @@ TEST(DecodeVfs, EachOperationHasItsOwnFields) {
         v.new_path = c.two_paths ? "new/name" : "";
         v.ret = 0;
         Record r;
-        ASSERT_EQ(decode(v.build(), r), nullptr);
+        auto event = v.build();
+        ASSERT_EQ(decode_bytes(event, r), nullptr);
         EXPECT_EQ(r.find("operation")->value.i, c.op);
         EXPECT_EQ(str_field(r, "operation_name"), c.name);
         std::vector<std::string> want = {"operation", "operation_name"};
@@ -211,21 +211,25 @@ TEST(DecodeVfs, ValuesOfTheOperationSpecificFields) {
     v.dirfd = 7;
     v.ret = 0;
     Record r;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    auto event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.find("dirfd")->value.i, 7);
     EXPECT_EQ(r.find("owner_uid")->value.i, 1000);
     EXPECT_EQ(r.find("owner_gid")->value.i, -1);
     v.operation = PL_VFS_TRUNCATE;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.find("length")->value.i, 4096);
     v.operation = PL_VFS_OPENAT2;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.find("resolve")->value.u, 8u);
     v.operation = PL_VFS_RENAMEAT2;
     v.has_new_path = true;
     v.new_path = "b";
     v.new_dirfd = 9;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.find("new_dirfd")->value.i, 9);
 }
 
@@ -236,7 +240,8 @@ TEST(DecodeVfs, TruncationAndReadFaultsAreFlagged) {
     v.new_path = "x";
     v.event_flags = PL_VFS_F_PATH_TRUNCATED | PL_VFS_F_NEW_PATH_TRUNCATED | PL_VFS_F_READ_FAULT;
     Record r;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    auto event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_TRUE(r.find("path_truncated")->value.b);
     EXPECT_TRUE(r.find("new_path_truncated")->value.b);
     EXPECT_TRUE(r.find("read_fault")->value.b);
@@ -246,32 +251,32 @@ TEST(DecodeVfs, EmptyPathIsFine) {
     VfsBytes v;
     v.path = "";
     Record r;
-    ASSERT_EQ(decode(v.build(), r), nullptr);
+    auto event = v.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(str_field(r, "path"), "");
 }
 
 TEST(DecodeVfs, RejectsMalformedEvents) {
-    Record r;
     auto short_bytes = VfsBytes{}.build();
     uint32_t small = offsetof(pl_vfs_event, data) - 1;
     std::memcpy(short_bytes.data() + offsetof(pl_event_header, size), &small, sizeof(small));
-    EXPECT_STREQ(decode(short_bytes, r), "vfs event shorter than its fixed part");
+    EXPECT_STREQ(decode_error(short_bytes), "vfs event shorter than its fixed part");
 
     VfsBytes unknown;
     unknown.operation = PL_VFS_OP_COUNT;
-    EXPECT_STREQ(decode(unknown.build(), r), "vfs event has an unknown operation");
+    EXPECT_STREQ(decode_error(unknown.build()), "vfs event has an unknown operation");
 
     VfsBytes lying;
     lying.operation = PL_VFS_RENAME;  // a two-path operation without its second path
-    EXPECT_STREQ(decode(lying.build(), r), "vfs event paths do not match its operation");
+    EXPECT_STREQ(decode_error(lying.build()), "vfs event paths do not match its operation");
     lying.operation = PL_VFS_UNLINK;
     lying.has_new_path = true;
-    EXPECT_STREQ(decode(lying.build(), r), "vfs event paths do not match its operation");
+    EXPECT_STREQ(decode_error(lying.build()), "vfs event paths do not match its operation");
 
     auto long_path = VfsBytes{}.build();
     uint16_t huge = 5000;
     std::memcpy(long_path.data() + offsetof(pl_vfs_event, path_len), &huge, sizeof(huge));
-    EXPECT_STREQ(decode(long_path, r), "vfs event lengths exceed its size");
+    EXPECT_STREQ(decode_error(long_path), "vfs event lengths exceed its size");
 
     VfsBytes two;
     two.operation = PL_VFS_LINK;
@@ -280,20 +285,20 @@ TEST(DecodeVfs, RejectsMalformedEvents) {
     auto long_new = two.build();
     uint16_t four = 4;
     std::memcpy(long_new.data() + offsetof(pl_vfs_event, new_path_len), &four, sizeof(four));
-    EXPECT_STREQ(decode(long_new, r), "vfs event lengths exceed its size");
+    EXPECT_STREQ(decode_error(long_new), "vfs event lengths exceed its size");
 
     auto unterminated = VfsBytes{}.build();
     unterminated.back() = std::byte{'x'};
-    EXPECT_STREQ(decode(unterminated, r), "vfs path not terminated");
+    EXPECT_STREQ(decode_error(unterminated), "vfs path not terminated");
 
     auto unterminated_new = two.build();
     unterminated_new.back() = std::byte{'x'};
-    EXPECT_STREQ(decode(unterminated_new, r), "vfs new_path not terminated");
+    EXPECT_STREQ(decode_error(unterminated_new), "vfs new_path not terminated");
 
     auto shorter_path = VfsBytes{}.build();  // path_len one less: its "NUL" is 's'
     uint16_t less = 9;
     std::memcpy(shorter_path.data() + offsetof(pl_vfs_event, path_len), &less, sizeof(less));
-    EXPECT_STREQ(decode(shorter_path, r), "vfs path not terminated");
+    EXPECT_STREQ(decode_error(shorter_path), "vfs path not terminated");
 }
 
 // Cut to n bytes with a header that agrees: only the decoder's own checks stand.
@@ -313,8 +318,7 @@ TEST(DecodeVfs, EveryConsistentTruncationIsRejected) {
     two.new_path = "/tmp/new";
     for (const auto& full : {VfsBytes{}.build(), two.build()}) {
         for (size_t n = 0; n < full.size(); ++n) {
-            Record r;
-            EXPECT_NE(decode(cut_to(full, n), r), nullptr) << "accepted " << n << " bytes";
+            EXPECT_NE(decode_error(cut_to(full, n)), nullptr) << "accepted " << n << " bytes";
         }
     }
 }
@@ -347,7 +351,8 @@ struct MallocBytes {
 
 TEST(DecodeMalloc, MallocWithFluentBitsFields) {
     Record r;
-    ASSERT_EQ(decode(MallocBytes{}.build(), r), nullptr);
+    auto event = MallocBytes{}.build();
+    ASSERT_EQ(decode_bytes(event, r), nullptr);
     EXPECT_EQ(r.event_type(), "malloc");
     EXPECT_EQ(r.find("pid")->value.u, 200u);  // the process, not 0
     EXPECT_EQ(own_field_names(r),
@@ -377,7 +382,8 @@ TEST(DecodeMalloc, EachOperationsFields) {
         m.operation = c.op;
         m.old_address = 0x4000;
         Record r;
-        ASSERT_EQ(decode(m.build(), r), nullptr);
+        auto event = m.build();
+        ASSERT_EQ(decode_bytes(event, r), nullptr);
         std::vector<std::string> want = {"operation", "operation_name", "address", "size"};
         want.insert(want.end(), c.extra.begin(), c.extra.end());
         EXPECT_EQ(own_field_names(r), want);
@@ -388,31 +394,32 @@ TEST(DecodeMalloc, EachOperationsFields) {
     realloc_bytes.operation = PL_MALLOC_REALLOC;
     realloc_bytes.old_address = 0x4000;
     Record r;
-    ASSERT_EQ(decode(realloc_bytes.build(), r), nullptr);
+    auto event2 = realloc_bytes.build();
+    ASSERT_EQ(decode_bytes(event2, r), nullptr);
     EXPECT_EQ(r.find("old_address")->value.u, 0x4000u);
     MallocBytes failed_mmap;
     failed_mmap.operation = PL_MALLOC_MMAP;
     failed_mmap.error = 12;
-    ASSERT_EQ(decode(failed_mmap.build(), r), nullptr);
+    event2 = failed_mmap.build();
+    ASSERT_EQ(decode_bytes(event2, r), nullptr);
     EXPECT_EQ(r.find("error_raw")->value.i, 12);
     EXPECT_EQ(str_field(r, "error"), "ENOMEM");
     EXPECT_EQ(r.find("offset")->value.u, 4096u);
 }
 
 TEST(DecodeMalloc, RejectsMalformedEvents) {
-    Record r;
     auto bytes = MallocBytes{}.build();
     uint32_t small = sizeof(pl_malloc_event) - 1;
     std::memcpy(bytes.data() + offsetof(pl_event_header, size), &small, sizeof(small));
-    EXPECT_STREQ(decode(bytes, r), "malloc event shorter than its struct");
+    EXPECT_STREQ(decode_error(bytes), "malloc event shorter than its struct");
     auto full = MallocBytes{}.build();
     for (size_t n = 0; n < full.size(); ++n) {
-        EXPECT_NE(decode(cut_to(full, n), r), nullptr) << "accepted " << n << " bytes";
+        EXPECT_NE(decode_error(cut_to(full, n)), nullptr) << "accepted " << n << " bytes";
     }
     for (uint32_t op : {uint32_t{PL_MALLOC_REALLOC_FREE}, uint32_t{PL_MALLOC_OP_COUNT}, 1000u}) {
         MallocBytes m;
         m.operation = op;
-        EXPECT_STREQ(decode(m.build(), r), "malloc event has an unknown operation") << op;
+        EXPECT_STREQ(decode_error(m.build()), "malloc event has an unknown operation") << op;
     }
 }
 

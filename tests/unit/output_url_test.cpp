@@ -1,7 +1,6 @@
 // -o URLs and sink settings: what each form means, and the errors.
 #include <gtest/gtest.h>
 
-#include "agent/cli.hpp"
 #include "sinks/factory.hpp"
 #include "sinks/output_url.hpp"
 #include "support/error_text.hpp"
@@ -157,29 +156,13 @@ TEST(OutputUrl, FilePathsAndRotation) {
     EXPECT_EQ(file_config(fb)->path, "/var/log/pl.jsonl");
 }
 
-TEST(OutputUrl, PrometheusAndMetricsFlag) {
+TEST(OutputUrl, Prometheus) {
     OutputSpec s = parsed("prometheus://0.0.0.0:9100");
     EXPECT_EQ(s.kind, "prometheus");
     auto m = metrics_endpoint(s);
     ASSERT_TRUE(m.ok());
     EXPECT_EQ(m->host, "0.0.0.0");
     EXPECT_EQ(m->port, 9100);
-
-    auto cli = parse_command_line(
-        {"probelog", "--metrics", "127.0.0.1:9464", "--metrics", "0", "-o", "json"});
-    ASSERT_TRUE(cli.ok()) << cli.error().message;
-    const auto& outs = cli->options.outputs;
-    ASSERT_EQ(outs.size(), 3u);
-    EXPECT_EQ(outs[0].kind, "stdout");
-    EXPECT_EQ(outs[1].kind, "prometheus");
-    EXPECT_EQ(metrics_endpoint(outs[1])->port, 9464);
-    EXPECT_EQ(metrics_endpoint(outs[2])->host, "127.0.0.1");
-    EXPECT_EQ(metrics_endpoint(outs[2])->port, 0);
-
-    auto bad = parse_command_line({"probelog", "--metrics", "localhost:http"});
-    ASSERT_FALSE(bad.ok());
-    EXPECT_EQ(bad.error().message,
-              "--metrics: prometheus: port='http' is not a number from 0 to 65535");
 }
 
 TEST(OutputUrl, ErrorsNameTheProblem) {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "metrics/registry.hpp"
-#include "traces/xdp_metrics.hpp"
+#include "xdp/metrics.hpp"
 #include "xdp/address.hpp"
 
 namespace probelog {

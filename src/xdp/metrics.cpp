@@ -1,4 +1,4 @@
-#include "traces/xdp_metrics.hpp"
+#include "xdp/metrics.hpp"
 
 namespace probelog {
 namespace {

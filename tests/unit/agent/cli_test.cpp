@@ -3,8 +3,8 @@
 
 #include "agent/cli.hpp"
 #include "traces/exec_trace.hpp"
+#include "support/cli_text.hpp"
 #include "traces/trace.hpp"
-#include "support/error_text.hpp"
 
 namespace probelog {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "agent/cli.hpp"
 #include "traces/probe_trace.hpp"
-#include "support/error_text.hpp"
+#include "support/cli_text.hpp"
 
 namespace probelog {
 namespace {

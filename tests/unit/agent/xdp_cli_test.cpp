@@ -6,7 +6,7 @@
 
 #include "agent/cli.hpp"
 #include "traces/xdp_trace.hpp"
-#include "support/error_text.hpp"
+#include "support/cli_text.hpp"
 #include "agent/xdp_command.hpp"
 
 namespace probelog {
