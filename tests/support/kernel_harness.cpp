@@ -45,6 +45,9 @@ SeenField copy_field(const Field& f) {
             break;
         case ValueKind::Str:
         case ValueKind::Bytes:
+        case ValueKind::Text:
+        case ValueKind::Base64:
+        case ValueKind::Msgpack:  // the bytes as captured
             s.str = std::string(f.value.str);
             break;
         case ValueKind::StrList:
