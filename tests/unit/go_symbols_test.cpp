@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "support/process.hpp"
+#include "unit/testprog_files.hpp"
 #include "symbols/disasm.hpp"
 #include "symbols/dwarf.hpp"
 #include "symbols/elf_file.hpp"
@@ -21,18 +22,8 @@
 namespace probelog::symbols {
 namespace {
 
-ElfFile open_ok(const std::string& name) {
-    auto f = ElfFile::open(test::testprog(name));
-    if (!f) throw std::runtime_error(f.error().message);
-    return std::move(*f);
-}
-
-const ElfSymbol& function(const ElfFile& file, std::string_view name) {
-    auto found = find_functions(file, name);
-    if (found.size() != 1)
-        throw std::runtime_error(fmt::format("{}: {} matches", name, found.size()));
-    return *found[0];
-}
+using test::function;
+using test::open_ok;
 
 // The `go version` of the toolchain that built the test programs.
 std::string toolchain_version() {
