@@ -36,7 +36,7 @@ std::string toolchain_version() {
 void put(std::vector<uint8_t>& b, size_t at, uint64_t v, size_t n) {
     if (b.size() < at + n) b.resize(at + n);
     for (size_t i = 0; i < n; ++i)
-        b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+        b[at + i] = i < 8 ? static_cast<uint8_t>(v >> (8 * i)) : 0;  // n > 8: zero-padded
 }
 
 // A function table of the Go 1.18 layout (also 1.20's, other magic) with
