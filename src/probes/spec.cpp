@@ -95,11 +95,17 @@ class Parser {
             if (Status st = ret(spec); !st) return st.error();
             skip_ws();
         }
+        if (peek() == '{') {
+            auto captures = parse_captures(s_, i_);
+            if (!captures) return captures.error();
+            spec.captures = std::move(*captures);
+            skip_ws();
+        }
         if (i_ < s_.size()) {
             if (peek() == '(') return fail("a second parameter list");
             return fail(
-                fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE or the "
-                            "end of the spec)",
+                fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE, captures "
+                            "{{ ... }} or the end of the spec)",
                             word_here()));
         }
         return spec;
@@ -223,7 +229,8 @@ class Parser {
                     continue;
                 }
             }
-            if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'')
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'' ||
+                c == '{')
                 break;
             ++i_;
         }
@@ -598,6 +605,29 @@ uint32_t type_size(ValueType type) {
             return 4;
         default:
             return 8;
+    }
+}
+
+std::optional<ValueType> value_type_named(std::string_view word) {
+    for (const TypeWord& t : kTypes) {
+        if (t.word == word) return t.type;
+    }
+    auto go = symbols::go_type_named(word);
+    if (!go || go->size == 0 || go->size > 8) return std::nullopt;
+    bool sign = go->kind == symbols::GoKind::Int;
+    if (go->kind != symbols::GoKind::Int && go->kind != symbols::GoKind::Uint) {
+        if (go->kind == symbols::GoKind::Bool) return ValueType::Bool;
+        return std::nullopt;
+    }
+    switch (go->size) {
+        case 1:
+            return sign ? ValueType::S8 : ValueType::U8;
+        case 2:
+            return sign ? ValueType::S16 : ValueType::U16;
+        case 4:
+            return sign ? ValueType::S32 : ValueType::U32;
+        default:
+            return sign ? ValueType::S64 : ValueType::U64;
     }
 }
 

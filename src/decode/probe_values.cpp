@@ -1,0 +1,175 @@
+#include "decode/probe_values.hpp"
+
+#include <bit>
+#include <cstring>
+
+#include <fmt/format.h>
+
+extern "C" {
+#include "probe.h"
+}
+
+namespace probelog::decode {
+namespace {
+
+int64_t sign_extend_bits(uint64_t v, unsigned bits) {
+    if (bits == 0 || bits >= 64) return static_cast<int64_t>(v);
+    unsigned shift = 64 - bits;
+    return static_cast<int64_t>(v << shift) >> shift;
+}
+
+// A msgpack writer into a fixed span: the forms are few and fixed-width
+// (big-endian), and check_msgpack verifies the sinks' input anyway.
+class PackWriter {
+  public:
+    explicit PackWriter(std::span<char> to) : to_(to) {}
+    size_t used() const { return used_; }
+    bool ok() const { return ok_; }
+
+    void array_header(uint32_t n) {
+        put(static_cast<char>(0xdd));
+        be(n, 4);
+    }
+    void int64(int64_t v) {
+        if (v >= 0 && v < 128) return put(static_cast<char>(v));
+        if (v < 0 && v >= -32) return put(static_cast<char>(v));
+        put(static_cast<char>(0xd3));
+        be(static_cast<uint64_t>(v), 8);
+    }
+    void uint64(uint64_t v) {
+        if (v < 128) return put(static_cast<char>(v));
+        put(static_cast<char>(0xcf));
+        be(v, 8);
+    }
+    void float64(double d) {
+        put(static_cast<char>(0xcb));
+        be(std::bit_cast<uint64_t>(d), 8);
+    }
+    void boolean(bool b) { put(static_cast<char>(b ? 0xc3 : 0xc2)); }
+    // Rewrites a 4-byte big-endian count written at `at`.
+    void patch_count(size_t at, uint32_t n) {
+        for (int i = 0; i < 4; ++i)
+            to_[at + i] = static_cast<char>(n >> (24 - 8 * i));
+    }
+
+  private:
+    void put(char c) {
+        if (used_ < to_.size()) {
+            to_[used_++] = c;
+        } else {
+            ok_ = false;
+        }
+    }
+    void be(uint64_t v, int bytes) {
+        for (int i = bytes - 1; i >= 0; --i)
+            put(static_cast<char>(v >> (8 * i)));
+    }
+
+    std::span<char> to_;
+    size_t used_ = 0;
+    bool ok_ = true;
+};
+
+uint64_t load_le(const char* p, size_t n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p, n);  // little-endian host (x86-64)
+    return v;
+}
+
+double as_float(uint64_t v, uint8_t bytes) {
+    if (bytes == 4) return std::bit_cast<float>(static_cast<uint32_t>(v));
+    return std::bit_cast<double>(v);
+}
+
+}  // namespace
+
+uint64_t extract_bits(const ProbeSlotInfo& slot, uint64_t v) {
+    if (slot.bit_size == 0) return v;
+    v >>= slot.bit_offset;
+    if (slot.bit_size < 64) v &= (uint64_t{1} << slot.bit_size) - 1;
+    return v;
+}
+
+void add_member_value(const ProbeSlotInfo& slot, uint64_t v, Record& out) {
+    unsigned bits = slot.bit_size != 0 ? slot.bit_size : 8u * slot.bytes;
+    uint64_t raw = extract_bits(slot, v);
+    if (bits < 64) raw &= (uint64_t{1} << bits) - 1;
+    switch (slot.kind) {
+        case ProbeValueKind::Int:
+            out.add_int(slot.name, sign_extend_bits(raw, bits));
+            return;
+        case ProbeValueKind::Float:
+            out.add_float(slot.name, as_float(raw, slot.bytes));
+            return;
+        case ProbeValueKind::Enum: {
+            int64_t value = slot.is_signed ? sign_extend_bits(raw, bits) : static_cast<int64_t>(raw);
+            for (const auto& [number, name] : slot.enumerators) {
+                if (number == value) {
+                    out.add_str(slot.name, name);
+                    return;
+                }
+            }
+            out.add_int(slot.name, value);  // not one of its enumerators (flags, a new value)
+            return;
+        }
+        default:
+            out.add_uint(slot.name, raw);
+            return;
+    }
+}
+
+void add_null(std::string_view name, Record& out) {
+    static constexpr char kNil[] = {static_cast<char>(0xc0)};
+    out.add_formatted_bytes(name, std::string_view(kNil, 1), ValueKind::Msgpack, 1);
+}
+
+bool add_elements(const ProbeSlotInfo& slot, std::string_view bytes, Record& out) {
+    size_t width = slot.elem_bytes;
+    size_t n = width == 0 ? 0 : bytes.size() / width;
+    std::span<char> room = out.store_begin(5 + n * 9);
+    if (room.size() < 5) {  // no room left at all
+        add_null(slot.name, out);
+        return false;
+    }
+    PackWriter w(room);
+    w.array_header(static_cast<uint32_t>(n));
+    size_t whole = w.used();
+    uint32_t written = 0;
+    for (size_t i = 0; i < n; ++i) {
+        uint64_t v = load_le(bytes.data() + i * width, width);
+        switch (slot.elem_kind) {
+            case ProbeValueKind::Int:
+                w.int64(sign_extend_bits(v, static_cast<unsigned>(8 * width)));
+                break;
+            case ProbeValueKind::Float:
+                w.float64(as_float(v, static_cast<uint8_t>(width)));
+                break;
+            case ProbeValueKind::Bool:
+                w.boolean(v != 0);
+                break;
+            default:
+                w.uint64(v);
+                break;
+        }
+        if (!w.ok()) break;  // out of arena: keep the elements that fit whole
+        whole = w.used();
+        ++written;
+    }
+    w.patch_count(1, written);
+    out.add_formatted_bytes(slot.name, out.store_commit(whole), ValueKind::Msgpack, 1);
+    return written == n;
+}
+
+void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out) {
+    const std::vector<std::string>& access =
+        (fail_step & PL_FAIL_IN_LEN) != 0 ? slot.len_access : slot.access;
+    size_t step = fail_step & ~PL_FAIL_IN_LEN;
+    std::string_view through = step < access.size() ? std::string_view(access[step]) : "?";
+    std::span<char> room = out.store_begin(through.size() + 32);
+    auto r = fmt::format_to_n(room.data(), room.size(), "{} {}",
+                              (flags & PL_VALUE_NULL) != 0 ? "null pointer:" : "unreadable memory at",
+                              through);
+    out.add_str(slot.error_name, out.store_commit(std::min(room.size(), r.size)));
+}
+
+}  // namespace probelog::decode
