@@ -1,6 +1,6 @@
 /* probe_fields [N]: a C program whose functions take structs that tests read
  * through field expressions: nested structs, pointers to pointers, bitfields,
- * a union, an enum, arrays, a NULL pointer on the way, a 10-node list and a
+ * a union, an enum, arrays (one of two dimensions), a NULL pointer on the way, a 10-node list and a
  * struct defined in another compilation unit. Runs N rounds (default 1); each
  * calls pf_handle_request, pf_handle_null, pf_walk and pf_handle_opaque once,
  * in that order, with the values of probe_fields_values.h, and prints nothing. */
@@ -26,7 +26,8 @@ _Static_assert(offsetof(struct pf_request, ratio) == 80, "layout");
 _Static_assert(offsetof(struct pf_request, weight) == 88, "layout");
 _Static_assert(offsetof(struct pf_request, samples) == 92, "layout");
 _Static_assert(offsetof(struct pf_request, neg) == 104, "layout");
-_Static_assert(sizeof(struct pf_request) == 112, "layout");
+_Static_assert(offsetof(struct pf_request, grid) == 112, "layout");
+_Static_assert(sizeof(struct pf_request) == 120, "layout");
 _Static_assert(sizeof(enum pf_method) == 4, "layout");
 _Static_assert(offsetof(struct pf_conn, peer) == 8, "layout");
 _Static_assert(offsetof(struct pf_peer, port) == 16, "layout");
@@ -69,6 +70,9 @@ static void fill_request(struct pf_request* req, struct pf_conn* conn) {
     const int16_t samples[4] = {PF_SAMPLE0, PF_SAMPLE1, PF_SAMPLE2, PF_SAMPLE3};
     memcpy(req->samples, samples, sizeof(samples));
     req->neg = PF_NEG;
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 3; ++j)
+            req->grid[i][j] = (uint8_t)PF_GRID(i, j);
 }
 
 int main(int argc, char** argv) {

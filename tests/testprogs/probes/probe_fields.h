@@ -40,7 +40,8 @@ struct pf_request {
     float weight;       /* 88 */
     int16_t samples[4]; /* 92 */
     int64_t neg;        /* 104 */
-};                      /* size 112 */
+    uint8_t grid[2][3]; /* 112: grid[i][j] = PF_GRID(i, j) */
+};                      /* size 120 */
 
 struct pf_node {
     int value;            /* 0 */

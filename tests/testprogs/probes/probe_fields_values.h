@@ -26,6 +26,7 @@
 #define PF_SAMPLE2 3
 #define PF_SAMPLE3 (-4)
 #define PF_NEG (-42)
+#define PF_GRID(i, j) (10 * (i) + (j)) /* uint8_t grid[2][3] */
 
 /* pf_handle_null(req): the same request but conn is NULL and path is
  * PF_NULL_PATH: `req->conn->fd` must fail to read, not crash anything. */

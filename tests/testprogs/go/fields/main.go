@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"unsafe"
 )
 
 // Base is embedded in Request: req.ID and req.Name reach its fields.
@@ -50,6 +51,28 @@ type Request struct {
 	Pair   [2]int32       // {-1, 2}
 	Ok     bool           // true
 	Score  float64        // 0.25
+}
+
+// The offsets the unit tests expect (tests/unit/dwarf_types_test.cpp): the
+// program refuses to run if the compiler lays Request out otherwise.
+func init() {
+	var r Request
+	var u URL
+	offsets := []uintptr{
+		unsafe.Offsetof(r.Method), 24, unsafe.Offsetof(r.URL), 40,
+		unsafe.Offsetof(r.Body), 48, unsafe.Offsetof(r.Sizes), 72,
+		unsafe.Offsetof(r.Hdr), 96, unsafe.Offsetof(r.Next), 112,
+		unsafe.Offsetof(r.Labels), 120, unsafe.Offsetof(r.Meta), 128,
+		unsafe.Offsetof(r.Pair), 144, unsafe.Offsetof(r.Ok), 152,
+		unsafe.Offsetof(r.Score), 160, unsafe.Sizeof(r), 168,
+		unsafe.Offsetof(r.Name), 8, unsafe.Offsetof(u.Path), 32,
+		unsafe.Offsetof(u.Port), 48,
+	}
+	for i := 0; i < len(offsets); i += 2 {
+		if offsets[i] != offsets[i+1] {
+			panic(fmt.Sprintf("layout: offset %d is %d, not %d", i/2, offsets[i], offsets[i+1]))
+		}
+	}
 }
 
 var errBase = errors.New("not found")
