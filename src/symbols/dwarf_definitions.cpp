@@ -56,11 +56,22 @@ void index_scope(Dwarf_Die* parent, const std::string& prefix, int depth,
     } while (dwarf_siblingof(&child, &child) == 0);
 }
 
+// Only C++ nests types in namespaces and classes; finding a DIE's scopes
+// walks its unit from the top, which C (Fluent Bit's big units) can skip.
+bool in_cxx(Dwarf_Die* die) {
+    Dwarf_Die cu;
+    if (dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr) return false;
+    int lang = dwarf_srclang(&cu);
+    return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
+           lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14;
+}
+
 // "c:ns::outer::name" for a type DIE: its enclosing namespaces and classes.
 std::string qualified_key(Dwarf_Die* type) {
     char cls = tag_class(dwarf_tag(type));
     std::string name = dwarf_die::attr_string(type, DW_AT_name);
     if (cls == 0 || name.empty()) return {};
+    if (!in_cxx(type)) return std::string(1, cls) + ":" + name;  // C: no scopes to look up
     Dwarf_Die* scopes = nullptr;
     int n = dwarf_getscopes_die(type, &scopes);
     // scopes[0] is the type itself; scopes[n - 1] the compilation unit.
