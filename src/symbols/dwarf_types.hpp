@@ -20,7 +20,10 @@
 
 namespace probelog::symbols {
 
-// A type: the offset of its DIE in the DWARF; 0 is no type (void).
+// A type: the offset of its DIE in the DWARF; 0 is no type (void). A row of
+// a multi-dimensional array (int m[3][4]: m[i]) has no DIE of its own: its
+// TypeRef is the array's DIE offset with the dimension in the top byte. Only
+// compare TypeRefs and pass them back; never read a DIE offset out of one.
 struct TypeRef {
     uint64_t die = 0;
     explicit operator bool() const { return die != 0; }
@@ -32,19 +35,19 @@ enum class TypeKind : uint8_t {
     Signed,    // integers (1, 2, 4, 8 bytes)
     Unsigned,  // integers, including unsigned char and uint8
     Bool,
-    Char,      // plain char (C, C++)
-    Float,     // float, double (4, 8 bytes); long double is Unknown
-    Enum,      // a C/C++ enum: enumerators() lists it; `is_signed` its base
-    Pointer,   // pointers, C++ references, Go pointers; target: the pointee (none: void *)
-    Array,     // fixed arrays: target: the element, count its length (0: unknown/flexible)
-    Struct,    // struct, class
+    Char,     // plain char (C, C++)
+    Float,    // float, double (4, 8 bytes); long double is Unknown
+    Enum,     // a C/C++ enum: enumerators() lists it; `is_signed` its base
+    Pointer,  // pointers, C++ references, Go pointers; target: the pointee (none: void *)
+    Array,    // fixed arrays: target: the element, count its length (0: unknown/flexible)
+    Struct,   // struct, class
     Union,
-    Function,  // a function type (reached through a function pointer)
-    GoString,  // {ptr at 0, len at 8}
-    GoSlice,   // {ptr at 0, len at 8, cap at 16}; target: the element
-    GoInterface,  // {type or itab at 0, data at 8}; `go_empty_interface`: eface (any)
-    GoMap,        // a pointer to runtime.hmap, whose first word is the count
-    CxxString,    // libstdc++ std::string (new ABI): {char* at 0, size_t length at 8}
+    Function,       // a function type (reached through a function pointer)
+    GoString,       // {ptr at 0, len at 8}
+    GoSlice,        // {ptr at 0, len at 8, cap at 16}; target: the element
+    GoInterface,    // {type or itab at 0, data at 8}; `go_empty_interface`: eface (any)
+    GoMap,          // *runtime.hmap, whose first word is the count; target: the value
+    CxxString,      // libstdc++ std::string (new ABI): {char* at 0, size_t length at 8}
     CxxStringView,  // std::string_view: {size_t length at 0, const char* at 8}
     CxxVector,      // std::vector<T>: {T* begin at 0, T* end at 8}; target: T
     Unknown,
@@ -52,13 +55,13 @@ enum class TypeKind : uint8_t {
 
 struct TypeDesc {
     TypeKind kind = TypeKind::Unknown;
-    uint32_t size = 0;      // bytes (Pointer: 8)
-    std::string name;       // as the program writes it: "struct req", "char *", "[]uint8"
-    TypeRef target;         // Pointer, Array, GoSlice, CxxVector: the element / pointee
-    uint64_t count = 0;     // Array: its length
-    uint32_t elem_size = 0; // Array, GoSlice, CxxVector: bytes per element
-    bool is_signed = false;          // Enum: its underlying type is signed
-    bool incomplete = false;         // Struct, Union, Enum declared but not defined here
+    uint32_t size = 0;                // bytes (Pointer: 8)
+    std::string name;                 // as the program writes it: "struct req", "char *", "[]uint8"
+    TypeRef target;                   // Pointer, Array, GoSlice, CxxVector: the element / pointee
+    uint64_t count = 0;               // Array: its length
+    uint32_t elem_size = 0;           // Array, GoSlice, CxxVector: bytes per element
+    bool is_signed = false;           // Enum: its underlying type is signed
+    bool incomplete = false;          // Struct, Union, Enum declared but not defined here
     bool go_empty_interface = false;  // GoInterface: interface{} / any (eface), else iface
 };
 
@@ -67,9 +70,12 @@ struct MemberDesc {
     uint64_t offset = 0;  // bytes from the start of the enclosing object
     TypeRef type;
     // Bitfields: the field is bit_size bits starting bit_offset bits (counted
-    // from the least significant bit, little-endian) after `offset`.
+    // from the least significant bit, little-endian) after `offset`, which is
+    // the start of its storage unit: read describe_type(type).size bytes
+    // there (a field that straddles units in a packed struct starts in the
+    // byte at `offset`: read enough bytes to cover bit_offset + bit_size).
     uint16_t bit_offset = 0;
-    uint16_t bit_size = 0;  // 0: not a bitfield
+    uint16_t bit_size = 0;          // 0: not a bitfield
     bool base_or_embedded = false;  // a C++ base class or a Go embedded field
 };
 
