@@ -218,8 +218,8 @@ static long capture_slot(__u32 i, struct capture* c) {
     v->value = walk_path(read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
     if (slot->capture == PL_CAPTURE_STR || slot->capture == PL_CAPTURE_BUF) {
         if (slot->capture == PL_CAPTURE_BUF) {
-            __u64 len = walk_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v,
-                                  PL_FAIL_IN_LEN);
+            __u64 len =
+                walk_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v, PL_FAIL_IN_LEN);
             v->len = byte_count(slot, v->value, len);
         }
         if (v->flags & PL_VALUE_PATH) return 0; /* nothing to capture from */

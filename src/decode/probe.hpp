@@ -43,7 +43,7 @@ struct ProbeSlotInfo {
     std::vector<std::string> len_access;
     uint8_t bit_offset = 0;  // Int, Uint, Enum: a bitfield of bit_size bits in the value read
     uint8_t bit_size = 0;
-    bool is_signed = false;  // Enum: its base type
+    bool is_signed = false;                                    // Enum: its base type
     std::vector<std::pair<int64_t, std::string>> enumerators;  // Enum
     // Buf: an array of elements of this kind and size (0: plain bytes); len_name
     // then counts elements.

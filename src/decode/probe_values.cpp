@@ -102,7 +102,8 @@ void add_member_value(const ProbeSlotInfo& slot, uint64_t v, Record& out) {
             out.add_float(slot.name, as_float(raw, slot.bytes));
             return;
         case ProbeValueKind::Enum: {
-            int64_t value = slot.is_signed ? sign_extend_bits(raw, bits) : static_cast<int64_t>(raw);
+            int64_t value =
+                slot.is_signed ? sign_extend_bits(raw, bits) : static_cast<int64_t>(raw);
             for (const auto& [number, name] : slot.enumerators) {
                 if (number == value) {
                     out.add_str(slot.name, name);
@@ -166,9 +167,9 @@ void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step,
     size_t step = fail_step & ~PL_FAIL_IN_LEN;
     std::string_view through = step < access.size() ? std::string_view(access[step]) : "?";
     std::span<char> room = out.store_begin(through.size() + 32);
-    auto r = fmt::format_to_n(room.data(), room.size(), "{} {}",
-                              (flags & PL_VALUE_NULL) != 0 ? "null pointer:" : "unreadable memory at",
-                              through);
+    auto r = fmt::format_to_n(
+        room.data(), room.size(), "{} {}",
+        (flags & PL_VALUE_NULL) != 0 ? "null pointer:" : "unreadable memory at", through);
     out.add_str(slot.error_name, out.store_commit(std::min(room.size(), r.size)));
 }
 

@@ -30,7 +30,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 // The members of a type, closest to `name` first, for "no member" errors.
 std::string members_by_closeness(const std::vector<symbols::MemberDesc>& members,
-                                  std::string_view name) {
+                                 std::string_view name) {
     std::vector<std::pair<size_t, std::string>> ranked;
     for (const symbols::MemberDesc& m : members) {
         if (!m.name.empty()) ranked.emplace_back(edit_distance(m.name, name), m.name);
@@ -69,15 +69,14 @@ class Walker {
     }
 
   private:
-    Error fail(std::string_view what) const {
-        return make_error("capture {}: {}", c_.expr, what);
-    }
+    Error fail(std::string_view what) const { return make_error("capture {}: {}", c_.expr, what); }
     TypeDesc desc() const { return symbols::describe_type(*dwarf_, type_); }
 
     Error too_deep() const {
-        return fail(fmt::format("more than {} dereferences (pointers followed); capture a "
-                                "shorter path",
-                                kMaxDereferences));
+        return fail(
+            fmt::format("more than {} dereferences (pointers followed); capture a "
+                        "shorter path",
+                        kMaxDereferences));
     }
 
     // v becomes the pointer stored at the object: one more load.
@@ -115,10 +114,11 @@ class Walker {
                 "use byte offsets ({}+OFFSET:TYPE, *({}+OFFSET):str) or install its debug file",
                 what, text_, text_, text_));
         }
-        return fail(fmt::format("{} needs the type of {}, which is not known (a byte offset "
-                                "or a '+N' before made it raw memory): use byte offsets "
-                                "({}+OFFSET:TYPE)",
-                                what, text_, text_));
+        return fail(
+            fmt::format("{} needs the type of {}, which is not known (a byte offset "
+                        "or a '+N' before made it raw memory): use byte offsets "
+                        "({}+OFFSET:TYPE)",
+                        what, text_, text_));
     }
 
     Status member(const ExprStep& step) {
@@ -127,9 +127,10 @@ class Walker {
         TypeDesc d = desc();
         if (d.kind == TypeKind::Pointer) {
             if (!d.target) {
-                return fail(fmt::format("{} is a {} (void *): it has no members; use byte "
-                                        "offsets ({}+OFFSET:TYPE)",
-                                        text_, d.name, text_));
+                return fail(
+                    fmt::format("{} is a {} (void *): it has no members; use byte "
+                                "offsets ({}+OFFSET:TYPE)",
+                                text_, d.name, text_));
             }
             if (Status st = to_pointee(); !st) return st;
             d = desc();
@@ -142,21 +143,23 @@ class Walker {
                                     d.name.empty() ? "value" : d.name, step.field));
         }
         if (d.incomplete) {
-            return fail(fmt::format("{} is incomplete here (declared, never defined in this "
-                                    "binary's DWARF): its members are unknown; use byte offsets "
-                                    "({}+OFFSET:TYPE)",
-                                    d.name, text_));
+            return fail(
+                fmt::format("{} is incomplete here (declared, never defined in this "
+                            "binary's DWARF): its members are unknown; use byte offsets "
+                            "({}+OFFSET:TYPE)",
+                            d.name, text_));
         }
         if (!lvalue_) {
-            return fail(fmt::format("{} is a {} passed by value in registers: probelog reads "
-                                    "members of structs in memory",
-                                    text_, d.name));
+            return fail(
+                fmt::format("{} is a {} passed by value in registers: probelog reads "
+                            "members of structs in memory",
+                            text_, d.name));
         }
         auto m = symbols::find_member(*dwarf_, type_, step.field);
         if (!m) {
-            return fail(fmt::format("{} has no member '{}' (members: {})", d.name, step.field,
-                                    members_by_closeness(symbols::type_members(*dwarf_, type_),
-                                                         step.field)));
+            return fail(fmt::format(
+                "{} has no member '{}' (members: {})", d.name, step.field,
+                members_by_closeness(symbols::type_members(*dwarf_, type_), step.field)));
         }
         pending_ += static_cast<int64_t>(m->offset);
         type_ = m->type;
@@ -174,8 +177,8 @@ class Walker {
         switch (d.kind) {
             case TypeKind::Array:
                 if (d.count > 0 && step.n >= d.count) {
-                    return fail(fmt::format("index {} is past the end of {} ({})", step.n, text_,
-                                            d.name));
+                    return fail(
+                        fmt::format("index {} is past the end of {} ({})", step.n, text_, d.name));
                 }
                 if (!lvalue_) return fail(fmt::format("{} is not in memory", text_));
                 elem = d.elem_size;
@@ -183,7 +186,8 @@ class Walker {
                 break;
             case TypeKind::Pointer: {
                 if (Status st = to_pointee(); !st) return st;
-                if (!type_) return fail(fmt::format("{} is a void *: index with byte offsets", text_));
+                if (!type_)
+                    return fail(fmt::format("{} is a void *: index with byte offsets", text_));
                 elem = desc().size;
                 break;
             }
@@ -197,9 +201,10 @@ class Walker {
                 type_ = d.target;
                 break;
             default:
-                return fail(fmt::format("{} is a {}: only arrays, pointers, Go slices and "
-                                        "std::vector take an index",
-                                        text_, d.name));
+                return fail(
+                    fmt::format("{} is a {}: only arrays, pointers, Go slices and "
+                                "std::vector take an index",
+                                text_, d.name));
         }
         if (elem == 0) return fail(fmt::format("the elements of {} have no known size", text_));
         pending_ += static_cast<int64_t>(step.n * elem);
@@ -230,9 +235,10 @@ class Walker {
                 if (typed_) {
                     TypeDesc d = desc();
                     if (d.kind != TypeKind::Pointer) {
-                        return fail(fmt::format("{} is a {}, not a pointer: it cannot be "
-                                                "dereferenced",
-                                                text_, d.name));
+                        return fail(
+                            fmt::format("{} is a {}, not a pointer: it cannot be "
+                                        "dereferenced",
+                                        text_, d.name));
                     }
                 }
                 if (Status st = to_pointee(); !st) return st;
@@ -324,9 +330,10 @@ class Walker {
                 kind = ProbeValueKind::Hex;
                 break;
             default:
-                return fail(fmt::format("the elements of {} are {}: capture their members one "
-                                        "by one ({}[0].FIELD)",
-                                        text_, e.name, text_));
+                return fail(
+                    fmt::format("the elements of {} are {}: capture their members one "
+                                "by one ({}[0].FIELD)",
+                                text_, e.name, text_));
         }
         if (elem_size == 0 || elem_size > 8 || (elem_size & (elem_size - 1)) != 0) {
             return fail(fmt::format("the elements of {} are {} bytes wide", text_, elem_size));
@@ -364,9 +371,10 @@ class Walker {
                 break;
             case TypeKind::Float:
                 if (!lvalue_) {
-                    return fail(fmt::format("{} is a {} in an SSE register, which a uprobe "
-                                            "cannot read (floats in memory can be captured)",
-                                            text_, d.name));
+                    return fail(
+                        fmt::format("{} is a {} in an SSE register, which a uprobe "
+                                    "cannot read (floats in memory can be captured)",
+                                    text_, d.name));
                 }
                 if (d.size != 4 && d.size != 8) {
                     return fail(fmt::format("{} is a {} ({} bytes): float and double only", text_,
@@ -387,15 +395,17 @@ class Walker {
                 if (!lvalue_) return fail(fmt::format("{} is not in memory", text_));
                 TypeDesc e = symbols::describe_type(*dwarf_, d.target);
                 if (e.kind == TypeKind::Char) {
-                    uint32_t cap = d.count > 0 ? static_cast<uint32_t>(std::min<uint64_t>(
-                                                     d.count, limits_.str_max))
-                                               : limits_.str_max;
+                    uint32_t cap =
+                        d.count > 0
+                            ? static_cast<uint32_t>(std::min<uint64_t>(d.count, limits_.str_max))
+                            : limits_.str_max;
                     set_string(out, true, cap);
                     break;
                 }
                 if (Status st = set_elements(out, d.target, d.elem_size); !st) return st.error();
                 uint64_t bytes = d.count * d.elem_size;
-                uint32_t cap = static_cast<uint32_t>(std::min<uint64_t>(bytes, elements_cap(d.elem_size)));
+                uint32_t cap =
+                    static_cast<uint32_t>(std::min<uint64_t>(bytes, elements_cap(d.elem_size)));
                 out.info.kind = ProbeValueKind::Buf;
                 out.info.len_name = c_.name + "_len";
                 out.info.truncated_name = c_.name + "_truncated";
@@ -425,8 +435,8 @@ class Walker {
             case TypeKind::CxxVector: {
                 if (!lvalue_) return fail(fmt::format("{} is not in memory", text_));
                 TypeDesc e = symbols::describe_type(*dwarf_, d.target);
-                bool bytes = d.elem_size == 1 && (e.kind == TypeKind::Unsigned ||
-                                                  e.kind == TypeKind::Char);
+                bool bytes =
+                    d.elem_size == 1 && (e.kind == TypeKind::Unsigned || e.kind == TypeKind::Char);
                 if (!bytes) {
                     if (Status st = set_elements(out, d.target, d.elem_size); !st)
                         return st.error();
@@ -452,13 +462,14 @@ class Walker {
                 break;
             case TypeKind::Struct:
             case TypeKind::Union:
-                return fail(fmt::format("{} is a {}: capture its members ({})", text_, d.name,
-                                        members_by_closeness(
-                                            symbols::type_members(*dwarf_, type_), "")));
+                return fail(
+                    fmt::format("{} is a {}: capture its members ({})", text_, d.name,
+                                members_by_closeness(symbols::type_members(*dwarf_, type_), "")));
             case TypeKind::GoInterface:
-                return fail(fmt::format("{} is an interface ({}): capture it as a parameter of "
-                                        "its own (its type and value are then shown)",
-                                        text_, d.name));
+                return fail(
+                    fmt::format("{} is an interface ({}): capture it as a parameter of "
+                                "its own (its type and value are then shown)",
+                                text_, d.name));
             default:
                 return fail(fmt::format("{} is a {}, which probelog cannot capture", text_,
                                         d.name.empty() ? "type without a name" : d.name));
@@ -470,9 +481,10 @@ class Walker {
     Result<CompiledCapture> finish_as(CompiledCapture out) {
         if (c_.type_text == "string" || c_.type_text == "[]byte") {
             if (!lvalue_) {
-                return fail(fmt::format("a Go {} is two words in memory: name where it is "
-                                        "({}+OFFSET:{})",
-                                        c_.type_text, text_, c_.type_text));
+                return fail(
+                    fmt::format("a Go {} is two words in memory: name where it is "
+                                "({}+OFFSET:{})",
+                                c_.type_text, text_, c_.type_text));
             }
             set_counted(out, c_.type_text == "string" ? ProbeValueKind::Str : ProbeValueKind::Buf,
                         0, 8, c_.type_text == "string" ? limits_.str_max : limits_.buf_max);
@@ -521,8 +533,9 @@ class Walker {
             return out;
         }
         if (t == ValueType::Buf) {
-            return fail("a buf parameter is captured as a parameter; capture members behind it "
-                        "with byte offsets and ':TYPE'");
+            return fail(
+                "a buf parameter is captured as a parameter; capture members behind it "
+                "with byte offsets and ':TYPE'");
         }
         CaptureSpec typed = c_;
         typed.type = t;

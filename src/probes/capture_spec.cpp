@@ -26,11 +26,12 @@ class CaptureParser {
         ++i_;  // '{'
         std::vector<CaptureSpec> out;
         skip_ws();
-        if (peek() == '}') return fail("empty capture list: name what to capture, as in { req->path }");
+        if (peek() == '}')
+            return fail("empty capture list: name what to capture, as in { req->path }");
         while (true) {
             if (out.size() == kMaxCaptures) {
-                return fail(fmt::format("too many captures: a probe captures at most {}",
-                                        kMaxCaptures));
+                return fail(
+                    fmt::format("too many captures: a probe captures at most {}", kMaxCaptures));
             }
             auto c = capture();
             if (!c) return c.error();
@@ -57,9 +58,7 @@ class CaptureParser {
     }
 
   private:
-    char peek(size_t ahead = 0) const {
-        return i_ + ahead < s_.size() ? s_[i_ + ahead] : '\0';
-    }
+    char peek(size_t ahead = 0) const { return i_ + ahead < s_.size() ? s_[i_ + ahead] : '\0'; }
     void skip_ws() {
         while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
             ++i_;
@@ -126,8 +125,7 @@ class CaptureParser {
         size_t expr_start = i_;
         if (Status st = additive(c, 0); !st) return st.error();
         size_t expr_end = i_;
-        while (expr_end > expr_start &&
-               std::isspace(static_cast<unsigned char>(s_[expr_end - 1])))
+        while (expr_end > expr_start && std::isspace(static_cast<unsigned char>(s_[expr_end - 1])))
             --expr_end;
         c.expr = std::string(s_.substr(expr_start, expr_end - expr_start));
         skip_ws();

@@ -43,11 +43,11 @@ struct ExprStep {
 };
 
 struct CaptureSpec {
-    std::string name;   // given (NAME =) or made from the expression (ins->p->name: ins_p_name)
+    std::string name;  // given (NAME =) or made from the expression (ins->p->name: ins_p_name)
     bool named = false;
-    std::string expr;   // the expression as written
-    std::string root;   // a parameter's name or "ret"
-    std::vector<ExprStep> steps;  // in the order they apply
+    std::string expr;               // the expression as written
+    std::string root;               // a parameter's name or "ret"
+    std::vector<ExprStep> steps;    // in the order they apply
     std::optional<ValueType> type;  // ':TYPE'
     std::string type_text;
     BytesFormat format = BytesFormat::Default;  // ':hex' ...

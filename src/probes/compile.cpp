@@ -80,7 +80,6 @@ size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
     return abi >= 0 ? static_cast<size_t>(abi) : k;
 }
 
-
 // The captures of a probe, compiled: those read at the entry, those read at
 // the return (rooted at ret).
 struct CaptureSlots {
@@ -230,8 +229,8 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
     std::optional<symbols::FunctionTypes> ft;
     if (probe.dwarf && probe.function_entry)
         ft = symbols::function_types(*probe.dwarf, probe.vaddr);
-    auto captures = compile_captures(
-        probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
+    auto captures =
+        compile_captures(probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
             CaptureRoot root;
             root.name = c.root;
             const std::vector<GoPiece>& pieces =
@@ -241,9 +240,10 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
                 names.push_back(p.name);
                 if (p.name != c.root) continue;
                 if (p.counted || p.type == ValueType::Buf) {
-                    return make_error("capture {}: {} is a string or a slice, not a pointer: "
-                                      "capture it as a parameter",
-                                      c.expr, p.name);
+                    return make_error(
+                        "capture {}: {} is a string or a slice, not a pointer: "
+                        "capture it as a parameter",
+                        c.expr, p.name);
                 }
                 root.loc = p.value;
                 root.spec_type = p.type;
@@ -260,8 +260,7 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
             }
             return make_error(
                 "capture {}: '{}' is not a one-word parameter{} of {} (one-word values: {})",
-                c.expr, c.root, c.root == "ret" ? " or result" : "", fn,
-                root_names(names, false));
+                c.expr, c.root, c.root == "ret" ? " or result" : "", fn, root_names(names, false));
         });
     if (!captures) return captures.error();
     if (!probe.spec.params && !probe.spec.captures.empty()) args.clear();
@@ -424,8 +423,8 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
     bool emit_params = probe.spec.params.has_value() || probe.spec.captures.empty();
     size_t n_params = emit_params ? probe.params.size() : 0;
     std::optional<symbols::FunctionTypes> ft = types_of(probe);
-    auto captures = compile_captures(
-        probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
+    auto captures =
+        compile_captures(probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
             CaptureRoot root;
             root.name = c.root;
             if (c.root == "ret") {
@@ -433,9 +432,10 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
                 if (ft) root.type = ft->ret;
                 root.spec_type = ret;
                 if (!ret && !root.type) {
-                    return make_error("capture {}: the function's return type is not known: "
-                                      "add ret:TYPE to the spec",
-                                      c.expr);
+                    return make_error(
+                        "capture {}: the function's return type is not known: "
+                        "add ret:TYPE to the spec",
+                        c.expr);
                 }
                 return root;
             }
@@ -446,9 +446,10 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
                 if (p.name != c.root) continue;
                 size_t abi = abi_index_of(probe, k);
                 if (!probe.function_entry && !p.reg && abi >= std::size(kSysvArgRegs)) {
-                    return make_error("capture {}: {} is a stack argument, which can only be read "
-                                      "at a function's entry",
-                                      c.expr, p.name);
+                    return make_error(
+                        "capture {}: {} is a stack argument, which can only be read "
+                        "at a function's entry",
+                        c.expr, p.name);
                 }
                 root.loc = p.reg ? reg_loc(*p.reg) : sysv_argument(static_cast<uint32_t>(abi));
                 root.spec_type = p.type;
@@ -456,13 +457,12 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
                     root.type = param_type(ft, p.name, abi);
                 return root;
             }
-            return make_error("capture {}: '{}' is not a parameter of {} (parameters: {})",
-                              c.expr, c.root, probe.function.empty() ? probe.name : probe.function,
+            return make_error("capture {}: '{}' is not a parameter of {} (parameters: {})", c.expr,
+                              c.root, probe.function.empty() ? probe.name : probe.function,
                               root_names(names, ret.has_value() || (ft && ft->ret)));
         });
     if (!captures) return captures.error();
-    size_t n_slots = n_params + captures->entry.size() + (ret ? 1 : 0) +
-                     captures->at_return.size();
+    size_t n_slots = n_params + captures->entry.size() + (ret ? 1 : 0) + captures->at_return.size();
     if (n_slots > PL_PROBE_SLOTS_MAX) {
         return make_error(
             "too many values: a probe captures at most {} (parameters, captures and ret)",

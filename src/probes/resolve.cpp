@@ -273,7 +273,10 @@ Status resolve_go(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spe
             "register ABI (Go 1.17 and later)",
             file.path(), go.version ? go.version->text : "a Go before 1.18 (1.16 or 1.17)");
     }
-    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(file);
+    // Captures keep the DWARF after the file is closed.
+    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(
+        file, spec.captures.empty() ? symbols::DwarfInfo::Lifetime::WithFile
+                                    : symbols::DwarfInfo::Lifetime::OwnFile);
     if (Status st = go_values(file, fn, spec, dwarf, out); !st) return st;
     if (dwarf && !spec.captures.empty())
         out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
@@ -472,8 +475,11 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
     }
 
     std::optional<symbols::DwarfInfo> dwarf;
-    if (!spec.captures.empty() || (!spec.params && out.function_entry))
+    if (!spec.captures.empty()) {  // kept after the file is closed
+        dwarf = symbols::DwarfInfo::open(*file, symbols::DwarfInfo::Lifetime::OwnFile);
+    } else if (!spec.params && out.function_entry) {
         dwarf = symbols::DwarfInfo::open(*file);
+    }
     if (spec.params) {
         out.params = *spec.params;
         out.ret = spec.ret;

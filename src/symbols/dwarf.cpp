@@ -223,10 +223,23 @@ int collect_function(Dwarf_Die* die, void* arg) {
 
 }  // namespace
 
-std::optional<DwarfInfo> DwarfInfo::open(const ElfFile& file) {
+std::optional<DwarfInfo> DwarfInfo::open(const ElfFile& file, Lifetime lifetime) {
     DwarfInfo info;
     if (file.has_section(".debug_info")) {
-        info.dwarf_ = dwarf_begin_elf(file.elf(), DWARF_C_READ, nullptr);
+        if (lifetime == Lifetime::OwnFile) {
+            // Its own descriptor: the DWARF stays readable after `file` is closed.
+            int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                info.dwarf_ = dwarf_begin(fd, DWARF_C_READ);
+                if (info.dwarf_ == nullptr) {
+                    ::close(fd);
+                } else {
+                    info.debug_fd_ = fd;
+                }
+            }
+        } else {
+            info.dwarf_ = dwarf_begin_elf(file.elf(), DWARF_C_READ, nullptr);
+        }
         info.source_ = file.path();
     }
     if (info.dwarf_ == nullptr) {

@@ -70,7 +70,11 @@ struct GoDwarfFunction {
 class DwarfInfo {
   public:
     // The DWARF of `file` (or of its separate debug file); nullopt if it has none.
-    static std::optional<DwarfInfo> open(const ElfFile& file);
+    // WithFile: reads through `file`'s ELF handle, valid while `file` is;
+    // OwnFile: opens the file again, to outlive `file`.
+    enum class Lifetime { WithFile, OwnFile };
+    static std::optional<DwarfInfo> open(const ElfFile& file,
+                                         Lifetime lifetime = Lifetime::WithFile);
 
     DwarfInfo(DwarfInfo&&) noexcept;
     DwarfInfo& operator=(DwarfInfo&&) noexcept;

@@ -57,8 +57,8 @@ TEST(CaptureSpec, TheIssueExamples) {
     EXPECT_EQ(steps_text(fb.captures[1]), "ins ->p ->name");
     EXPECT_EQ((*fb.params)[3].format, BytesFormat::Msgpack);
 
-    ProbeSpec srv =
-        parse_ok("./server:handle_request { req->method, req->path, len = req->hdr.content_length }");
+    ProbeSpec srv = parse_ok(
+        "./server:handle_request { req->method, req->path, len = req->hdr.content_length }");
     EXPECT_FALSE(srv.params.has_value());
     ASSERT_EQ(srv.captures.size(), 3u);
     EXPECT_EQ(srv.captures[2].name, "len");
@@ -137,8 +137,9 @@ TEST(CaptureSpec, Errors) {
               "column 11: expected a byte offset after '+' (16 or 0x10), found 'x'");
     EXPECT_EQ(error_of("app:f { p->a p->b }"),
               "column 14: expected ',' or '}' after capture 'p->a', found 'p'");
-    EXPECT_EQ(error_of("app:f { p->a"), "column 13: expected ',' or '}' after capture 'p->a', "
-                                        "found the end of the spec");
+    EXPECT_EQ(error_of("app:f { p->a"),
+              "column 13: expected ',' or '}' after capture 'p->a', "
+              "found the end of the spec");
     EXPECT_EQ(error_of("app:f { p->a:float }"),
               "column 14: unknown type or format 'float' after capture p->a (types: s8..s64, "
               "u8..u64, int, long, ptr, bool, char, str, and Go's string and []byte; formats: "
