@@ -467,10 +467,15 @@ class Walker {
                 set_scalar(out, ProbeValueKind::Uint, 8);
                 break;
             case TypeKind::Struct:
-            case TypeKind::Union:
+            case TypeKind::Union: {
+                std::string names;
+                for (const symbols::MemberDesc& m : symbols::type_members(*dwarf_, type_)) {
+                    names += names.empty() ? "" : ", ";
+                    names += m.name;
+                }
                 return fail(
-                    fmt::format("{} is a {}: capture its members ({})", text_, d.name,
-                                members_by_closeness(symbols::type_members(*dwarf_, type_), "")));
+                    fmt::format("{} is a {}: capture its members ({})", text_, d.name, names));
+            }
             default:
                 return fail(fmt::format("{} is a {}, which probelog cannot capture", text_,
                                         d.name.empty() ? "type without a name" : d.name));

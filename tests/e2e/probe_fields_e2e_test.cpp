@@ -111,7 +111,7 @@ TEST(ProbeFieldsE2E, EightDereferencesAndAClearErrorForNine) {
 
     std::string nine =
         bin + ":pf_walk { n->next->next->next->next->next->next->next->next->value }";
-    Finished f = run({probelog_bin(), "-o", "json", "--probe", nine, "--", bin});
+    Finished f = test::run({probelog_bin(), "-o", "json", "--probe", nine, "--", bin});
     EXPECT_EQ(f.exit_code, 1) << f.err;
     EXPECT_EQ(f.err, "probelog: --probe '" + nine +
                          "': capture n->next->next->next->next->next->next->next->next->value: "
