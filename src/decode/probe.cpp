@@ -106,6 +106,30 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         if (off > fixed.data_used || len > fixed.data_used - off) {
             return "probe event capture outside its data";
         }
+        if (slot.kind == ProbeValueKind::GoInterface) {
+            // Three slots: the type word, the string at the data, the data word.
+            if (i + 2 >= end) return "probe event without the parts of an interface";
+            pl_probe_value text;
+            pl_probe_value data_word;
+            std::memcpy(&text, at + sizeof(pl_probe_value), sizeof(text));
+            std::memcpy(&data_word, at + 2 * sizeof(pl_probe_value), sizeof(data_word));
+            if (text.data_off > fixed.data_used ||
+                text.data_len > fixed.data_used - text.data_off) {
+                return "probe event capture outside its data";
+            }
+            InterfaceWords w;
+            w.type = v;
+            w.type_flags = flags;
+            w.first = text.value;
+            w.text = std::string_view(data + text.data_off, text.data_len);
+            w.text_flags = text.flags;
+            w.data = data_word.value;
+            w.data_flags = data_word.flags;
+            w.data_fail_step = data_word.fail_step;
+            add_interface(slot, w, fixed.hdr.pid, out);
+            i += 2;
+            continue;
+        }
         if ((flags & PL_VALUE_PATH) != 0) {
             // A field expression met a NULL pointer or unreadable memory: no value.
             add_null(slot.name, out);
@@ -113,6 +137,8 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
             continue;
         }
         switch (slot.kind) {
+            case ProbeValueKind::GoInterface:  // decoded above
+                break;
             case ProbeValueKind::Int:
             case ProbeValueKind::Uint:
             case ProbeValueKind::Float:

@@ -4,6 +4,7 @@
 // a ProbeTable describes every probe of the run, indexed by probe id.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,19 @@ enum class ProbeValueKind : uint8_t {
     Buf,    // captured bytes, or an array of elem_bytes-wide elements
     Float,  // float (4 bytes) or double (8) read from memory
     Enum,   // an integer of `bytes` bytes shown by its enumerator's name
+    // A Go interface (error, any): this slot is the dynamic type's pointer,
+    // the next the bytes of a string at the data word (and the data word's
+    // first 8 bytes as its value), the one after the data word itself.
+    GoInterface,
+};
+
+// Names of Go runtime types by address (probes/go_type_names.hpp): what an
+// interface dynamically holds. Called while decoding, from one thread.
+class TypeNameSource {
+  public:
+    virtual ~TypeNameSource() = default;
+    // Empty if unknown.
+    virtual std::string_view name_of(uint64_t type_address, uint32_t pid) = 0;
 };
 
 struct ProbeSlotInfo {
@@ -49,6 +63,8 @@ struct ProbeSlotInfo {
     // then counts elements.
     ProbeValueKind elem_kind = ProbeValueKind::Uint;
     uint8_t elem_bytes = 0;
+    std::shared_ptr<TypeNameSource> type_names;  // GoInterface
+    std::string type_name;                       // GoInterface: "<name>_type"
 };
 
 struct ProbeInfo {

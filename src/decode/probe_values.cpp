@@ -161,6 +161,72 @@ bool add_elements(const ProbeSlotInfo& slot, std::string_view bytes, Record& out
     return written == n;
 }
 
+namespace {
+
+struct GoScalar {
+    std::string_view name;
+    uint8_t bytes;
+    bool is_signed;
+};
+constexpr GoScalar kGoScalars[] = {
+    {"int", 8, true},     {"int8", 1, true},    {"int16", 2, true},    {"int32", 4, true},
+    {"int64", 8, true},   {"uint", 8, false},   {"uint8", 1, false},   {"uint16", 2, false},
+    {"uint32", 4, false}, {"uint64", 8, false}, {"uintptr", 8, false},
+};
+
+// Dynamic types whose data starts with a string that is their value or message.
+bool string_like(std::string_view type) {
+    return type == "string" || type == "*errors.errorString" || type == "*fmt.wrapError" ||
+           type == "*fmt.wrapErrors";
+}
+
+}  // namespace
+
+void add_interface(const ProbeSlotInfo& slot, const InterfaceWords& w, uint32_t pid, Record& out) {
+    if ((w.data_flags & PL_VALUE_PATH) != 0) {  // a pointer on the way to it
+        add_null(slot.name, out);
+        add_path_error(slot, w.data_flags, w.data_fail_step, out);
+        return;
+    }
+    if ((w.type_flags & PL_VALUE_PATH) != 0 || w.type == 0) {  // a nil interface
+        add_null(slot.name, out);
+        return;
+    }
+    std::string_view type = slot.type_names ? slot.type_names->name_of(w.type, pid) : "";
+    if (type.empty()) {
+        out.add_hex(slot.type_name, w.type);
+        out.add_hex(slot.name, w.data);
+        return;
+    }
+    out.add_str(slot.type_name, type);
+    if (string_like(type)) {
+        if ((w.text_flags & (PL_VALUE_FAULT | PL_VALUE_NULL)) != 0) {
+            add_null(slot.name, out);
+            out.add_str(slot.error_name, "unreadable memory at its data");
+        } else {
+            out.add_str(slot.name, w.text);
+        }
+        return;
+    }
+    for (const GoScalar& s : kGoScalars) {
+        if (s.name != type) continue;
+        uint64_t v = w.first;
+        if (s.bytes < 8) v &= (uint64_t{1} << (8 * s.bytes)) - 1;
+        if (s.is_signed) {
+            unsigned shift = 64 - 8u * s.bytes;
+            out.add_int(slot.name, static_cast<int64_t>(v << shift) >> shift);
+        } else {
+            out.add_uint(slot.name, v);
+        }
+        return;
+    }
+    if (type == "bool") {
+        out.add_bool(slot.name, (w.first & 0xff) != 0);
+        return;
+    }
+    out.add_hex(slot.name, w.data);  // a pointer (or a boxed value): its address
+}
+
 void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out) {
     const std::vector<std::string>& access =
         (fail_step & PL_FAIL_IN_LEN) != 0 ? slot.len_access : slot.access;

@@ -24,6 +24,23 @@ void add_null(std::string_view name, Record& out);
 // false if the record's arena could not hold them all (the array is cut).
 bool add_elements(const ProbeSlotInfo& slot, std::string_view bytes, Record& out);
 
+// Adds a Go interface (error, any) from its three slots (ProbeValueKind::
+// GoInterface): NAME_type, the dynamic type's name; NAME, the value when the
+// type says what it is (a string, an errors.New or fmt.Errorf error: the
+// message; a number; a bool), else the data pointer; null for a nil interface.
+struct InterfaceWords {
+    uint64_t type = 0;
+    uint8_t type_flags = 0;
+    uint64_t first = 0;     // the first word at the data pointer
+    std::string_view text;  // the string at the data pointer, if any
+    uint8_t text_flags = 0;
+    uint64_t data = 0;
+    uint8_t data_flags = 0;
+    uint8_t data_fail_step = 0;
+};
+void add_interface(const ProbeSlotInfo& slot, const InterfaceWords& words, uint32_t pid,
+                   Record& out);
+
 // Adds NAME_error for a field expression that met a NULL pointer or
 // unreadable memory at access `fail_step` (schema/probe.h).
 void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out);

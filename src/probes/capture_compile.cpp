@@ -61,11 +61,17 @@ class Walker {
         type_ = root.type;
     }
 
-    Result<CompiledCapture> run() {
+    Result<std::vector<CompiledCapture>> run() {
         for (const ExprStep& step : c_.steps) {
             if (Status st = apply(step); !st) return st.error();
         }
-        return finish();
+        if (typed_ && !c_.type && c_.type_text.empty() && desc().kind == TypeKind::GoInterface)
+            return finish_interface();
+        auto one = finish();
+        if (!one) return one.error();
+        std::vector<CompiledCapture> out;
+        out.push_back(std::move(*one));
+        return out;
     }
 
   private:
@@ -461,15 +467,15 @@ class Walker {
                 set_scalar(out, ProbeValueKind::Uint, 8);
                 break;
             case TypeKind::Struct:
-            case TypeKind::Union:
+            case TypeKind::Union: {
+                std::string names;
+                for (const symbols::MemberDesc& m : symbols::type_members(*dwarf_, type_)) {
+                    names += names.empty() ? "" : ", ";
+                    names += m.name;
+                }
                 return fail(
-                    fmt::format("{} is a {}: capture its members ({})", text_, d.name,
-                                members_by_closeness(symbols::type_members(*dwarf_, type_), "")));
-            case TypeKind::GoInterface:
-                return fail(
-                    fmt::format("{} is an interface ({}): capture it as a parameter of "
-                                "its own (its type and value are then shown)",
-                                text_, d.name));
+                    fmt::format("{} is a {}: capture its members ({})", text_, d.name, names));
+            }
             default:
                 return fail(fmt::format("{} is a {}, which probelog cannot capture", text_,
                                         d.name.empty() ? "type without a name" : d.name));
@@ -525,6 +531,75 @@ class Walker {
         return out;
     }
 
+    // A Go interface: three slots. Its dynamic type (the eface's type word, or
+    // the iface's itab's _type at +8); a string at its data word (a string, an
+    // *errors.errorString or a *fmt.wrapError start with one), whose value is
+    // also the data's first word (a boxed number); the data word itself.
+    Result<std::vector<CompiledCapture>> finish_interface() {
+        TypeDesc d = desc();
+        std::vector<CompiledCapture> out(3);
+        // The type's slot names the fields for all three (the decoder reads them together).
+        out[0].info.name = c_.name;
+        out[0].info.error_name = c_.name + "_error";
+        CompiledCapture& type = out[0];
+        CompiledCapture& text = out[1];
+        CompiledCapture& data = out[2];
+        type.info.kind = ProbeValueKind::GoInterface;
+        type.info.type_name = c_.name + "_type";
+        type.info.type_names = root_.type_names;
+        text.info.kind = ProbeValueKind::Str;
+        data.info.kind = ProbeValueKind::Hex;
+        text.slot.capture = PL_CAPTURE_BUF;
+        text.slot.cap = static_cast<uint16_t>(limits_.str_max);
+        text.bytes = limits_.str_max;
+        pl_probe_path type_path = path_;
+        pl_probe_path data_path = path_;
+        pl_probe_path str = path_;
+        pl_probe_loc type_loc = root_.loc;
+        pl_probe_loc data_loc = root_.loc;
+        if (lvalue_) {
+            // The two words are in memory: the type word at +0, the data word at +8.
+            if (path_.n_loads + 2 > PL_PROBE_PATH_LOADS) return too_deep();
+            if (d.go_empty_interface) {
+                type_path.add = static_cast<int32_t>(pending_);
+            } else {
+                type_path.loads[type_path.n_loads++] = static_cast<int32_t>(pending_);
+                type_path.add = 8;  // itab._type
+            }
+            type_path.size = 8;
+            data_path.add = static_cast<int32_t>(pending_ + 8);
+            data_path.size = 8;
+            str.loads[str.n_loads++] = static_cast<int32_t>(pending_ + 8);
+        } else if (root_.data_loc) {
+            data_loc = *root_.data_loc;
+            if (!d.go_empty_interface) {
+                type_path.add = 8;  // itab._type
+                type_path.size = 8;
+            }
+        } else {
+            return fail(fmt::format("{} is an interface that is not in memory", text_));
+        }
+        type.slot.value = type_loc;
+        type.slot.value_path = type_path;
+        data.slot.value = data_loc;
+        data.slot.value_path = data_path;
+        text.slot.value = data_loc;
+        text.slot.len = data_loc;
+        text.slot.value_path = str;
+        text.slot.value_path.size = 8;
+        text.slot.len_path = str;
+        text.slot.len_path.add = 8;
+        text.slot.len_path.size = 8;
+        std::vector<std::string> access = access_;
+        access.push_back(ptr_text_);
+        if (access.size() + 1 > kMaxDereferences) return too_deep();
+        for (CompiledCapture& c : out) {
+            c.info.access = access;
+            c.info.len_access = access;
+        }
+        return out;
+    }
+
     Result<CompiledCapture> finish_root(CompiledCapture out) {
         // The root itself, typed by the spec's parameter list.
         ValueType t = *root_.spec_type;
@@ -540,7 +615,9 @@ class Walker {
         CaptureSpec typed = c_;
         typed.type = t;
         Walker w(typed, root_, dwarf_, limits_);
-        return w.run();
+        auto r = w.run();
+        if (!r) return r.error();
+        return std::move(r->front());
     }
 
     Result<CompiledCapture> finish() {
@@ -591,9 +668,10 @@ class Walker {
 
 }  // namespace
 
-Result<CompiledCapture> compile_capture(const CaptureSpec& capture, const CaptureRoot& root,
-                                        const symbols::DwarfInfo* dwarf,
-                                        const CaptureLimits& limits) {
+Result<std::vector<CompiledCapture>> compile_capture(const CaptureSpec& capture,
+                                                     const CaptureRoot& root,
+                                                     const symbols::DwarfInfo* dwarf,
+                                                     const CaptureLimits& limits) {
     Walker w(capture, root, dwarf, limits);
     return w.run();
 }

@@ -8,8 +8,10 @@
 // without DWARF, byte offsets and ':TYPE' say the same by hand.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "decode/probe.hpp"
@@ -29,6 +31,10 @@ struct CaptureRoot {
     pl_probe_loc loc{};                  // where its value is (one word)
     symbols::TypeRef type;               // its DWARF type, if known
     std::optional<ValueType> spec_type;  // the type the spec gave it, if any
+    // A Go interface parameter: `loc` is its type word, this its data word.
+    std::optional<pl_probe_loc> data_loc;
+    // Go: names the dynamic types of interfaces (null: shown as addresses).
+    std::shared_ptr<decode::TypeNameSource> type_names;
 };
 
 struct CaptureLimits {
@@ -43,9 +49,11 @@ struct CompiledCapture {
 };
 
 // `dwarf` may be null (no DWARF): then only byte offsets and ':TYPE' work.
-// Errors are one line naming the problem and the fix.
-Result<CompiledCapture> compile_capture(const CaptureSpec& capture, const CaptureRoot& root,
-                                        const symbols::DwarfInfo* dwarf,
-                                        const CaptureLimits& limits);
+// Errors are one line naming the problem and the fix. One slot per capture,
+// but three for a Go interface (its type, a string at its data, its data).
+Result<std::vector<CompiledCapture>> compile_capture(const CaptureSpec& capture,
+                                                     const CaptureRoot& root,
+                                                     const symbols::DwarfInfo* dwarf,
+                                                     const CaptureLimits& limits);
 
 }  // namespace probelog::probes

@@ -5,6 +5,7 @@
 
 #include "pipeline/record.hpp"
 #include "probes/capture_compile.hpp"
+#include "probes/go_type_names.hpp"
 #include "symbols/dwarf_types.hpp"
 
 namespace probelog::probes {
@@ -113,7 +114,8 @@ Result<CaptureSlots> compile_captures(const ResolvedProbe& probe, const CompileO
         if (!root) return root.error();
         auto compiled = compile_capture(c, *root, probe.dwarf.get(), limits);
         if (!compiled) return compiled.error();
-        (c.root == "ret" ? out.at_return : out.entry).push_back(std::move(*compiled));
+        for (CompiledCapture& part : *compiled)
+            (c.root == "ret" ? out.at_return : out.entry).push_back(std::move(part));
     }
     return out;
 }
@@ -229,12 +231,37 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
     std::optional<symbols::FunctionTypes> ft;
     if (probe.dwarf && probe.function_entry)
         ft = symbols::function_types(*probe.dwarf, probe.vaddr);
+    std::shared_ptr<GoTypeNames> type_names;  // opened by the first capture
     auto captures =
         compile_captures(probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
             CaptureRoot root;
             root.name = c.root;
+            if (!type_names) type_names = GoTypeNames::open(probe.binary);
+            root.type_names = type_names;
             const std::vector<GoPiece>& pieces =
                 c.root == "ret" ? probe.go_abi.results : probe.go_abi.args;
+            auto position_of = [&]() -> size_t {
+                // Go's DWARF lists the receiver and arguments, then the results.
+                if (c.root == "ret") return probe.go_params.size();
+                for (size_t i = 0; i < probe.go_params.size(); ++i) {
+                    if (probe.go_params[i].name == c.root) return i;
+                }
+                return 0;
+            };
+            // An interface parameter (error, any): its two words.
+            auto type_word = std::find_if(pieces.begin(), pieces.end(), [&](const GoPiece& p) {
+                return p.name == c.root + ".type";
+            });
+            auto data_word = std::find_if(pieces.begin(), pieces.end(), [&](const GoPiece& p) {
+                return p.name == c.root + ".data";
+            });
+            if (type_word != pieces.end() && data_word != pieces.end()) {
+                root.loc = type_word->value;
+                root.data_loc = data_word->value;
+                root.spec_type = ValueType::Ptr;
+                if (ft) root.type = param_type(ft, c.root, position_of());
+                return root;
+            }
             std::vector<std::string> names;
             for (const GoPiece& p : pieces) {
                 names.push_back(p.name);
@@ -247,15 +274,7 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
                 }
                 root.loc = p.value;
                 root.spec_type = p.type;
-                if (ft) {
-                    // Go's DWARF lists the receiver and arguments, then the results.
-                    size_t position = 0;
-                    for (size_t i = 0; i < probe.go_params.size(); ++i) {
-                        if (probe.go_params[i].name == c.root) position = i;
-                    }
-                    if (c.root == "ret") position = probe.go_params.size();
-                    root.type = param_type(ft, c.root, position);
-                }
+                if (ft) root.type = param_type(ft, c.root, position_of());
                 return root;
             }
             return make_error(

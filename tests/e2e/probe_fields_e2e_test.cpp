@@ -7,9 +7,12 @@
 // with byte offsets only; NULL pointers give null and an error naming them.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 
+#include "e2e/run_probelog.hpp"
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
@@ -108,7 +111,7 @@ TEST(ProbeFieldsE2E, EightDereferencesAndAClearErrorForNine) {
 
     std::string nine =
         bin + ":pf_walk { n->next->next->next->next->next->next->next->next->value }";
-    Finished f = run({probelog_bin(), "-o", "json", "--probe", nine, "--", bin});
+    Finished f = test::run({probelog_bin(), "-o", "json", "--probe", nine, "--", bin});
     EXPECT_EQ(f.exit_code, 1) << f.err;
     EXPECT_EQ(f.err, "probelog: --probe '" + nine +
                          "': capture n->next->next->next->next->next->next->next->next->value: "
@@ -199,6 +202,86 @@ TEST(ProbeFieldsE2E, GoStructsThroughPointersStringsSlicesMaps) {
         EXPECT_EQ(x.unum("req_Labels"), GF_LABELS_LEN);
         EXPECT_EQ(x.raw("nil_next"), "null");
         EXPECT_EQ(x.str("nil_next_error"), "null pointer: req.Next.Next");
+    }
+}
+
+TEST(ProbeFieldsE2E, GoInterfacesAndErrorsByTheirDynamicType) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string bin = testprog("go_fields");
+    FieldRun run = run_fields({bin + ":main.handle { meta, err, req.Meta }"}, {bin});
+    auto r = of(run, "go_fields:main.handle");
+    ASSERT_EQ(r.size(), 3u) << run.finished.out << run.finished.err;
+    // 1: a string and errors.New.
+    EXPECT_EQ(r[0]->str("meta_type"), "string") << r[0]->line();
+    EXPECT_EQ(r[0]->str("meta"), GF_META_STRING);
+    EXPECT_EQ(r[0]->str("err_type"), "*errors.errorString");
+    EXPECT_EQ(r[0]->str("err"), GF_ERR_TEXT);
+    // 2: an int and fmt.Errorf with %w.
+    EXPECT_EQ(r[1]->str("meta_type"), "int") << r[1]->line();
+    EXPECT_EQ(r[1]->num("meta"), GF_META_INT);
+    EXPECT_EQ(r[1]->str("err_type"), "*fmt.wrapError");
+    EXPECT_EQ(r[1]->str("err"), GF_WRAPPED_TEXT);
+    // 3: a pointer to a struct (its address) and a nil error.
+    EXPECT_EQ(r[2]->str("meta_type"), "*main.URL") << r[2]->line();
+    EXPECT_TRUE(r[2]->str("meta").starts_with("0x"));
+    EXPECT_EQ(r[2]->raw("err"), "null");
+    EXPECT_FALSE(r[2]->has("err_type"));
+    EXPECT_FALSE(r[2]->has("err_error"));
+    for (const JsonRecord* p : r) {  // an interface member of a struct
+        EXPECT_EQ(p->str("req_Meta_type"), "string");
+        EXPECT_EQ(p->str("req_Meta"), GF_IN_STRUCT_META);
+    }
+}
+
+// A real net/http server: its /work handler's request, field by field, for
+// requests the test sends (methods, paths with queries, headers added one by one).
+TEST(ProbeFieldsE2E, GoHttpHandlerRequestFields) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string bin = testprog("go_http");
+    Process server({bin});
+    ASSERT_TRUE(server.wait_for_stderr("listening on 127.0.0.1:")) << server.err();
+    std::string err = server.err();
+    int port = std::atoi(err.substr(err.find("127.0.0.1:") + 10).c_str());
+    ASSERT_GT(port, 0) << err;
+    // The /work handler is the closure main.main.func1(w http.ResponseWriter, r *http.Request).
+    Process tracer({probelog_bin(), "-o", "json", "--poll-ms", "20", "--pid",
+                    std::to_string(server.pid()), "--probe",
+                    bin + ":main.main.func1 { r.Method, r.URL.Path, r.URL.RawQuery, "
+                          "r.ContentLength, headers = r.Header, r.Host }"});
+    ASSERT_TRUE(tracer.wait_for_stderr("Ctrl-C to stop")) << tracer.err();
+    httplib::Client client("127.0.0.1", port);
+    constexpr int kRequests = 6;
+    for (int i = 0; i < kRequests; ++i) {
+        httplib::Headers headers;
+        for (int k = 0; k < i; ++k)
+            headers.emplace(fmt::format("X-Extra-{}", k), "v");
+        std::string target = fmt::format("/work?n={}&name=req{}", i, i);
+        auto res = i % 2 == 0
+                       ? client.Post(target, headers, std::string(static_cast<size_t>(10 + i), 'b'),
+                                     "application/octet-stream")
+                       : client.Get(target, headers);
+        ASSERT_TRUE(res) << httplib::to_string(res.error());
+    }
+    ASSERT_TRUE(client.Get("/quit"));
+    EXPECT_EQ(server.wait().exit_code, 0);
+    usleep(100000);
+    std::vector<JsonRecord> all = stop_and_parse(tracer);
+    std::vector<const JsonRecord*> records;
+    for (const JsonRecord& r : all) {
+        if (r.str("probe") == "go_http:main.main.func1") records.push_back(&r);
+    }
+    ASSERT_EQ(records.size(), static_cast<size_t>(kRequests)) << tracer.err();
+    uint64_t base = records[0]->unum("headers");
+    for (int i = 0; i < kRequests; ++i) {
+        const JsonRecord& r = *records[static_cast<size_t>(i)];
+        bool post = i % 2 == 0;
+        EXPECT_EQ(r.str("r_Method"), post ? "POST" : "GET") << r.line();
+        EXPECT_EQ(r.str("r_URL_Path"), "/work");
+        EXPECT_EQ(r.str("r_URL_RawQuery"), fmt::format("n={}&name=req{}", i, i));
+        EXPECT_EQ(r.num("r_ContentLength"), post ? 10 + i : 0);
+        EXPECT_EQ(r.str("r_Host"), fmt::format("127.0.0.1:{}", port));
+        // GETs carry no Content-Type and Content-Length headers; each request i adds i.
+        EXPECT_EQ(r.unum("headers"), base + static_cast<uint64_t>(i) - (post ? 0 : 2)) << r.line();
     }
 }
 

@@ -27,7 +27,10 @@ CaptureRoot root_p() {
 }
 
 Result<CompiledCapture> compile(std::string_view text) {
-    return compile_capture(capture_of(text), root_p(), nullptr, CaptureLimits{});
+    auto r = compile_capture(capture_of(text), root_p(), nullptr, CaptureLimits{});
+    if (!r) return r.error();
+    EXPECT_EQ(r->size(), 1u);
+    return std::move(r->front());
 }
 
 TEST(CaptureCompile, ByteOffsetReadsAtTheOffset) {
