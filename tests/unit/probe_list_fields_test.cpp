@@ -116,8 +116,7 @@ TEST(ProbeListFields, GoStructPointerWithEmbeddedField) {
         "      +96   Hdr     main.Header     req.Hdr.…",
         "      +112  Next    *main.Request   req.Next",
         "      +120  Labels  map[string]int  req.Labels",
-        "      +128  Meta    interface {}    -            # an interface: captured only as a "
-        "parameter",
+        "      +128  Meta    interface {}    req.Meta",
         "      +144  Pair    [2]int32        req.Pair",
         "      +152  Ok      bool            req.Ok",
         "      +160  Score   float64         req.Score",
