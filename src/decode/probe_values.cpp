@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <msgpack.hpp>
 
 extern "C" {
 #include "probe.h"
@@ -18,56 +19,20 @@ int64_t sign_extend_bits(uint64_t v, unsigned bits) {
     return static_cast<int64_t>(v << shift) >> shift;
 }
 
-// A msgpack writer into a fixed span: the forms are few and fixed-width
-// (big-endian), and check_msgpack verifies the sinks' input anyway.
-class PackWriter {
-  public:
-    explicit PackWriter(std::span<char> to) : to_(to) {}
-    size_t used() const { return used_; }
-    bool ok() const { return ok_; }
-
-    void array_header(uint32_t n) {
-        put(static_cast<char>(0xdd));
-        be(n, 4);
-    }
-    void int64(int64_t v) {
-        if (v >= 0 && v < 128) return put(static_cast<char>(v));
-        if (v < 0 && v >= -32) return put(static_cast<char>(v));
-        put(static_cast<char>(0xd3));
-        be(static_cast<uint64_t>(v), 8);
-    }
-    void uint64(uint64_t v) {
-        if (v < 128) return put(static_cast<char>(v));
-        put(static_cast<char>(0xcf));
-        be(v, 8);
-    }
-    void float64(double d) {
-        put(static_cast<char>(0xcb));
-        be(std::bit_cast<uint64_t>(d), 8);
-    }
-    void boolean(bool b) { put(static_cast<char>(b ? 0xc3 : 0xc2)); }
-    // Rewrites a 4-byte big-endian count written at `at`.
-    void patch_count(size_t at, uint32_t n) {
-        for (int i = 0; i < 4; ++i)
-            to_[at + i] = static_cast<char>(n >> (24 - 8 * i));
-    }
-
-  private:
-    void put(char c) {
-        if (used_ < to_.size()) {
-            to_[used_++] = c;
-        } else {
-            ok_ = false;
+// A msgpack-c++ packer's buffer over the record's arena: no allocation; what
+// does not fit is dropped and noted.
+struct SpanBuffer {
+    std::span<char> to;
+    size_t used = 0;
+    bool ok = true;
+    void write(const char* p, size_t n) {
+        if (!ok || n > to.size() - used) {
+            ok = false;
+            return;
         }
+        std::memcpy(to.data() + used, p, n);
+        used += n;
     }
-    void be(uint64_t v, int bytes) {
-        for (int i = bytes - 1; i >= 0; --i)
-            put(static_cast<char>(v >> (8 * i)));
-    }
-
-    std::span<char> to_;
-    size_t used_ = 0;
-    bool ok_ = true;
 };
 
 uint64_t load_le(const char* p, size_t n) {
@@ -124,41 +89,55 @@ void add_null(std::string_view name, Record& out) {
     out.add_formatted_bytes(name, std::string_view(kNil, 1), ValueKind::Msgpack, 1);
 }
 
-bool add_elements(const ProbeSlotInfo& slot, std::string_view bytes, Record& out) {
+namespace {
+
+// Packs an array of the first `n` elements of `bytes`; false if it did not fit.
+bool pack_elements(const ProbeSlotInfo& slot, std::string_view bytes, size_t n, SpanBuffer& buf) {
     size_t width = slot.elem_bytes;
-    size_t n = width == 0 ? 0 : bytes.size() / width;
-    std::span<char> room = out.store_begin(5 + n * 9);
-    if (room.size() < 5) {  // no room left at all
-        add_null(slot.name, out);
-        return false;
-    }
-    PackWriter w(room);
-    w.array_header(static_cast<uint32_t>(n));
-    size_t whole = w.used();
-    uint32_t written = 0;
-    for (size_t i = 0; i < n; ++i) {
+    msgpack::packer<SpanBuffer> pk(buf);
+    pk.pack_array(static_cast<uint32_t>(n));
+    for (size_t i = 0; i < n && buf.ok; ++i) {
         uint64_t v = load_le(bytes.data() + i * width, width);
         switch (slot.elem_kind) {
             case ProbeValueKind::Int:
-                w.int64(sign_extend_bits(v, static_cast<unsigned>(8 * width)));
+                pk.pack_int64(sign_extend_bits(v, static_cast<unsigned>(8 * width)));
                 break;
             case ProbeValueKind::Float:
-                w.float64(as_float(v, static_cast<uint8_t>(width)));
+                pk.pack_double(as_float(v, static_cast<uint8_t>(width)));
                 break;
             case ProbeValueKind::Bool:
-                w.boolean(v != 0);
+                if (v != 0) {
+                    pk.pack_true();
+                } else {
+                    pk.pack_false();
+                }
                 break;
             default:
-                w.uint64(v);
+                pk.pack_uint64(v);
                 break;
         }
-        if (!w.ok()) break;  // out of arena: keep the elements that fit whole
-        whole = w.used();
-        ++written;
     }
-    w.patch_count(1, written);
-    out.add_formatted_bytes(slot.name, out.store_commit(whole), ValueKind::Msgpack, 1);
-    return written == n;
+    return buf.ok;
+}
+
+}  // namespace
+
+bool add_elements(const ProbeSlotInfo& slot, std::string_view bytes, Record& out) {
+    size_t n = slot.elem_bytes == 0 ? 0 : bytes.size() / slot.elem_bytes;
+    std::span<char> room = out.store_begin(5 + n * 9);
+    SpanBuffer buf{room};
+    size_t kept = n;
+    // Out of arena (rare: many fields and long arrays): as many elements as fit.
+    while (!pack_elements(slot, bytes, kept, buf) && kept > 0) {
+        kept /= 2;
+        buf = SpanBuffer{room};
+    }
+    if (!buf.ok) {
+        add_null(slot.name, out);
+        return false;
+    }
+    out.add_formatted_bytes(slot.name, out.store_commit(buf.used), ValueKind::Msgpack, 1);
+    return kept == n;
 }
 
 namespace {

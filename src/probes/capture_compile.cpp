@@ -1,5 +1,7 @@
 #include "probes/capture_compile.hpp"
 
+#include "symbols/lookup.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -12,28 +14,12 @@ using symbols::TypeDesc;
 using symbols::TypeKind;
 using symbols::TypeRef;
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
-
 // The members of a type, closest to `name` first, for "no member" errors.
 std::string members_by_closeness(const std::vector<symbols::MemberDesc>& members,
                                  std::string_view name) {
     std::vector<std::pair<size_t, std::string>> ranked;
     for (const symbols::MemberDesc& m : members) {
-        if (!m.name.empty()) ranked.emplace_back(edit_distance(m.name, name), m.name);
+        if (!m.name.empty()) ranked.emplace_back(symbols::edit_distance(m.name, name), m.name);
     }
     std::stable_sort(ranked.begin(), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -427,7 +413,6 @@ class Walker {
             case TypeKind::GoString:
                 if (!lvalue_) return fail(fmt::format("{} is not in memory", text_));
                 set_counted(out, ProbeValueKind::Str, 0, 8, limits_.str_max);
-                if (out.info.format == BytesFormat::Default) out.info.format = BytesFormat::Default;
                 break;
             case TypeKind::CxxString:
                 if (!lvalue_) return fail(fmt::format("{} is not in memory", text_));

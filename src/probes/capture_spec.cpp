@@ -4,22 +4,16 @@
 #include <charconv>
 
 #include "probes/spec.hpp"
+#include "probes/spec_cursor.hpp"
 
 namespace probelog::probes {
 namespace {
 
-bool ident_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
-bool ident_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
 constexpr size_t kMaxExprDepth = 32;  // nested parentheses and '*'
 
-class CaptureParser {
+class CaptureParser : SpecCursor {
   public:
-    CaptureParser(std::string_view text, size_t at) : s_(text), i_(at) {}
+    CaptureParser(std::string_view text, size_t at) : SpecCursor(text, at) {}
     size_t position() const { return i_; }
 
     Result<std::vector<CaptureSpec>> run() {
@@ -58,30 +52,6 @@ class CaptureParser {
     }
 
   private:
-    char peek(size_t ahead = 0) const { return i_ + ahead < s_.size() ? s_[i_ + ahead] : '\0'; }
-    void skip_ws() {
-        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
-            ++i_;
-    }
-    Error fail(std::string_view what) const { return fail_at(i_, what); }
-    Error fail_at(size_t at, std::string_view what) const {
-        return make_error("column {}: {}", at + 1, what);
-    }
-    std::string found_text() const {
-        if (i_ >= s_.size()) return "the end of the spec";
-        size_t end = i_;
-        while (end < s_.size() && ident_char(s_[end]))
-            ++end;
-        if (end == i_) end = i_ + 1;
-        return fmt::format("'{}'", s_.substr(i_, end - i_));
-    }
-    std::string_view identifier() {
-        size_t start = i_;
-        if (!ident_start(peek())) return {};
-        while (i_ < s_.size() && ident_char(s_[i_]))
-            ++i_;
-        return s_.substr(start, i_ - start);
-    }
     std::optional<uint64_t> number() {
         size_t start = i_;
         int base = 10;
@@ -217,14 +187,12 @@ class CaptureParser {
             if (!c.root.empty()) {
                 return fail(fmt::format("expected '(', found {}", found_text()));
             }
-            size_t at = i_;
             std::string_view root = identifier();
             if (root.empty()) {
                 return fail(fmt::format(
                     "expected a parameter's name, 'ret', '*' or '(' in a capture, found {}",
                     found_text()));
             }
-            (void)at;
             c.root = std::string(root);
         }
         while (true) {
@@ -264,9 +232,6 @@ class CaptureParser {
         c.steps.push_back({kind, std::string(name), 0, at + 1});
         return {};
     }
-
-    std::string_view s_;
-    size_t i_;
 };
 
 }  // namespace

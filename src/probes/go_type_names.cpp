@@ -27,20 +27,22 @@ std::shared_ptr<GoTypeNames> GoTypeNames::open(const std::string& path) {
 
 std::optional<uint64_t> GoTypeNames::bias_of(uint32_t pid) {
     if (!file_.position_independent()) return 0;
+    // Found or not, once per process: a decoder must not read /proc per event.
     if (auto it = biases_.find(pid); it != biases_.end()) return it->second;
-    auto maps = symbols::read_proc_maps(static_cast<int>(pid));
-    if (!maps) return std::nullopt;
+    std::optional<uint64_t> bias;
     uint64_t first = UINT64_MAX;
     for (const symbols::ElfSegment& s : file_.segments())
         first = std::min(first, s.vaddr & ~uint64_t{0xfff});
-    for (const symbols::MapsEntry& m : *maps) {
-        if (m.path == file_.path() && m.offset == 0 && first != UINT64_MAX) {
-            uint64_t bias = m.start - first;
-            biases_.emplace(pid, bias);
-            return bias;
+    if (auto maps = symbols::read_proc_maps(static_cast<int>(pid)); maps && first != UINT64_MAX) {
+        for (const symbols::MapsEntry& m : *maps) {
+            if (m.path == file_.path() && m.offset == 0) {
+                bias = m.start - first;
+                break;
+            }
         }
     }
-    return std::nullopt;
+    biases_.emplace(pid, bias);
+    return bias;
 }
 
 std::string GoTypeNames::read_name(uint64_t link_address) const {

@@ -39,7 +39,8 @@ class GoTypeNames final : public decode::TypeNameSource {
     symbols::ElfFile file_;
     uint64_t types_ = 0;                               // link-time address of runtime.types
     std::unordered_map<uint64_t, std::string> names_;  // link address of a _type -> name
-    std::unordered_map<uint32_t, uint64_t> biases_;    // PIE: load bias per process
+    // PIE: load bias per process (nullopt: not found in its maps).
+    std::unordered_map<uint32_t, std::optional<uint64_t>> biases_;
 };
 
 }  // namespace probelog::probes

@@ -1,5 +1,7 @@
 #include "probes/spec.hpp"
 
+#include "probes/spec_cursor.hpp"
+
 #include "symbols/go_types.hpp"
 
 #include <algorithm>
@@ -56,13 +58,6 @@ constexpr std::string_view kReservedFields[] = {
     "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",       "cgroup_id",
     "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns"};
 
-bool ident_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
-bool ident_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
 std::optional<uint64_t> parse_number(std::string_view s) {
     uint64_t v = 0;
     int base = 10;
@@ -76,9 +71,9 @@ std::optional<uint64_t> parse_number(std::string_view s) {
     return v;
 }
 
-class Parser {
+class Parser : SpecCursor {
   public:
-    explicit Parser(std::string_view text) : s_(text) {}
+    explicit Parser(std::string_view text) : SpecCursor(text) {}
 
     Result<ProbeSpec> run() {
         ProbeSpec spec;
@@ -112,37 +107,6 @@ class Parser {
     }
 
   private:
-    char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-    size_t column() const { return i_ + 1; }
-    void skip_ws() {
-        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
-            ++i_;
-    }
-    Error fail(std::string_view what) const { return fail_at(i_, what); }
-    Error fail_at(size_t at, std::string_view what) const {
-        return make_error("column {}: {}", at + 1, what);
-    }
-    // The token at the cursor, for messages.
-    std::string word_here() const {
-        if (i_ >= s_.size()) return "end of spec";
-        size_t end = i_;
-        while (end < s_.size() && ident_char(s_[end]))
-            ++end;
-        if (end == i_) end = i_ + 1;
-        return std::string(s_.substr(i_, end - i_));
-    }
-    std::string found_text() const {
-        if (i_ >= s_.size()) return "the end of the spec";
-        return fmt::format("'{}'", word_here());
-    }
-    std::string_view identifier() {
-        size_t start = i_;
-        if (!ident_start(peek())) return {};
-        while (i_ < s_.size() && ident_char(s_[i_]))
-            ++i_;
-        return s_.substr(start, i_ - start);
-    }
-
     Status target(ProbeSpec& spec) {
         // The file ends at the first ':' that is not part of a C++ "::".
         size_t start = i_;
@@ -551,9 +515,6 @@ class Parser {
         spec.ret_go_only = type->go_only;
         return {};
     }
-
-    std::string_view s_;
-    size_t i_ = 0;
 };
 
 }  // namespace
