@@ -86,15 +86,41 @@ enum pl_probe_capture {
     PL_CAPTURE_BUF = 2,  /* value is a pointer to `len` bytes */
 };
 
+/* A field expression (issue 15: `req->hdr.len`, `*(p+8)`) as bounded steps
+ * applied to a location's value v: each load replaces v by the 8 bytes at
+ * (v + loads[i]) in user memory (a pointer followed); then v += add; then, if
+ * size is not 0, v becomes the `size` bytes at v (zero-extended: a member
+ * read). A NULL v before a memory access stops the walk (PL_VALUE_NULL), as
+ * does memory that cannot be read (PL_VALUE_FAULT); the value's fail_step
+ * says which access: 0..n_loads-1 a load, n_loads the final read. */
+#define PL_PROBE_PATH_LOADS 8
+
+struct pl_probe_path {
+    __u8 n_loads; /* <= PL_PROBE_PATH_LOADS */
+    __u8 size;    /* 0, or 1..8: the final read */
+    __u16 pad;
+    __s32 add;
+    __s32 loads[PL_PROBE_PATH_LOADS];
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_path) == 40, "pl_probe_path layout changed");
+
+enum pl_probe_len_mode {
+    PL_LEN_COUNT = 0, /* len's value is a count: bytes = count * len_scale */
+    PL_LEN_END = 1,   /* len's value is an end pointer (std::vector): bytes = len - value */
+};
+
 struct pl_probe_slot {
     struct pl_probe_loc value;
     struct pl_probe_loc len; /* PL_CAPTURE_BUF: where the byte count is */
     __u8 capture;            /* enum pl_probe_capture */
-    __u8 pad0;
-    __u16 cap; /* STR: most characters kept; BUF: most bytes kept (<= PL_PROBE_CAP_MAX) */
-    __u32 pad1;
+    __u8 len_mode;           /* enum pl_probe_len_mode */
+    __u16 cap;       /* STR: most characters kept; BUF: most bytes kept (<= PL_PROBE_CAP_MAX) */
+    __u16 len_scale; /* PL_LEN_COUNT: bytes per counted element (0 means 1) */
+    __u16 pad;
+    struct pl_probe_path value_path; /* applied to value's location */
+    struct pl_probe_path len_path;   /* applied to len's location */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_probe_slot) == 40, "pl_probe_slot layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_probe_slot) == 120, "pl_probe_slot layout changed");
 
 enum pl_probe_mode {
     PL_PROBE_MODE_CALL = 0,  /* one record per call at return: slots, latency */
@@ -137,7 +163,7 @@ struct pl_probe_config {
     /* Appended for Go (issue 6). PL_PROBE_KEY_SP_BASE: where the stack's top is. */
     struct pl_probe_loc key_base;
 };
-PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 40 * PL_PROBE_SLOTS_MAX + 16,
+PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 120 * PL_PROBE_SLOTS_MAX + 16,
                  "pl_probe_config layout changed");
 
 enum pl_probe_stage {
@@ -153,11 +179,16 @@ enum pl_probe_value_flags {
     /* STR/BUF at entry: the memory was not paged in at entry (BPF cannot fault
      * it in), so it was read when the call returned. Call mode only. */
     PL_VALUE_AT_RETURN = 1u << 3,
+    /* With NULL or FAULT: a field expression's path failed (at fail_step):
+     * nothing was captured. */
+    PL_VALUE_PATH = 1u << 4,
 };
 
 enum pl_probe_event_flags {
     PL_PROBE_EV_RETRY = 1u << 0, /* an entry capture faulted: retry it at return */
 };
+
+#define PL_FAIL_IN_LEN 0x80
 
 /* One value slot as read. */
 struct pl_probe_value {
@@ -166,7 +197,10 @@ struct pl_probe_value {
     __u16 data_off; /* STR, BUF: the captured bytes are data[data_off, +data_len) */
     __u16 data_len; /* (strings without their NUL) */
     __u8 flags;     /* enum pl_probe_value_flags */
-    __u8 pad[3];
+    /* NULL or FAULT in a field expression: the memory access that failed
+     * (struct pl_probe_path), | PL_FAIL_IN_LEN if in the length's path. */
+    __u8 fail_step;
+    __u8 pad[2];
 };
 PL_STATIC_ASSERT(sizeof(struct pl_probe_value) == 24, "pl_probe_value layout changed");
 

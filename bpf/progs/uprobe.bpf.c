@@ -156,18 +156,73 @@ static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_val
     return ok;
 }
 
+/* Applies a field expression's steps (struct pl_probe_path) to v. On a NULL
+ * pointer or unreadable memory, flags the value and says where (fail_step). */
+static __always_inline __u64 walk_path(__u64 v, const struct pl_probe_path* p,
+                                       struct pl_probe_value* out, __u8 tag) {
+    __u32 n = p->n_loads;
+    if (n > PL_PROBE_PATH_LOADS) n = PL_PROBE_PATH_LOADS;
+    for (__u32 i = 0; i < PL_PROBE_PATH_LOADS && i < n; i++) {
+        __u64 next = 0;
+        if (v == 0) {
+            out->flags |= PL_VALUE_NULL | PL_VALUE_PATH;
+            out->fail_step = tag | i;
+            return 0;
+        }
+        if (bpf_probe_read_user(&next, sizeof(next), (const void*)(v + (__s64)p->loads[i])) != 0) {
+            out->flags |= PL_VALUE_FAULT | PL_VALUE_PATH;
+            out->fail_step = tag | i;
+            return 0;
+        }
+        v = next;
+    }
+    __u32 size = p->size;
+    if (v == 0 && (n > 0 || size > 0 || p->add != 0)) {
+        out->flags |= PL_VALUE_NULL | PL_VALUE_PATH;
+        out->fail_step = tag | n;
+        return 0;
+    }
+    v += (__s64)p->add;
+    if (size == 0) return v;
+    if (size > 8) size = 8;
+    __u64 read = 0;
+    if (bpf_probe_read_user(&read, size, (const void*)v) != 0) {
+        out->flags |= PL_VALUE_FAULT | PL_VALUE_PATH;
+        out->fail_step = tag | n;
+        return 0;
+    }
+    return read;
+}
+
+/* A buffer's byte count from its length's value (a count or an end pointer). */
+static __always_inline __u64 byte_count(const struct pl_probe_slot* slot, __u64 value, __u64 len) {
+    if (slot->len_mode == PL_LEN_END) return len > value ? len - value : 0;
+    __u64 scale = slot->len_scale;
+    if (scale > 1) {
+        if (len > 0xffffffffULL) len = 0xffffffffULL; /* no overflow; the cap applies anyway */
+        len *= scale;
+    }
+    return len;
+}
+
 static long capture_slot(__u32 i, struct capture* c) {
     __u32 s = c->first + i;
     if (s >= PL_PROBE_SLOTS_MAX) return 1;
     const struct pl_probe_slot* slot = &c->cfg->slots[s];
     struct pl_probe_value* v = value_at(c->e, s - c->event_first);
     v->flags = 0;
+    v->fail_step = 0;
     v->len = 0;
     v->data_off = 0;
     v->data_len = 0;
-    v->value = read_loc(&slot->value, c, &v->flags);
+    v->value = walk_path(read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
     if (slot->capture == PL_CAPTURE_STR || slot->capture == PL_CAPTURE_BUF) {
-        if (slot->capture == PL_CAPTURE_BUF) v->len = read_loc(&slot->len, c, &v->flags);
+        if (slot->capture == PL_CAPTURE_BUF) {
+            __u64 len =
+                walk_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v, PL_FAIL_IN_LEN);
+            v->len = byte_count(slot, v->value, len);
+        }
+        if (v->flags & PL_VALUE_PATH) return 0; /* nothing to capture from */
         if (!capture_bytes(c, v, slot, v->value, v->len)) {
             v->flags |= PL_VALUE_FAULT;
             c->retry = 1;
@@ -182,7 +237,9 @@ static long retry_slot(__u32 s, struct capture* c) {
     if (s >= PL_PROBE_SLOTS_MAX) return 1;
     const struct pl_probe_slot* slot = &c->cfg->slots[s];
     struct pl_probe_value* v = value_at(c->e, s);
-    if (!(v->flags & PL_VALUE_FAULT) || slot->capture == PL_CAPTURE_NONE) return 0;
+    if (!(v->flags & PL_VALUE_FAULT) || (v->flags & PL_VALUE_PATH) ||
+        slot->capture == PL_CAPTURE_NONE)
+        return 0;
     v->flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
     if (capture_bytes(c, v, slot, v->value, v->len))
         v->flags |= PL_VALUE_AT_RETURN;

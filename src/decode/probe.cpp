@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "common/msgpack_walk.hpp"
+#include "decode/probe_values.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -13,17 +14,6 @@ namespace probelog::decode {
 namespace {
 
 constexpr size_t kFixedSize = offsetof(pl_probe_event, area);
-
-int64_t sign_extend(uint64_t v, uint8_t bytes) {
-    if (bytes >= 8) return static_cast<int64_t>(v);
-    unsigned shift = 64 - 8 * bytes;
-    return static_cast<int64_t>(v << shift) >> shift;
-}
-
-uint64_t zero_extend(uint64_t v, uint8_t bytes) {
-    if (bytes >= 8) return v;
-    return v & ((uint64_t{1} << (8 * bytes)) - 1);
-}
 
 // Adds the captured bytes in the slot's format. Returns why bytes asked for as
 // msgpack are not msgpack (they are then shown as hex), or null.
@@ -116,12 +106,44 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         if (off > fixed.data_used || len > fixed.data_used - off) {
             return "probe event capture outside its data";
         }
+        if (slot.kind == ProbeValueKind::GoInterface) {
+            // Three slots: the type word, the string at the data, the data word.
+            if (i + 2 >= end) return "probe event without the parts of an interface";
+            pl_probe_value text;
+            pl_probe_value data_word;
+            std::memcpy(&text, at + sizeof(pl_probe_value), sizeof(text));
+            std::memcpy(&data_word, at + 2 * sizeof(pl_probe_value), sizeof(data_word));
+            if (text.data_off > fixed.data_used ||
+                text.data_len > fixed.data_used - text.data_off) {
+                return "probe event capture outside its data";
+            }
+            InterfaceWords w;
+            w.type = v;
+            w.type_flags = flags;
+            w.first = text.value;
+            w.text = std::string_view(data + text.data_off, text.data_len);
+            w.text_flags = text.flags;
+            w.data = data_word.value;
+            w.data_flags = data_word.flags;
+            w.data_fail_step = data_word.fail_step;
+            add_interface(slot, w, fixed.hdr.pid, out);
+            i += 2;
+            continue;
+        }
+        if ((flags & PL_VALUE_PATH) != 0) {
+            // A field expression met a NULL pointer or unreadable memory: no value.
+            add_null(slot.name, out);
+            add_path_error(slot, flags, pv.fail_step, out);
+            continue;
+        }
         switch (slot.kind) {
-            case ProbeValueKind::Int:
-                out.add_int(slot.name, sign_extend(v, slot.bytes));
+            case ProbeValueKind::GoInterface:  // decoded above
                 break;
+            case ProbeValueKind::Int:
             case ProbeValueKind::Uint:
-                out.add_uint(slot.name, zero_extend(v, slot.bytes));
+            case ProbeValueKind::Float:
+            case ProbeValueKind::Enum:
+                add_member_value(slot, v, out);
                 break;
             case ProbeValueKind::Hex:
                 out.add_hex(slot.name, v);
@@ -136,9 +158,16 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
             case ProbeValueKind::Str:
             case ProbeValueKind::Buf: {
                 std::string_view bytes(data + off, len);
-                const char* not_msgpack = add_captured_bytes(slot, bytes, out);
+                const char* not_msgpack = nullptr;
+                uint64_t count = pv.len;
+                if (slot.elem_bytes != 0) {  // an array, a slice, a vector: elements
+                    if (!add_elements(slot, bytes, out)) flags |= PL_VALUE_TRUNCATED;
+                    count /= slot.elem_bytes;
+                } else {
+                    not_msgpack = add_captured_bytes(slot, bytes, out);
+                }
                 // The length as read (a buffer's; a Go string's), before the cap.
-                if (!slot.len_name.empty()) out.add_uint(slot.len_name, pv.len, kHideInTable);
+                if (!slot.len_name.empty()) out.add_uint(slot.len_name, count, kHideInTable);
                 // The terminal table shows the flag only when it is set.
                 bool truncated = (flags & PL_VALUE_TRUNCATED) != 0;
                 out.add_bool(slot.truncated_name, truncated, truncated ? kFieldNone : kHideInTable);

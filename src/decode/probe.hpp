@@ -4,7 +4,9 @@
 // a ProbeTable describes every probe of the run, indexed by probe id.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/bytes_format.hpp"
@@ -18,8 +20,23 @@ enum class ProbeValueKind : uint8_t {
     Hex,   // pointer
     Bool,
     Char,
-    Str,  // captured string
-    Buf,  // captured bytes
+    Str,    // captured string
+    Buf,    // captured bytes, or an array of elem_bytes-wide elements
+    Float,  // float (4 bytes) or double (8) read from memory
+    Enum,   // an integer of `bytes` bytes shown by its enumerator's name
+    // A Go interface (error, any): this slot is the dynamic type's pointer,
+    // the next the bytes of a string at the data word (and the data word's
+    // first 8 bytes as its value), the one after the data word itself.
+    GoInterface,
+};
+
+// Names of Go runtime types by address (probes/go_type_names.hpp): what an
+// interface dynamically holds. Called while decoding, from one thread.
+class TypeNameSource {
+  public:
+    virtual ~TypeNameSource() = default;
+    // Empty if unknown.
+    virtual std::string_view name_of(uint64_t type_address, uint32_t pid) = 0;
 };
 
 struct ProbeSlotInfo {
@@ -32,6 +49,22 @@ struct ProbeSlotInfo {
     std::string error_name;      // "<name>_error": "null" or "fault", only when one happened
                                  // (or why bytes asked for as msgpack are not msgpack)
     BytesFormat format = BytesFormat::Default;  // Str, Buf: how the bytes are shown
+
+    // Field expressions (docs/PROBES.md): the pointer each memory access of
+    // the value's path goes through (what a NULL or a fault is reported at),
+    // and the same for the length's path.
+    std::vector<std::string> access;
+    std::vector<std::string> len_access;
+    uint8_t bit_offset = 0;  // Int, Uint, Enum: a bitfield of bit_size bits in the value read
+    uint8_t bit_size = 0;
+    bool is_signed = false;                                    // Enum: its base type
+    std::vector<std::pair<int64_t, std::string>> enumerators;  // Enum
+    // Buf: an array of elements of this kind and size (0: plain bytes); len_name
+    // then counts elements.
+    ProbeValueKind elem_kind = ProbeValueKind::Uint;
+    uint8_t elem_bytes = 0;
+    std::shared_ptr<TypeNameSource> type_names;  // GoInterface
+    std::string type_name;                       // GoInterface: "<name>_type"
 };
 
 struct ProbeInfo {

@@ -4,6 +4,9 @@
 #include <set>
 
 #include "pipeline/record.hpp"
+#include "probes/capture_compile.hpp"
+#include "probes/go_type_names.hpp"
+#include "symbols/dwarf_types.hpp"
 
 namespace probelog::probes {
 namespace {
@@ -78,6 +81,80 @@ size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
     return abi >= 0 ? static_cast<size_t>(abi) : k;
 }
 
+// The captures of a probe, compiled: those read at the entry, those read at
+// the return (rooted at ret).
+struct CaptureSlots {
+    std::vector<CompiledCapture> entry;
+    std::vector<CompiledCapture> at_return;
+};
+
+std::string root_names(const std::vector<std::string>& names, bool has_ret) {
+    std::string out;
+    for (const std::string& n : names) {
+        out += out.empty() ? "" : ", ";
+        out += n;
+    }
+    if (has_ret) out += out.empty() ? "ret" : ", ret";
+    return out.empty() ? "none" : out;
+}
+
+template <typename FindRoot>
+Result<CaptureSlots> compile_captures(const ResolvedProbe& probe, const CompileOptions& options,
+                                      ProbeMode mode, FindRoot find_root) {
+    CaptureSlots out;
+    CaptureLimits limits{options.str_max, options.buf_max};
+    for (const CaptureSpec& c : probe.spec.captures) {
+        if (c.root == "ret" && mode == ProbeMode::Entry) {
+            return make_error(
+                "capture {}: ret is read when the call returns, and --probe-mode entry (or a "
+                "probe inside a function) records no return: use --probe-mode call or split",
+                c.expr);
+        }
+        auto root = find_root(c);
+        if (!root) return root.error();
+        auto compiled = compile_capture(c, *root, probe.dwarf.get(), limits);
+        if (!compiled) return compiled.error();
+        for (CompiledCapture& part : *compiled)
+            (c.root == "ret" ? out.at_return : out.entry).push_back(std::move(part));
+    }
+    return out;
+}
+
+// Names must be unique across parameters and captures.
+Status check_unique_names(const std::vector<ProbeSlotInfo>& slots) {
+    std::set<std::string_view> seen;
+    for (const ProbeSlotInfo& s : slots) {
+        for (const std::string* n : {&s.name, &s.len_name, &s.truncated_name, &s.error_name}) {
+            if (n->empty()) continue;
+            if (!seen.insert(*n).second) {
+                return make_error(
+                    "two fields of this probe would be named '{}': rename a capture (NAME = EXPR) "
+                    "or a parameter",
+                    *n);
+            }
+        }
+    }
+    return {};
+}
+
+// The DWARF types of a C function's parameters and return value, if known.
+std::optional<symbols::FunctionTypes> types_of(const ResolvedProbe& probe) {
+    if (!probe.dwarf || !probe.function_entry) return std::nullopt;
+    return symbols::function_types(*probe.dwarf, probe.vaddr);
+}
+
+// A parameter's DWARF type: by name, else (a spec's list names them its own
+// way) by position.
+symbols::TypeRef param_type(const std::optional<symbols::FunctionTypes>& ft,
+                            const std::string& name, size_t position) {
+    if (!ft) return {};
+    for (size_t i = 0; i < ft->names.size() && i < ft->types.size(); ++i) {
+        if (ft->names[i] == name) return ft->types[i];
+    }
+    if (position < ft->types.size()) return ft->types[position];
+    return {};
+}
+
 }  // namespace
 
 Result<ProbeMode> parse_probe_mode(std::string_view text) {
@@ -150,6 +227,71 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
         return make_error(
             "{} has no RET instruction (it never returns normally): use --probe-mode entry", fn);
     }
+    // Roots of the captures: one-word parameters (a pointer, an integer) and results.
+    std::optional<symbols::FunctionTypes> ft;
+    if (probe.dwarf && probe.function_entry)
+        ft = symbols::function_types(*probe.dwarf, probe.vaddr);
+    std::shared_ptr<GoTypeNames> type_names;  // opened by the first capture
+    auto captures =
+        compile_captures(probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
+            CaptureRoot root;
+            root.name = c.root;
+            if (!type_names) type_names = GoTypeNames::open(probe.binary);
+            root.type_names = type_names;
+            const std::vector<GoPiece>& pieces =
+                c.root == "ret" ? probe.go_abi.results : probe.go_abi.args;
+            auto position_of = [&]() -> size_t {
+                // Go's DWARF lists the receiver and arguments, then the results.
+                if (c.root == "ret") return probe.go_params.size();
+                for (size_t i = 0; i < probe.go_params.size(); ++i) {
+                    if (probe.go_params[i].name == c.root) return i;
+                }
+                return 0;
+            };
+            // An interface parameter (error, any): its two words.
+            auto type_word = std::find_if(pieces.begin(), pieces.end(), [&](const GoPiece& p) {
+                return p.name == c.root + ".type";
+            });
+            auto data_word = std::find_if(pieces.begin(), pieces.end(), [&](const GoPiece& p) {
+                return p.name == c.root + ".data";
+            });
+            if (type_word != pieces.end() && data_word != pieces.end()) {
+                root.loc = type_word->value;
+                root.data_loc = data_word->value;
+                root.spec_type = ValueType::Ptr;
+                if (ft) root.type = param_type(ft, c.root, position_of());
+                return root;
+            }
+            std::vector<std::string> names;
+            for (const GoPiece& p : pieces) {
+                names.push_back(p.name);
+                if (p.name != c.root) continue;
+                if (p.counted || p.type == ValueType::Buf) {
+                    return make_error(
+                        "capture {}: {} is a string or a slice, not a pointer: "
+                        "capture it as a parameter",
+                        c.expr, p.name);
+                }
+                root.loc = p.value;
+                root.spec_type = p.type;
+                if (ft) root.type = param_type(ft, c.root, position_of());
+                return root;
+            }
+            return make_error(
+                "capture {}: '{}' is not a one-word parameter{} of {} (one-word values: {})",
+                c.expr, c.root, c.root == "ret" ? " or result" : "", fn, root_names(names, false));
+        });
+    if (!captures) return captures.error();
+    if (!probe.spec.params && !probe.spec.captures.empty()) args.clear();
+    if (args.size() + results.size() + captures->entry.size() + captures->at_return.size() >
+        PL_PROBE_SLOTS_MAX) {
+        if (!captures->entry.empty() || !captures->at_return.empty()) {
+            return make_error(
+                "too many values: a probe reads at most {} (each capture is one, a parameter "
+                "one per word)",
+                PL_PROBE_SLOTS_MAX);
+        }
+    }
     if (args.size() + results.size() > PL_PROBE_SLOTS_MAX) {
         if (probe.params_from == "spec") {
             return make_error(
@@ -178,7 +320,15 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
 
     uint32_t budget = 0;
     size_t k = 0;
+    auto add_captures = [&](std::vector<CompiledCapture>& list) {
+        for (CompiledCapture& c : list) {
+            cfg.slots[k++] = c.slot;
+            budget += c.bytes;
+            out.info.slots.push_back(std::move(c.info));
+        }
+    };
     for (const std::vector<GoPiece>* list : {&args, &results}) {
+        if (list == &results) add_captures(captures->entry);
         for (const GoPiece& p : *list) {
             pl_probe_slot& slot = cfg.slots[k++];
             slot.value = p.value;
@@ -242,8 +392,11 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
             out.info.slots.push_back(std::move(info));
         }
     }
-    cfg.n_entry = static_cast<uint8_t>(args.size());
-    cfg.n_slots = static_cast<uint8_t>(args.size() + results.size());
+    size_t n_entry = args.size() + captures->entry.size();
+    add_captures(captures->at_return);
+    cfg.n_entry = static_cast<uint8_t>(n_entry);
+    cfg.n_slots = static_cast<uint8_t>(k);
+    if (Status st = check_unique_names(out.info.slots); !st) return st.error();
     if (Status st = check_sizes(out, budget, options); !st) return st.error();
     cfg.mode = mode == ProbeMode::Call    ? PL_PROBE_MODE_CALL
                : mode == ProbeMode::Split ? PL_PROBE_MODE_SPLIT
@@ -284,9 +437,55 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         }
         ret.reset();  // from DWARF, not asked for
     }
-    size_t n_slots = probe.params.size() + (ret ? 1 : 0);
+    // With captures and no parameter list, the parameters (from DWARF) are
+    // only what captures start from: records carry the captures.
+    bool emit_params = probe.spec.params.has_value() || probe.spec.captures.empty();
+    size_t n_params = emit_params ? probe.params.size() : 0;
+    std::optional<symbols::FunctionTypes> ft = types_of(probe);
+    auto captures =
+        compile_captures(probe, options, mode, [&](const CaptureSpec& c) -> Result<CaptureRoot> {
+            CaptureRoot root;
+            root.name = c.root;
+            if (c.root == "ret") {
+                root.loc = reg_loc(PL_REG_RAX);
+                if (ft) root.type = ft->ret;
+                root.spec_type = ret;
+                if (!ret && !root.type) {
+                    return make_error(
+                        "capture {}: the function's return type is not known: "
+                        "add ret:TYPE to the spec",
+                        c.expr);
+                }
+                return root;
+            }
+            std::vector<std::string> names;
+            for (size_t k = 0; k < probe.params.size(); ++k) {
+                const ParamSpec& p = probe.params[k];
+                names.push_back(p.name);
+                if (p.name != c.root) continue;
+                size_t abi = abi_index_of(probe, k);
+                if (!probe.function_entry && !p.reg && abi >= std::size(kSysvArgRegs)) {
+                    return make_error(
+                        "capture {}: {} is a stack argument, which can only be read "
+                        "at a function's entry",
+                        c.expr, p.name);
+                }
+                root.loc = p.reg ? reg_loc(*p.reg) : sysv_argument(static_cast<uint32_t>(abi));
+                root.spec_type = p.type;
+                if (probe.params_from == "DWARF" || p.type == ValueType::Ptr)
+                    root.type = param_type(ft, p.name, abi);
+                return root;
+            }
+            return make_error("capture {}: '{}' is not a parameter of {} (parameters: {})", c.expr,
+                              c.root, probe.function.empty() ? probe.name : probe.function,
+                              root_names(names, ret.has_value() || (ft && ft->ret)));
+        });
+    if (!captures) return captures.error();
+    size_t n_slots = n_params + captures->entry.size() + (ret ? 1 : 0) + captures->at_return.size();
     if (n_slots > PL_PROBE_SLOTS_MAX) {
-        return make_error("too many values: a probe captures at most {}", PL_PROBE_SLOTS_MAX);
+        return make_error(
+            "too many values: a probe captures at most {} (parameters, captures and ret)",
+            PL_PROBE_SLOTS_MAX);
     }
 
     std::set<std::string> names;
@@ -306,7 +505,7 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         }
     };
 
-    for (size_t k = 0; k < probe.params.size(); ++k) {
+    for (size_t k = 0; k < n_params; ++k) {
         const ParamSpec& p = probe.params[k];
         pl_probe_slot& slot = cfg.slots[k];
         slot.value =
@@ -366,13 +565,24 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
         }
         out.info.slots.push_back(std::move(info));
     }
-    cfg.n_entry = static_cast<uint8_t>(probe.params.size());
+    size_t next = n_params;
+    auto add_captures = [&](std::vector<CompiledCapture>& list) {
+        for (CompiledCapture& c : list) {
+            cfg.slots[next++] = c.slot;
+            budget += c.bytes;
+            out.info.slots.push_back(std::move(c.info));
+        }
+    };
+    add_captures(captures->entry);
+    cfg.n_entry = static_cast<uint8_t>(next);
     if (ret) {
-        pl_probe_slot& slot = cfg.slots[probe.params.size()];
+        pl_probe_slot& slot = cfg.slots[next++];
         slot.value = reg_loc(PL_REG_RAX);
         fill_capture(slot, *ret, UINT32_MAX);
         out.info.slots.push_back(slot_info(*ret, "ret"));
     }
+    add_captures(captures->at_return);
+    if (Status st = check_unique_names(out.info.slots); !st) return st.error();
     if (Status st = check_sizes(out, budget, options); !st) return st.error();
     cfg.n_slots = static_cast<uint8_t>(n_slots);
     cfg.mode = mode == ProbeMode::Call    ? PL_PROBE_MODE_CALL

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "probes/list_fields.hpp"
 #include "probes/resolve.hpp"
 #include "symbols/demangle.hpp"
 #include "symbols/dwarf.hpp"
@@ -27,6 +28,14 @@ bool matches(std::string_view pattern, const symbols::ElfSymbol& s) {
     }
     return s.name.find(pattern) != std::string::npos ||
            s.demangled.find(pattern) != std::string::npos;
+}
+
+// PATTERN names this function exactly (no glob): its members are listed too.
+bool names_exactly(std::string_view pattern, const symbols::ElfSymbol& s) {
+    if (pattern.empty() || pattern.find_first_of("*?[") != std::string_view::npos) return false;
+    return s.name == pattern ||
+           (!s.demangled.empty() &&
+            (s.demangled == pattern || symbols::strip_parameters(s.demangled) == pattern));
 }
 
 // The location as a spec names it: plain C names as they are, C++ names quoted in full.
@@ -163,9 +172,16 @@ Result<std::string> list_functions(std::string_view target, std::string_view pat
     auto dwarf = symbols::DwarfInfo::open(*file);
 
     std::vector<const symbols::ElfSymbol*> shown;
+    const symbols::ElfSymbol* exact = nullptr;  // the one function PATTERN names, if one
+    size_t n_exact = 0;
     for (const symbols::ElfSymbol& s : file->functions()) {
         if (matches(pattern, s)) shown.push_back(&s);
+        if (names_exactly(pattern, s)) {
+            exact = &s;
+            ++n_exact;
+        }
     }
+    if (n_exact != 1) exact = nullptr;
     std::sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) {
         return std::tie(a->display(), a->address) < std::tie(b->display(), b->address);
     });
@@ -196,6 +212,8 @@ Result<std::string> list_functions(std::string_view target, std::string_view pat
             if (auto fn = dwarf->function_at(s->address)) line += signature_of(*fn);
         }
         out += fmt::format("0x{:<16x} {:>8}  {}\n", s->address, s->size, line);
+        if (s == exact && !s->ifunc)
+            out += list_fields(dwarf ? &*dwarf : nullptr, s->address, go_fn);
     }
     return out;
 }

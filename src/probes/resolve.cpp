@@ -273,8 +273,13 @@ Status resolve_go(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spe
             "register ABI (Go 1.17 and later)",
             file.path(), go.version ? go.version->text : "a Go before 1.18 (1.16 or 1.17)");
     }
-    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(file);
+    // Captures keep the DWARF after the file is closed.
+    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(
+        file, spec.captures.empty() ? symbols::DwarfInfo::Lifetime::WithFile
+                                    : symbols::DwarfInfo::Lifetime::OwnFile);
     if (Status st = go_values(file, fn, spec, dwarf, out); !st) return st;
+    if (dwarf && !spec.captures.empty())
+        out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
     out.go_abi = assign_go_values(out.go_params, out.go_results);
     for (const std::string& n : out.go_abi.notes)
         out.notes.push_back(n);
@@ -469,13 +474,19 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
                           out.function.empty() ? out.name : out.function);
     }
 
+    std::optional<symbols::DwarfInfo> dwarf;
+    if (!spec.captures.empty()) {  // kept after the file is closed
+        dwarf = symbols::DwarfInfo::open(*file, symbols::DwarfInfo::Lifetime::OwnFile);
+    } else if (!spec.params && out.function_entry) {
+        dwarf = symbols::DwarfInfo::open(*file);
+    }
     if (spec.params) {
         out.params = *spec.params;
         out.ret = spec.ret;
         out.params_from = "spec";
     } else if (out.function_entry) {
         std::optional<symbols::DwarfFunction> dfn;
-        if (auto dwarf = symbols::DwarfInfo::open(*file)) dfn = dwarf->function_at(out.vaddr);
+        if (dwarf) dfn = dwarf->function_at(out.vaddr);
         if (dfn) {
             params_from_dwarf(*dfn, out.params, out.ret, out.notes);
             out.params_from = "DWARF";
@@ -490,6 +501,8 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
         }
         if (spec.ret) out.ret = spec.ret;
     }
+    if (dwarf && !spec.captures.empty())
+        out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
     if (!out.function_entry) {
         if (out.ret || spec.ret) {
             return make_error(

@@ -6,6 +6,7 @@
 // parameter names and types from DWARF when the spec lists none.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct ResolvedProbe {
     std::optional<ValueType> ret;
     std::string params_from;         // "spec", "DWARF", "raw registers"
     std::vector<std::string> notes;  // what was left out and why
+    // The file's DWARF (or its debug file's), kept for the captures' field
+    // expressions; null if it has none or none was needed.
+    std::shared_ptr<const symbols::DwarfInfo> dwarf;
 
     // A Go function (issue 6): Go's register ABI instead of params/ret, and
     // returns read by uprobes at its RET instructions, never a uretprobe.

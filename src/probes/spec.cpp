@@ -1,5 +1,7 @@
 #include "probes/spec.hpp"
 
+#include "probes/spec_cursor.hpp"
+
 #include "symbols/go_types.hpp"
 
 #include <algorithm>
@@ -56,13 +58,6 @@ constexpr std::string_view kReservedFields[] = {
     "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",       "cgroup_id",
     "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns"};
 
-bool ident_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
-bool ident_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
 std::optional<uint64_t> parse_number(std::string_view s) {
     uint64_t v = 0;
     int base = 10;
@@ -76,9 +71,9 @@ std::optional<uint64_t> parse_number(std::string_view s) {
     return v;
 }
 
-class Parser {
+class Parser : SpecCursor {
   public:
-    explicit Parser(std::string_view text) : s_(text) {}
+    explicit Parser(std::string_view text) : SpecCursor(text) {}
 
     Result<ProbeSpec> run() {
         ProbeSpec spec;
@@ -95,48 +90,23 @@ class Parser {
             if (Status st = ret(spec); !st) return st.error();
             skip_ws();
         }
+        if (peek() == '{') {
+            auto captures = parse_captures(s_, i_);
+            if (!captures) return captures.error();
+            spec.captures = std::move(*captures);
+            skip_ws();
+        }
         if (i_ < s_.size()) {
             if (peek() == '(') return fail("a second parameter list");
             return fail(
-                fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE or the "
-                            "end of the spec)",
+                fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE, captures "
+                            "{{ ... }} or the end of the spec)",
                             word_here()));
         }
         return spec;
     }
 
   private:
-    char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-    size_t column() const { return i_ + 1; }
-    void skip_ws() {
-        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
-            ++i_;
-    }
-    Error fail(std::string_view what) const { return fail_at(i_, what); }
-    Error fail_at(size_t at, std::string_view what) const {
-        return make_error("column {}: {}", at + 1, what);
-    }
-    // The token at the cursor, for messages.
-    std::string word_here() const {
-        if (i_ >= s_.size()) return "end of spec";
-        size_t end = i_;
-        while (end < s_.size() && ident_char(s_[end]))
-            ++end;
-        if (end == i_) end = i_ + 1;
-        return std::string(s_.substr(i_, end - i_));
-    }
-    std::string found_text() const {
-        if (i_ >= s_.size()) return "the end of the spec";
-        return fmt::format("'{}'", word_here());
-    }
-    std::string_view identifier() {
-        size_t start = i_;
-        if (!ident_start(peek())) return {};
-        while (i_ < s_.size() && ident_char(s_[i_]))
-            ++i_;
-        return s_.substr(start, i_ - start);
-    }
-
     Status target(ProbeSpec& spec) {
         // The file ends at the first ':' that is not part of a C++ "::".
         size_t start = i_;
@@ -223,7 +193,8 @@ class Parser {
                     continue;
                 }
             }
-            if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'')
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == '+' || c == '\'' ||
+                c == '{')
                 break;
             ++i_;
         }
@@ -544,9 +515,6 @@ class Parser {
         spec.ret_go_only = type->go_only;
         return {};
     }
-
-    std::string_view s_;
-    size_t i_ = 0;
 };
 
 }  // namespace
@@ -598,6 +566,29 @@ uint32_t type_size(ValueType type) {
             return 4;
         default:
             return 8;
+    }
+}
+
+std::optional<ValueType> value_type_named(std::string_view word) {
+    for (const TypeWord& t : kTypes) {
+        if (t.word == word) return t.type;
+    }
+    auto go = symbols::go_type_named(word);
+    if (!go || go->size == 0 || go->size > 8) return std::nullopt;
+    bool sign = go->kind == symbols::GoKind::Int;
+    if (go->kind != symbols::GoKind::Int && go->kind != symbols::GoKind::Uint) {
+        if (go->kind == symbols::GoKind::Bool) return ValueType::Bool;
+        return std::nullopt;
+    }
+    switch (go->size) {
+        case 1:
+            return sign ? ValueType::S8 : ValueType::U8;
+        case 2:
+            return sign ? ValueType::S16 : ValueType::U16;
+        case 4:
+            return sign ? ValueType::S32 : ValueType::U32;
+        default:
+            return sign ? ValueType::S64 : ValueType::U64;
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The --probe spec: what to probe and what to capture, as typed by a user.
 //
-//   TARGET ':' LOCATION [ '(' [PARAM {',' PARAM}] ')' ] [ 'ret:' TYPE ]
+//   TARGET ':' LOCATION [ '(' [PARAM {',' PARAM}] ')' ] [ 'ret:' TYPE ] [ '{' CAPTURES '}' ]
 //   TARGET   a path, a library short name (libc) or a program name
 //   LOCATION SYMBOL ['+' OFFSET] | ''' C++ NAME ''' ['+' OFFSET] | ADDRESS (0x...)
 //   PARAM    TYPE [NAME] [':' FORMAT] ['@' REG] | 'buf' NAME '[' LEN ']' [':' FORMAT] ['@' REG]
@@ -9,6 +9,7 @@
 //   TYPE     probelog's words (s32, u64, ptr, str...) or, for Go programs, Go's
 //            (int64, string, []byte, *T, error...)
 //   LEN      a parameter's NAME | 'arg'N | a number
+//   CAPTURES field expressions over the parameters and ret (capture_spec.hpp)
 //
 // Pure: parsing only; resolve.hpp finds the file and the function.
 
@@ -21,6 +22,7 @@
 
 #include "common/bytes_format.hpp"
 #include "common/result.hpp"
+#include "probes/capture_spec.hpp"
 
 namespace probelog::probes {
 
@@ -67,10 +69,15 @@ struct ProbeSpec {
     std::string ret_text;  // ret's type as written
     bool ret_go_only = false;
     size_t location_column = 0;
+    std::vector<CaptureSpec> captures;  // '{ ... }': what records carry besides ret
 };
 
 // Errors start with "column N: ..." (1-based, in `text`).
 Result<ProbeSpec> parse_probe_spec(std::string_view text);
+
+// A type word a spec may write (s32, u64, ptr, str, int, size_t... and Go's
+// integer names), nullopt for others.
+std::optional<ValueType> value_type_named(std::string_view word);
 
 // "rdi" -> PL_REG_RDI (also "di", "edi"... are not accepted: 64-bit names only).
 std::optional<uint8_t> register_by_name(std::string_view name);

@@ -7,109 +7,15 @@
 
 #include <utility>
 
+#include "symbols/dwarf_die.hpp"
+
 namespace probelog::symbols {
+using namespace dwarf_die;  // the DIE readers shared with dwarf_types.cpp
+
 namespace {
 
-constexpr int kMaxTypeDepth = 32;
-// Go's DWARF extensions (cmd/internal/dwarf): the reflect.Kind of a type and a
-// slice's element type.
-constexpr unsigned kDwAtGoKind = 0x2900;
-constexpr unsigned kDwAtGoElem = 0x2902;
-enum GoReflectKind : uint8_t {
-    kGoChan = 18,
-    kGoFunc = 19,
-    kGoInterface = 20,
-    kGoMap = 21,
-    kGoSlice = 23,
-    kGoString = 24,
-};
 constexpr int kMaxGoDepth = 8;       // nested structs and arrays
 constexpr size_t kMaxGoFields = 64;  // fields kept per struct
-
-std::string attr_string(Dwarf_Die* die, unsigned name) {
-    Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return {};
-    const char* s = dwarf_formstring(&attr);
-    return s != nullptr ? std::string(s) : std::string();
-}
-
-bool attr_udata(Dwarf_Die* die, unsigned name, Dwarf_Word& out) {
-    Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
-    return dwarf_formudata(&attr, &out) == 0;
-}
-
-bool attr_flag(Dwarf_Die* die, unsigned name) {
-    Dwarf_Attribute attr;
-    bool flag = false;
-    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
-    return dwarf_formflag(&attr, &flag) == 0 && flag;
-}
-
-// The DIE a DW_AT_type (or other reference) attribute points to.
-bool attr_die(Dwarf_Die* die, unsigned name, Dwarf_Die* out) {
-    Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, name, &attr) == nullptr) return false;
-    return dwarf_formref_die(&attr, out) != nullptr;
-}
-
-uint32_t byte_size(Dwarf_Die* die) {
-    Dwarf_Word size = 0;
-    return attr_udata(die, DW_AT_byte_size, size) ? static_cast<uint32_t>(size) : 0;
-}
-
-// C text of a type, for listings and notes.
-std::string type_name(Dwarf_Die* die, int depth = 0) {
-    if (depth > kMaxTypeDepth) return "?";
-    Dwarf_Die inner;
-    bool has_inner = attr_die(die, DW_AT_type, &inner);
-    std::string name = attr_string(die, DW_AT_name);
-    switch (dwarf_tag(die)) {
-        case DW_TAG_base_type:
-        case DW_TAG_typedef:
-        case DW_TAG_unspecified_type:
-            return name;
-        case DW_TAG_structure_type:
-            return "struct " + (name.empty() ? "<anonymous>" : name);
-        case DW_TAG_class_type:
-            return "class " + (name.empty() ? "<anonymous>" : name);
-        case DW_TAG_union_type:
-            return "union " + (name.empty() ? "<anonymous>" : name);
-        case DW_TAG_enumeration_type:
-            return "enum " + (name.empty() ? "<anonymous>" : name);
-        case DW_TAG_const_type:
-            return "const " + (has_inner ? type_name(&inner, depth + 1) : "void");
-        case DW_TAG_volatile_type:
-            return "volatile " + (has_inner ? type_name(&inner, depth + 1) : "void");
-        case DW_TAG_pointer_type:
-            return (has_inner ? type_name(&inner, depth + 1) : "void") + " *";
-        case DW_TAG_reference_type:
-            return (has_inner ? type_name(&inner, depth + 1) : "void") + " &";
-        case DW_TAG_rvalue_reference_type:
-            return (has_inner ? type_name(&inner, depth + 1) : "void") + " &&";
-        case DW_TAG_subroutine_type:
-            return "function";
-        default:
-            return has_inner ? type_name(&inner, depth + 1) : "?";
-    }
-}
-
-// Skips typedefs and qualifiers; false for void.
-bool strip_to_underlying(Dwarf_Die* die, Dwarf_Die* out) {
-    Dwarf_Die cur = *die;
-    for (int depth = 0; depth < kMaxTypeDepth; ++depth) {
-        int tag = dwarf_tag(&cur);
-        if (tag != DW_TAG_typedef && tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
-            tag != DW_TAG_restrict_type && tag != DW_TAG_atomic_type) {
-            *out = cur;
-            return true;
-        }
-        Dwarf_Die next;
-        if (!attr_die(&cur, DW_AT_type, &next)) return false;
-        cur = next;
-    }
-    return false;
-}
 
 DwarfType describe(Dwarf_Die* type_die) {
     DwarfType t;
@@ -317,10 +223,23 @@ int collect_function(Dwarf_Die* die, void* arg) {
 
 }  // namespace
 
-std::optional<DwarfInfo> DwarfInfo::open(const ElfFile& file) {
+std::optional<DwarfInfo> DwarfInfo::open(const ElfFile& file, Lifetime lifetime) {
     DwarfInfo info;
     if (file.has_section(".debug_info")) {
-        info.dwarf_ = dwarf_begin_elf(file.elf(), DWARF_C_READ, nullptr);
+        if (lifetime == Lifetime::OwnFile) {
+            // Its own descriptor: the DWARF stays readable after `file` is closed.
+            int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) {
+                info.dwarf_ = dwarf_begin(fd, DWARF_C_READ);
+                if (info.dwarf_ == nullptr) {
+                    ::close(fd);
+                } else {
+                    info.debug_fd_ = fd;
+                }
+            }
+        } else {
+            info.dwarf_ = dwarf_begin_elf(file.elf(), DWARF_C_READ, nullptr);
+        }
         info.source_ = file.path();
     }
     if (info.dwarf_ == nullptr) {
@@ -349,7 +268,9 @@ DwarfInfo::DwarfInfo(DwarfInfo&& other) noexcept
       debug_fd_(std::exchange(other.debug_fd_, -1)),
       dwarf_(std::exchange(other.dwarf_, nullptr)),
       indexed_(other.indexed_),
-      by_address_(std::move(other.by_address_)) {}
+      by_address_(std::move(other.by_address_)),
+      definitions_indexed_(other.definitions_indexed_),
+      definitions_(std::move(other.definitions_)) {}
 
 DwarfInfo& DwarfInfo::operator=(DwarfInfo&& other) noexcept {
     if (this != &other) {
@@ -360,6 +281,8 @@ DwarfInfo& DwarfInfo::operator=(DwarfInfo&& other) noexcept {
         dwarf_ = std::exchange(other.dwarf_, nullptr);
         indexed_ = other.indexed_;
         by_address_ = std::move(other.by_address_);
+        definitions_indexed_ = other.definitions_indexed_;
+        definitions_ = std::move(other.definitions_);
     }
     return *this;
 }

@@ -70,7 +70,11 @@ struct GoDwarfFunction {
 class DwarfInfo {
   public:
     // The DWARF of `file` (or of its separate debug file); nullopt if it has none.
-    static std::optional<DwarfInfo> open(const ElfFile& file);
+    // WithFile: reads through `file`'s ELF handle, valid while `file` is;
+    // OwnFile: opens the file again, to outlive `file`.
+    enum class Lifetime { WithFile, OwnFile };
+    static std::optional<DwarfInfo> open(const ElfFile& file,
+                                         Lifetime lifetime = Lifetime::WithFile);
 
     DwarfInfo(DwarfInfo&&) noexcept;
     DwarfInfo& operator=(DwarfInfo&&) noexcept;
@@ -87,16 +91,29 @@ class DwarfInfo {
     // Where the DWARF came from (the file itself or the debug file's path).
     const std::string& source() const { return source_; }
 
+    // libdw's handle, for readers of the DWARF in src/symbols (dwarf_types.cpp).
+    ::Dwarf* handle() const { return dwarf_; }
+    // The DIE (a Dwarf_Die*) of the function whose entry is at `address`.
+    bool function_die(uint64_t address, void* die) const;
+    // The complete definition of the struct, class, union or enum whose DIE
+    // at `declaration` only declares it (DW_AT_declaration), looked for by
+    // tag and (namespace-qualified) name in every compilation unit: C code
+    // often declares a struct in one file and defines it in another. The
+    // definition's DIE offset, or 0 if there is none.
+    uint64_t definition_of(uint64_t declaration) const;
+
   private:
     DwarfInfo() = default;
     void index() const;
-    bool function_die(uint64_t address, void* die) const;
 
     std::string source_;
     int debug_fd_ = -1;  // a separate debug file, if used
     ::Dwarf* dwarf_ = nullptr;
     mutable bool indexed_ = false;
     mutable std::unordered_map<uint64_t, uint64_t> by_address_;  // low_pc -> DIE offset
+    // Complete type definitions by "tag:qualified name", built on first use.
+    mutable bool definitions_indexed_ = false;
+    mutable std::unordered_map<std::string, uint64_t> definitions_;
 };
 
 }  // namespace probelog::symbols

@@ -20,7 +20,10 @@
 
 namespace probelog::symbols {
 
-// A type: the offset of its DIE in the DWARF; 0 is no type (void).
+// A type: the offset of its DIE in the DWARF; 0 is no type (void). A row of
+// a multi-dimensional array (int m[3][4]: m[i]) has no DIE of its own: its
+// TypeRef is the array's DIE offset with the dimension in the top byte. Only
+// compare TypeRefs and pass them back; never read a DIE offset out of one.
 struct TypeRef {
     uint64_t die = 0;
     explicit operator bool() const { return die != 0; }
@@ -43,7 +46,7 @@ enum class TypeKind : uint8_t {
     GoString,       // {ptr at 0, len at 8}
     GoSlice,        // {ptr at 0, len at 8, cap at 16}; target: the element
     GoInterface,    // {type or itab at 0, data at 8}; `go_empty_interface`: eface (any)
-    GoMap,          // a pointer to runtime.hmap, whose first word is the count
+    GoMap,          // *runtime.hmap, whose first word is the count; target: the value
     CxxString,      // libstdc++ std::string (new ABI): {char* at 0, size_t length at 8}
     CxxStringView,  // std::string_view: {size_t length at 0, const char* at 8}
     CxxVector,      // std::vector<T>: {T* begin at 0, T* end at 8}; target: T
@@ -67,7 +70,10 @@ struct MemberDesc {
     uint64_t offset = 0;  // bytes from the start of the enclosing object
     TypeRef type;
     // Bitfields: the field is bit_size bits starting bit_offset bits (counted
-    // from the least significant bit, little-endian) after `offset`.
+    // from the least significant bit, little-endian) after `offset`, which is
+    // the start of its storage unit: read describe_type(type).size bytes
+    // there (a field that straddles units in a packed struct starts in the
+    // byte at `offset`: read enough bytes to cover bit_offset + bit_size).
     uint16_t bit_offset = 0;
     uint16_t bit_size = 0;          // 0: not a bitfield
     bool base_or_embedded = false;  // a C++ base class or a Go embedded field

@@ -1,6 +1,8 @@
 #include "support/json_lines.hpp"
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace probelog::test {
 
@@ -21,6 +23,19 @@ int64_t JsonRecord::num(const char* key) const {
 uint64_t JsonRecord::unum(const char* key) const {
     if (!has(key) || !doc_[key].IsUint64()) return UINT64_MAX;
     return doc_[key].GetUint64();
+}
+
+double JsonRecord::real(const char* key) const {
+    if (!has(key) || !doc_[key].IsNumber()) return -1e300;
+    return doc_[key].GetDouble();
+}
+
+std::string JsonRecord::raw(const char* key) const {
+    if (!has(key)) return "<missing>";
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    doc_[key].Accept(w);
+    return buf.GetString();
 }
 
 bool JsonRecord::boolean(const char* key) const {

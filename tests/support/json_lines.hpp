@@ -20,6 +20,8 @@ class JsonRecord {
     int64_t num(const char* key) const;
     uint64_t unum(const char* key) const;
     bool boolean(const char* key) const;
+    double real(const char* key) const;      // any number as a double (-1e300 if none)
+    std::string raw(const char* key) const;  // the value as compact JSON ("<missing>")
     std::vector<std::string> strings(const char* key) const;
     std::vector<std::string> keys() const;
     const std::string& line() const { return line_; }

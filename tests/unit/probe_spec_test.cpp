@@ -208,8 +208,8 @@ TEST(ProbeSpec, MalformedSpecsPointAtTheColumn) {
     EXPECT_EQ(error_of("app:f(int a) retval"),
               "column 14: unexpected 'retval' (expected ret:TYPE)");
     EXPECT_EQ(error_of("app:f(int a) junk"),
-              "column 14: unexpected 'junk' (expected a parameter list, ret:TYPE or the end of the "
-              "spec)");
+              "column 14: unexpected 'junk' (expected a parameter list, ret:TYPE, captures { ... } "
+              "or the end of the spec)");
 }
 
 TEST(ProbeSpec, AtMostTwelveParameters) {
