@@ -157,6 +157,10 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
                 break;
             case ProbeValueKind::Str:
             case ProbeValueKind::Buf: {
+                if (!slot.bytes_access.empty() && (flags & (PL_VALUE_NULL | PL_VALUE_FAULT)) != 0) {
+                    add_bytes_error(slot, flags, out);  // a capture: no value, not ""
+                    break;
+                }
                 std::string_view bytes(data + off, len);
                 const char* not_msgpack = nullptr;
                 uint64_t count = pv.len;

@@ -55,6 +55,10 @@ struct ProbeSlotInfo {
     // and the same for the length's path.
     std::vector<std::string> access;
     std::vector<std::string> len_access;
+    // Str, Buf captures: the pointer the bytes are read through, which a NULL
+    // or a fault names ("unreadable memory at req->path"). Empty for
+    // parameters, whose error is "null" or "fault".
+    std::string bytes_access;
     uint8_t bit_offset = 0;  // Int, Uint, Enum: a bitfield of bit_size bits in the value read
     uint8_t bit_size = 0;
     bool is_signed = false;                                    // Enum: its base type

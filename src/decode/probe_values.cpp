@@ -206,16 +206,28 @@ void add_interface(const ProbeSlotInfo& slot, const InterfaceWords& w, uint32_t 
     out.add_hex(slot.name, w.data);  // a pointer (or a boxed value): its address
 }
 
-void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out) {
-    const std::vector<std::string>& access =
-        (fail_step & PL_FAIL_IN_LEN) != 0 ? slot.len_access : slot.access;
-    size_t step = fail_step & ~PL_FAIL_IN_LEN;
-    std::string_view through = step < access.size() ? std::string_view(access[step]) : "?";
+namespace {
+
+void add_error_at(const ProbeSlotInfo& slot, uint8_t flags, std::string_view through, Record& out) {
     std::span<char> room = out.store_begin(through.size() + 32);
     auto r = fmt::format_to_n(
         room.data(), room.size(), "{} {}",
         (flags & PL_VALUE_NULL) != 0 ? "null pointer:" : "unreadable memory at", through);
     out.add_str(slot.error_name, out.store_commit(std::min(room.size(), r.size)));
+}
+
+}  // namespace
+
+void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out) {
+    const std::vector<std::string>& access =
+        (fail_step & PL_FAIL_IN_LEN) != 0 ? slot.len_access : slot.access;
+    size_t step = fail_step & ~PL_FAIL_IN_LEN;
+    add_error_at(slot, flags, step < access.size() ? std::string_view(access[step]) : "?", out);
+}
+
+void add_bytes_error(const ProbeSlotInfo& slot, uint8_t flags, Record& out) {
+    add_null(slot.name, out);
+    add_error_at(slot, flags, slot.bytes_access, out);
 }
 
 }  // namespace probelog::decode

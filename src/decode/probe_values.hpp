@@ -45,4 +45,8 @@ void add_interface(const ProbeSlotInfo& slot, const InterfaceWords& words, uint3
 // unreadable memory at access `fail_step` (schema/probe.h).
 void add_path_error(const ProbeSlotInfo& slot, uint8_t flags, uint8_t fail_step, Record& out);
 
+// A capture's bytes (Str, Buf) behind a NULL or unreadable pointer
+// (slot.bytes_access): null and the error naming it.
+void add_bytes_error(const ProbeSlotInfo& slot, uint8_t flags, Record& out);
+
 }  // namespace probelog::decode

@@ -8,7 +8,6 @@
 namespace probelog::probes {
 namespace {
 
-using decode::ProbeSlotInfo;
 using decode::ProbeValueKind;
 using symbols::TypeDesc;
 using symbols::TypeKind;
@@ -630,6 +629,11 @@ class Walker {
         if (final_access_) r->info.access.push_back(ptr_text_);
         if (r->info.access.size() > kMaxDereferences) return too_deep();
         r->info.len_access = r->info.access;
+        if (r->info.kind == ProbeValueKind::Str || r->info.kind == ProbeValueKind::Buf) {
+            // A final read loaded the pointer to the bytes; without one the
+            // bytes are inside the struct the last pointer points to.
+            r->info.bytes_access = final_access_ ? text_ : ptr_text_;
+        }
         return r;
     }
 

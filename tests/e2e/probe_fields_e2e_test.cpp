@@ -96,6 +96,24 @@ TEST(ProbeFieldsE2E, NullPointerGivesNullAndNamesIt) {
     EXPECT_EQ(x.str("req_conn_peer_name_error"), "null pointer: req->conn");
 }
 
+TEST(ProbeFieldsE2E, DanglingPointerGivesNullAndNamesIt) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string bin = testprog("probe_fields");
+    FieldRun run = run_fields({bin + ":pf_handle_dangling { req->hdr.content_length, req->path, "
+                                     "req->conn->fd, req->conn->peer->name }"},
+                              {bin});
+    auto r = of(run, "probe_fields:pf_handle_dangling");
+    ASSERT_EQ(r.size(), 1u) << run.finished.out << run.finished.err;
+    const JsonRecord& x = *r[0];
+    EXPECT_EQ(x.unum("req_hdr_content_length"), PF_CONTENT_LENGTH) << x.line();
+    EXPECT_EQ(x.raw("req_path"), "null") << x.line();
+    EXPECT_EQ(x.str("req_path_error"), "unreadable memory at req->path");
+    EXPECT_EQ(x.raw("req_conn_fd"), "null");
+    EXPECT_EQ(x.str("req_conn_fd_error"), "unreadable memory at req->conn");
+    EXPECT_EQ(x.raw("req_conn_peer_name"), "null");
+    EXPECT_EQ(x.str("req_conn_peer_name_error"), "unreadable memory at req->conn");
+}
+
 TEST(ProbeFieldsE2E, EightDereferencesAndAClearErrorForNine) {
     PROBELOG_REQUIRE_ROOT();
     std::string bin = testprog("probe_fields");

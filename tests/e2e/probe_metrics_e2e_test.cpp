@@ -44,14 +44,18 @@ TEST(ProbeMetricsE2E, CallCountsAndLatencyHistogramsPerProbe) {
     httplib::Client client("127.0.0.1", port);
     std::string text;
     const std::string add_calls = "probelog_probe_calls_total{probe=\"probe_target:pt_add_ints\"}";
-    for (int attempt = 0; attempt < 50; ++attempt) {  // until the last drain is published
+    const std::string sleep_calls =
+        "probelog_probe_calls_total{probe=\"probe_target:pt_sleep_ms\"}";
+    const std::string sleep_count =
+        "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}";
+    // Until the last drain is published. A scrape is not one snapshot: a
+    // record counted while it renders shows in the series rendered after.
+    for (int attempt = 0; attempt < 50; ++attempt) {
         auto res = client.Get("/metrics");
         ASSERT_TRUE(res);
         text = res->body;
-        if (metric_line(text, add_calls) == "3" &&
-            metric_line(
-                text, "probelog_probe_latency_seconds_count{probe=\"probe_target:pt_sleep_ms\"}") ==
-                "3") {
+        if (metric_line(text, add_calls) == "3" && metric_line(text, sleep_calls) == "3" &&
+            metric_line(text, sleep_count) == "3") {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -1,12 +1,16 @@
 /* probe_fields [N]: a C program whose functions take structs that tests read
  * through field expressions: nested structs, pointers to pointers, bitfields,
- * a union, an enum, arrays (one of two dimensions), a NULL pointer on the way, a 10-node list and a
- * struct defined in another compilation unit. Runs N rounds (default 1); each
- * calls pf_handle_request, pf_handle_null, pf_walk and pf_handle_opaque once,
- * in that order, with the values of probe_fields_values.h, and prints nothing. */
+ * a union, an enum, arrays (one of two dimensions), a NULL pointer on the way,
+ * dangling pointers (into a page unmapped before the call), a 10-node list
+ * and a struct defined in another compilation unit. Runs N rounds (default 1);
+ * each calls pf_handle_request, pf_handle_null, pf_handle_dangling, pf_walk
+ * and pf_handle_opaque once, in that order, with the values of
+ * probe_fields_values.h, and prints nothing. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "probe_fields.h"
 #include "probe_fields_values.h"
@@ -39,6 +43,11 @@ PROBED long pf_handle_request(struct pf_request* req) {
 
 PROBED long pf_handle_null(struct pf_request* req) {
     return req->conn == NULL ? -1 : req->conn->fd;
+}
+
+/* req->conn and req->path point into a page that is no longer mapped. */
+PROBED long pf_handle_dangling(struct pf_request* req) {
+    return req->conn != NULL;
 }
 
 PROBED int pf_walk(struct pf_node* n) {
@@ -86,6 +95,15 @@ int main(int argc, char** argv) {
     fill_request(&null_req, NULL);
     null_req.path = PF_NULL_PATH;
 
+    /* A page mapped, then unmapped: pointers into it dangle. */
+    long page = sysconf(_SC_PAGESIZE);
+    char* gone =
+        mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (gone == MAP_FAILED || munmap(gone, (size_t)page) != 0) return 1;
+    static struct pf_request dangling_req;
+    fill_request(&dangling_req, (struct pf_conn*)(gone + 64));
+    dangling_req.path = gone + 128;
+
     static struct pf_node nodes[PF_LIST_LEN];
     for (int i = 0; i < PF_LIST_LEN; ++i) {
         nodes[i].value = PF_NODE_VALUE(i);
@@ -96,6 +114,7 @@ int main(int argc, char** argv) {
     for (long r = 0; r < rounds; ++r) {
         total += pf_handle_request(&req);
         total += pf_handle_null(&null_req);
+        total += pf_handle_dangling(&dangling_req);
         total += pf_walk(&nodes[0]);
         total += pf_handle_opaque(pf_opaque_new());
     }

@@ -32,6 +32,10 @@
  * PF_NULL_PATH: `req->conn->fd` must fail to read, not crash anything. */
 #define PF_NULL_PATH "/null-conn"
 
+/* pf_handle_dangling(req): the request of pf_handle_request, but conn and
+ * path point into a page unmapped before the call (conn at +64, path at
+ * +128): reading through them must fail and say so, not give a value. */
+
 /* pf_walk(n): a list of PF_LIST_LEN nodes; node i (0 = the argument) holds
  * value PF_NODE_VALUE(i); the last node's next is NULL. So
  * n->next->next->...->value (k times next) is PF_NODE_VALUE(k) for k <= 9. */
