@@ -69,9 +69,11 @@ lint-tidy: configure
 	@$(MAKE) --no-print-directory tidy-only
 
 # The same on a tree that is configured and has its skeletons (.ci/run starts
-# it in the background while the tests build and run).
+# it in the background while the tests build and run). TIDY_FILES: regexes of
+# the files to check (default: all of src/).
+TIDY_FILES ?= src/
 tidy-only:
-	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) 'src/' \
+	@run-clang-tidy-16 -quiet -p $(BUILD) -clang-tidy-binary $(CLANG_TIDY) $(TIDY_FILES) \
 		>$(BUILD)/clang-tidy.log 2>&1 || \
 		{ grep -E -A4 '(warning|error):' $(BUILD)/clang-tidy.log; \
 		  echo "clang-tidy found the problems above (whole log: $(BUILD)/clang-tidy.log)"; exit 1; }

@@ -10,37 +10,14 @@
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+#include "support/temp_dir.hpp"
 
 namespace probelog::test {
 namespace {
 
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/probelog-config-e2e-XXXXXX";
-        path_ = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    std::string write(const std::string& name, const std::string& text) const {
-        std::string p = path_ + "/" + name;
-        std::ofstream(p) << text;
-        return p;
-    }
-    std::string read(const std::string& name) const {
-        std::ifstream in(path_ + "/" + name);
-        std::ostringstream out;
-        out << in.rdbuf();
-        return out.str();
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
-
 TEST(ConfigE2E, YamlConfigWithAFileOutputPerEventType) {
     PROBELOG_REQUIRE_ROOT();
-    TempDir dir;
+    TempDir dir{"probelog-config-e2e"};
     std::string conf = dir.write("fluent-bit.yaml",
                                  "service:\n"
                                  "  flush: 1\n"
@@ -83,7 +60,7 @@ TEST(ConfigE2E, YamlConfigWithAFileOutputPerEventType) {
 }
 
 TEST(ConfigE2E, ClassicConfigErrorIsOneLineWithFileAndLine) {
-    TempDir dir;
+    TempDir dir{"probelog-config-e2e"};
     std::string conf = dir.write("config.conf",
                                  "[INPUT]\n"
                                  "    Name     ebpf\n"

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "e2e/run_probelog.hpp"
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
@@ -18,21 +19,6 @@ namespace probelog::test {
 namespace {
 
 constexpr const char* kReady = "Ctrl-C to stop";
-
-// probelog with `args`, attached and ready.
-std::unique_ptr<Process> start_probelog(std::vector<std::string> args) {
-    args.insert(args.begin(), probelog_bin());
-    auto p = std::make_unique<Process>(args);
-    EXPECT_TRUE(p->wait_for_stderr(kReady)) << p->err();
-    return p;
-}
-
-std::vector<JsonRecord> stop_and_parse(Process& p) {
-    p.signal(SIGINT);
-    Finished f = p.wait();
-    EXPECT_EQ(f.exit_code, 0) << f.err;
-    return parse_json_lines(f.out);
-}
 
 // Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or .../unified on hybrid hosts).
 std::string cgroup2_mount() {

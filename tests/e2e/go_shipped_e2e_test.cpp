@@ -7,9 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,8 +19,10 @@
 #include "e2e/go_run.hpp"
 #include "e2e/run_probelog.hpp"
 #include "support/json_lines.hpp"
+#include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+#include "support/temp_dir.hpp"
 
 namespace probelog::test {
 namespace {
@@ -164,31 +164,6 @@ TEST(GoShippedE2E, ArgumentsAndResultsOfEveryBuildExactly) {
     }
 }
 
-uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "probelog-prometheus-XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
-  private:
-    std::string path_;
-};
-
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
 
 // `go version BINARY`: the toolchain's own reading of the build info.
@@ -230,7 +205,7 @@ TEST(GoShippedE2E, PrometheusListsTensOfThousandsOfGoFunctions) {
 TEST(GoShippedE2E, PrometheusHttpHandlingProbedWhileItAnswers) {
     PROBELOG_REQUIRE_ROOT();
     ASSERT_TRUE(fs::exists(kPrometheus)) << "scripts/install-deps.sh installs prometheus";
-    TempDir dir;
+    TempDir dir{"probelog-prometheus"};
     std::ofstream(dir.file("prometheus.yml")) << "global:\n  scrape_interval: 1m\n";  // no targets
     uint16_t port = free_port();
     Process prom({kPrometheus, "--config.file=" + dir.file("prometheus.yml"),

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "e2e/run_probelog.hpp"
 #include "support/json_lines.hpp"
 #include "support/libc_copy.hpp"
 #include "support/process.hpp"
@@ -19,8 +20,6 @@
 
 namespace probelog::test {
 namespace {
-
-constexpr const char* kReady = "Ctrl-C to stop";
 
 // The pointers malloc_sizes printed: a b c d e.
 struct Pointers {
@@ -59,20 +58,6 @@ class GatedAllocator {
     std::string fifo_;
     std::unique_ptr<Process> process_;
 };
-
-std::unique_ptr<Process> start_probelog(std::vector<std::string> args) {
-    args.insert(args.begin(), probelog_bin());
-    auto p = std::make_unique<Process>(args);
-    EXPECT_TRUE(p->wait_for_stderr(kReady)) << p->err();
-    return p;
-}
-
-std::vector<JsonRecord> stop_and_parse(Process& p) {
-    p.signal(SIGINT);
-    Finished f = p.wait();
-    EXPECT_EQ(f.exit_code, 0) << f.err;
-    return parse_json_lines(f.out);
-}
 
 // The malloc/calloc/realloc/free records of the program (`pid`), in the order they happened.
 std::vector<const JsonRecord*> allocation_calls(const std::vector<JsonRecord>& records, pid_t pid) {

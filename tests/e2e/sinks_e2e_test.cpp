@@ -5,23 +5,22 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "support/forward_receiver.hpp"
 #include "support/json_lines.hpp"
+#include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
+#include "support/temp_dir.hpp"
 
 namespace probelog::test {
 namespace {
@@ -29,40 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kReady = "Ctrl-C to stop";
-
-// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it).
-uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "probelog-e2e-XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // "2026-11-21T23:44:33.891069719Z" as ns since the epoch.
 int64_t rfc3339_ns(const std::string& t) {
@@ -196,7 +161,7 @@ TEST(SinksE2E, OtlpReceiverGetsTheExecAsALogRecord) {
 
 TEST(SinksE2E, FileRotationKeepsEveryExecOnceAndInOrderAndMatchSelectsPerSink) {
     PROBELOG_REQUIRE_ROOT();
-    TempDir dir;
+    TempDir dir{"probelog-e2e"};
     std::string path = dir.file("execs.jsonl");
     std::string token = unique_token("rot");
     constexpr int kExecs = 60;
@@ -297,7 +262,7 @@ TEST(SinksE2E, RealPrometheusScrapesRecordAndLossCountersAndPromtoolAccepts) {
     if (!fs::exists("/usr/bin/prometheus") || !fs::exists("/usr/bin/promtool")) {
         FAIL() << "prometheus is not installed (scripts/install-deps.sh installs it)";
     }
-    TempDir dir;
+    TempDir dir{"probelog-e2e"};
     uint16_t dead = free_port();  // nothing listens: the forward sink's queue fills
     // 7 execs: the sh, five true, the sleep. The forward queue holds 2: 5 dropped.
     auto p = std::make_unique<Process>(std::vector<std::string>{

@@ -210,15 +210,18 @@ TEST(BytesFormatSpec, ErrorsNameTheProblemAndTheFix) {
 }
 
 // A probe event with one buf slot holding `bytes`, decoded with `format`
-// (the record points into the event, kept with it).
+// (the record points into the event and the probe table: its field names are
+// the table's; both kept with it).
 struct Decoded {
+    decode::ProbeTable table;
     std::vector<std::byte> event;
     Record record;
     const Field* find(std::string_view name) const { return record.find(name); }
 };
 
 Decoded decode_buf(std::string_view bytes, BytesFormat format, uint8_t flags = 0) {
-    decode::ProbeTable table;
+    Decoded out;
+    decode::ProbeTable& table = out.table;
     decode::ProbeInfo info;
     info.name = "app:f";
     decode::ProbeSlotInfo slot;
@@ -242,7 +245,6 @@ Decoded decode_buf(std::string_view bytes, BytesFormat format, uint8_t flags = 0
     std::memcpy(e.area, &v, sizeof(v));
     std::memcpy(e.area + sizeof(v), bytes.data(), bytes.size());
     size_t size = offsetof(pl_probe_event, area) + sizeof(v) + bytes.size();
-    Decoded out;
     out.event.resize(size);
     std::memcpy(out.event.data(), &e, size);
     EXPECT_EQ(decode::decode_probe(table, out.event, out.record), nullptr);

@@ -10,31 +10,15 @@
 #include "sinks/factory.hpp"
 #include "sinks/file_sink.hpp"
 #include "support/json_lines.hpp"
+#include "support/temp_dir.hpp"
 
 namespace probelog {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "probelog-file-XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
-  private:
-    std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test::read_file;
+using test::TempDir;
 
 void numbered(Record& r, uint64_t n) {
     r.clear();
@@ -73,7 +57,7 @@ std::vector<uint64_t> range(uint64_t from, uint64_t to) {
 }
 
 TEST(FileSink, RotationKeepsEveryRecordExactlyOnceInOrder) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     FileConfig c;
     c.path = dir.file("out.jsonl");
     c.rotate_size = 1024;
@@ -100,7 +84,7 @@ TEST(FileSink, RotationKeepsEveryRecordExactlyOnceInOrder) {
 }
 
 TEST(FileSink, KeepsOnlyRotateKeepOldFiles) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     FileConfig c;
     c.path = dir.file("out.jsonl");
     c.rotate_size = 1024;
@@ -123,7 +107,7 @@ TEST(FileSink, KeepsOnlyRotateKeepOldFiles) {
 }
 
 TEST(FileSink, AppendsToAnExistingFileAndCountsItsSize) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     FileConfig c;
     c.path = dir.file("out.jsonl");
     { std::ofstream(c.path) << std::string(2000, 'x') << "\n"; }
@@ -143,7 +127,7 @@ TEST(FileSink, AppendsToAnExistingFileAndCountsItsSize) {
 }
 
 TEST(FileSink, RotateKeepZeroKeepsNoOldFile) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     FileConfig c;
     c.path = dir.file("out.jsonl");
     c.rotate_size = 200;
@@ -173,7 +157,7 @@ TEST(FileSink, UnwritablePathIsAClearError) {
 }
 
 TEST(FileSink, MkdirCreatesMissingDirectoriesAndMatchSelects) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     OutputSpec spec;
     spec.kind = "file";
     spec.target = dir.file("made/deeper/exec.jsonl");
@@ -192,7 +176,7 @@ TEST(FileSink, MkdirCreatesMissingDirectoriesAndMatchSelects) {
 }
 
 TEST(FileSink, BuiltFromAUrlWithRotationParams) {
-    TempDir dir;
+    TempDir dir{"probelog-file"};
     OutputSpec spec;
     spec.kind = "file";
     spec.target = dir.file("u.jsonl");

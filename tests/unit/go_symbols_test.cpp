@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "support/process.hpp"
+#include "unit/testprog_files.hpp"
 #include "symbols/disasm.hpp"
 #include "symbols/dwarf.hpp"
 #include "symbols/elf_file.hpp"
@@ -21,18 +22,8 @@
 namespace probelog::symbols {
 namespace {
 
-ElfFile open_ok(const std::string& name) {
-    auto f = ElfFile::open(test::testprog(name));
-    if (!f) throw std::runtime_error(f.error().message);
-    return std::move(*f);
-}
-
-const ElfSymbol& function(const ElfFile& file, std::string_view name) {
-    auto found = find_functions(file, name);
-    if (found.size() != 1)
-        throw std::runtime_error(fmt::format("{}: {} matches", name, found.size()));
-    return *found[0];
-}
+using test::function;
+using test::open_ok;
 
 // The `go version` of the toolchain that built the test programs.
 std::string toolchain_version() {
@@ -45,7 +36,7 @@ std::string toolchain_version() {
 void put(std::vector<uint8_t>& b, size_t at, uint64_t v, size_t n) {
     if (b.size() < at + n) b.resize(at + n);
     for (size_t i = 0; i < n; ++i)
-        b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+        b[at + i] = i < 8 ? static_cast<uint8_t>(v >> (8 * i)) : 0;  // n > 8: zero-padded
 }
 
 // A function table of the Go 1.18 layout (also 1.20's, other magic) with

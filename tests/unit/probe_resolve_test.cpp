@@ -7,6 +7,7 @@
 #include "probes/list.hpp"
 #include "probes/resolve.hpp"
 #include "support/process.hpp"
+#include "unit/testprog_files.hpp"
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
@@ -15,21 +16,9 @@
 namespace probelog::probes {
 namespace {
 
-std::string prog(std::string_view name) {
-    return test::testprog(name);
-}
-
-Result<ResolvedProbe> resolve(const std::string& text) {
-    auto spec = parse_probe_spec(text);
-    if (!spec) return spec.error();
-    return resolve_probe(*spec, ResolveOptions{});
-}
-
-ResolvedProbe resolve_ok(const std::string& text) {
-    auto r = resolve(text);
-    if (!r) throw std::runtime_error(text + ": " + r.error().message);
-    return *r;
-}
+using test::prog;
+using test::resolve;
+using test::resolve_ok;
 
 std::string error_of(const std::string& text) {
     return error_text(resolve(text));

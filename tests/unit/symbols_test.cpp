@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "support/process.hpp"
+#include "unit/testprog_files.hpp"
 #include "symbols/demangle.hpp"
 #include "symbols/disasm.hpp"
 #include "symbols/dwarf.hpp"
@@ -17,18 +18,8 @@
 namespace probelog::symbols {
 namespace {
 
-ElfFile open_ok(const std::string& name) {
-    auto f = ElfFile::open(test::testprog(name));
-    if (!f) throw std::runtime_error(f.error().message);
-    return std::move(*f);
-}
-
-const ElfSymbol& function(const ElfFile& file, std::string_view name) {
-    auto found = find_functions(file, name);
-    if (found.size() != 1)
-        throw std::runtime_error(fmt::format("{}: {} matches", name, found.size()));
-    return *found[0];
-}
+using test::function;
+using test::open_ok;
 
 // The bytes at a file offset, read with plain file I/O.
 std::vector<uint8_t> file_bytes(const std::string& path, uint64_t offset, size_t n) {

@@ -15,6 +15,7 @@
 #include "traces/exec_trace.hpp"
 #include "traces/trace.hpp"
 #include "support/error_text.hpp"
+#include "support/temp_dir.hpp"
 
 namespace probelog {
 namespace {
@@ -61,24 +62,7 @@ std::string yaml_error(std::string_view text) {
     return error_text(yaml(text));
 }
 
-// A directory of files for include and load_file tests, removed afterwards.
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/probelog-config-XXXXXX";
-        path_ = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    std::string write(const std::string& name, std::string_view text) const {
-        std::string p = path_ + "/" + name;
-        std::ofstream(p) << text;
-        return p;
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
+using test::TempDir;  // files for include and load_file tests
 
 // --- classic -------------------------------------------------------------
 
@@ -259,7 +243,7 @@ TEST(ConfigClassic, SetAndEnvironmentVariables) {
 }
 
 TEST(ConfigClassic, IncludesRelativeToTheIncludingFile) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     std::filesystem::create_directory(dir.path() + "/conf.d");
     dir.write("conf.d/input.conf", "[INPUT]\n    Name ebpf\n    Trace vfs\n");
     dir.write("conf.d/a-output.conf", "[OUTPUT]\n    Name stdout\n    Match *\n");
@@ -360,7 +344,7 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
 }
 
 TEST(ConfigClassic, IncludeCycleIsAnError) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     std::string a = dir.write("a.conf", "@INCLUDE b.conf\n");
     dir.write("b.conf", "\n@INCLUDE a.conf\n");
     auto r = config::load_file(a, test_context());
@@ -372,7 +356,7 @@ TEST(ConfigClassic, IncludeCycleIsAnError) {
 }
 
 TEST(ConfigClassic, ErrorsInIncludedFilesNameThatFile) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     dir.write("in.conf", "[INPUT]\n    Name ebpf\n    Trace nope\n");
     std::string main = dir.write("main.conf", "@INCLUDE in.conf\n");
     auto r = config::load_file(main, test_context());
@@ -386,7 +370,7 @@ TEST(ConfigFile, MissingFileAndFormatByExtension) {
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().message,
               "cannot read config file /nonexistent/probelog.conf: No such file or directory");
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     std::string y =
         dir.write("fb.YML", "pipeline:\n  inputs:\n    - name: ebpf\n      trace: vfs\n");
     auto r = config::load_file(y, test_context());
@@ -458,7 +442,7 @@ TEST(ConfigYaml, EmptyDocumentIsDefaults) {
 }
 
 TEST(ConfigYaml, Includes) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     dir.write("inputs.yaml", "pipeline:\n  inputs:\n    - name: ebpf\n      trace: exec\n");
     dir.write("outputs.conf", "[OUTPUT]\n    Name stdout\n    Match *\n");
     std::string main = dir.write(
@@ -540,7 +524,7 @@ Result<CliOutcome> cli(std::vector<std::string> args) {
 }
 
 TEST(ConfigCli, TheCommandLineAddsToAndOverridesTheFile) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     std::string conf = dir.write("fb.conf",
                                  "[INPUT]\n"
                                  "    Name    ebpf\n"
@@ -581,7 +565,7 @@ TEST(ConfigCli, TheCommandLineAddsToAndOverridesTheFile) {
 }
 
 TEST(ConfigCli, FileErrorsComeOutAsOneLine) {
-    TempDir dir;
+    TempDir dir{"probelog-config"};
     std::string conf =
         dir.write("config.conf", "[INPUT]\n    Name ebpf\n    Trace trace_exec\n    Trace foo\n");
     auto r = cli({"-c", conf});
