@@ -147,6 +147,54 @@ enum pl_probe_config_flags {
     PL_PROBE_KEY_SP_BASE = 1u << 2,
 };
 
+/* Conditions (`if COND`, issue 16): a postfix program over the captured
+ * values, evaluated once the values it reads are captured (at entry, or at
+ * return when it reads a return value). A comparison pushes one bit; AND and
+ * OR pop two and push one; the record is kept if the last bit is 1. A
+ * comparison with a value that could not be read (NULL, fault) is false. */
+#define PL_PROBE_COND_OPS 16     /* steps per condition */
+#define PL_PROBE_COND_STR 128    /* bytes of string constants per condition */
+#define PL_PROBE_COND_STR_ONE 64 /* bytes of one string constant */
+
+enum pl_probe_cond_kind {
+    PL_COND_INT = 1,        /* integer comparison `cmp` of the slot's value with imm */
+    PL_COND_FLAGS = 2,      /* (value & imm) != 0 */
+    PL_COND_STR_EQ = 3,     /* the slot's captured bytes equal the constant */
+    PL_COND_STR_PREFIX = 4, /* ... start with the constant */
+    PL_COND_AND = 5,
+    PL_COND_OR = 6,
+};
+
+enum pl_probe_cond_cmp {
+    PL_CMP_EQ = 0,
+    PL_CMP_NE = 1,
+    PL_CMP_LT = 2,
+    PL_CMP_LE = 3,
+    PL_CMP_GT = 4,
+    PL_CMP_GE = 5,
+};
+
+struct pl_probe_cond_op {
+    __u8 kind;       /* enum pl_probe_cond_kind */
+    __u8 cmp;        /* PL_COND_INT: enum pl_probe_cond_cmp */
+    __u8 slot;       /* the config slot compared */
+    __u8 bit_offset; /* integers: the value is bits [bit_offset, +bits) of the 8 bytes read */
+    __u8 bits;       /* 1..64 */
+    __u8 is_signed;  /* compare as a signed integer of `bits` bits */
+    __u8 str_len;    /* strings: the constant is cond_str[str_off, +str_len) */
+    __u8 pad0;
+    __u16 str_off;
+    __u16 pad1;
+    __u32 pad2;
+    __u64 imm; /* PL_COND_INT, PL_COND_FLAGS */
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_cond_op) == 24, "pl_probe_cond_op layout changed");
+
+enum pl_probe_cond_at {
+    PL_COND_AT_ENTRY = 0,  /* reads entry slots only */
+    PL_COND_AT_RETURN = 1, /* reads a return slot: call mode only */
+};
+
 struct pl_probe_config {
     __u8 mode;     /* enum pl_probe_mode */
     __u8 n_slots;  /* slots used (<= PL_PROBE_SLOTS_MAX) */
@@ -162,9 +210,39 @@ struct pl_probe_config {
     struct pl_probe_slot slots[PL_PROBE_SLOTS_MAX];
     /* Appended for Go (issue 6). PL_PROBE_KEY_SP_BASE: where the stack's top is. */
     struct pl_probe_loc key_base;
+    /* Appended for issue 16: the condition, the rate limit. */
+    __u8 n_cond;  /* steps in cond[]; 0: no condition */
+    __u8 cond_at; /* enum pl_probe_cond_at */
+    __u8 pad2[6];
+    /* `rate N/s`: a token bucket of N tokens refilled at N per second, kept as
+     * the time the next token is due (GCRA). 0: no limit. */
+    __u64 rate_interval_ns; /* 1e9 / N */
+    __u64 rate_burst_ns;    /* N * rate_interval_ns: how far ahead the bucket may be spent */
+    struct pl_probe_cond_op cond[PL_PROBE_COND_OPS];
+    char cond_str[PL_PROBE_COND_STR];
 };
-PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 120 * PL_PROBE_SLOTS_MAX + 16,
+PL_STATIC_ASSERT(sizeof(struct pl_probe_config) == 16 + 120 * PL_PROBE_SLOTS_MAX + 16 + 24 +
+                                                       24 * PL_PROBE_COND_OPS + PL_PROBE_COND_STR,
                  "pl_probe_config layout changed");
+
+/* Per probe and cpu (the probe_stats map): what happened to its calls. The
+ * record of a call is the call record (call mode) or the entry record (split
+ * and entry modes); split mode's return records are not counted here.
+ *   calls = filtered + passed + (calls still in flight or never returned)
+ *   passed = records sent + rate_limited + lost */
+struct pl_probe_stats {
+    __u64 calls;        /* hits that passed the pid, comm and cgroup filters */
+    __u64 filtered;     /* calls whose condition was false */
+    __u64 passed;       /* calls whose condition held (or without one), at the record */
+    __u64 rate_limited; /* records dropped by `rate N/s` */
+    __u64 lost;         /* records the ring buffer had no room for */
+};
+PL_STATIC_ASSERT(sizeof(struct pl_probe_stats) == 40, "pl_probe_stats layout changed");
+
+/* The rate limit's state per probe (the probe_rate map). */
+struct pl_probe_rate {
+    __u64 next_ns; /* boot-clock time the bucket is spent up to */
+};
 
 enum pl_probe_stage {
     PL_PROBE_STAGE_CALL = 0,   /* entry and return slots, latency */

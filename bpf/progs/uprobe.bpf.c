@@ -25,6 +25,7 @@ PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, sp) == PL_REG_RSP * 8, "pt_r
 PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, di) == PL_REG_RDI * 8, "pt_regs.di moved");
 PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, ax) == PL_REG_RAX * 8, "pt_regs.ax moved");
 PL_STATIC_ASSERT((PL_PROBE_DATA_MAX & (PL_PROBE_DATA_MAX - 1)) == 0, "DATA_MAX: a power of two");
+PL_STATIC_ASSERT((PL_PROBE_COND_STR & (PL_PROBE_COND_STR - 1)) == 0, "COND_STR: a power of two");
 
 /* Written by user space after load, before any attachment; read-only here. */
 struct {
@@ -60,6 +61,22 @@ struct {
     __type(key, struct pl_probe_call_key);
     __type(value, struct pl_probe_event);
 } probe_calls_data SEC(".maps");
+
+/* What happened to each probe's calls, per cpu (schema/probe.h). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, PL_PROBE_CONFIG_MAX);
+    __type(key, __u32);
+    __type(value, struct pl_probe_stats);
+} probe_stats SEC(".maps");
+
+/* `rate N/s`: each probe's token bucket, shared by every cpu. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_PROBE_CONFIG_MAX);
+    __type(key, __u32);
+    __type(value, struct pl_probe_rate);
+} probe_rate SEC(".maps");
 
 /* The state of one pass over slots, shared with the bpf_loop callbacks. */
 struct capture {
@@ -304,6 +321,149 @@ static __always_inline void make_key(struct pl_probe_call_key* k, const struct p
     }
 }
 
+/* The state of a condition's evaluation, shared with its bpf_loop callback. */
+struct cond_eval {
+    const struct pl_probe_config* cfg;
+    struct pl_probe_event* e;
+    __u32 data_base; /* where data[] starts in e->area */
+    __u32 stack;     /* the bits pushed, the last in bit 0 */
+};
+
+/* The slot's value as an integer of op->bits bits at op->bit_offset. */
+static __always_inline __u64 cond_int(const struct pl_probe_cond_op* op, __u64 v) {
+    __u32 off = op->bit_offset & 63;
+    __u32 bits = op->bits;
+    v >>= off;
+    if (bits == 0 || bits >= 64) return v;
+    __u64 mask = (1ULL << bits) - 1;
+    v &= mask;
+    if (op->is_signed && (v >> (bits - 1)) & 1) v |= ~mask;
+    return v;
+}
+
+static __always_inline bool cond_compare(const struct pl_probe_cond_op* op, __u64 v) {
+    __u64 imm = op->imm;
+    bool s = op->is_signed;
+    switch (op->cmp) {
+        case PL_CMP_EQ:
+            return v == imm;
+        case PL_CMP_NE:
+            return v != imm;
+        case PL_CMP_LT:
+            return s ? (__s64)v < (__s64)imm : v < imm;
+        case PL_CMP_LE:
+            return s ? (__s64)v <= (__s64)imm : v <= imm;
+        case PL_CMP_GT:
+            return s ? (__s64)v > (__s64)imm : v > imm;
+        case PL_CMP_GE:
+            return s ? (__s64)v >= (__s64)imm : v >= imm;
+    }
+    return false;
+}
+
+/* The slot's captured bytes against the constant: equal, or starting with it. */
+static __always_inline bool cond_bytes(const struct cond_eval* st,
+                                       const struct pl_probe_cond_op* op,
+                                       const struct pl_probe_value* v) {
+    __u32 n = op->str_len;
+    __u32 have = v->data_len;
+    if (n > PL_PROBE_COND_STR_ONE) return false;
+    if (op->kind == PL_COND_STR_EQ) {
+        if (have != n || (v->flags & PL_VALUE_TRUNCATED)) return false;
+    } else if (have < n) {
+        return false;
+    }
+    __u32 at = st->data_base + v->data_off;
+    __u32 k = op->str_off;
+    for (__u32 i = 0; i < PL_PROBE_COND_STR_ONE; i++) {
+        if (i >= n) break;
+        __u32 a = at + i;
+        __u32 b = k + i;
+        if (a >= PL_PROBE_AREA_SIZE || b >= PL_PROBE_COND_STR) return false;
+        /* The check above is on a copy the compiler may not index with: hide
+         * b from it and mask it (a power of two), which the verifier sees. */
+        asm volatile("" : "+r"(b));
+        b &= PL_PROBE_COND_STR - 1;
+        if (st->e->area[a] != st->cfg->cond_str[b]) return false;
+    }
+    return true;
+}
+
+static long cond_step(__u32 i, struct cond_eval* st) {
+    if (i >= PL_PROBE_COND_OPS) return 1;
+    const struct pl_probe_cond_op* op = &st->cfg->cond[i];
+    __u8 kind = op->kind;
+    if (kind == PL_COND_AND || kind == PL_COND_OR) {
+        __u32 b = st->stack & 1;
+        __u32 a = (st->stack >> 1) & 1;
+        __u32 r = kind == PL_COND_AND ? (a & b) : (a | b);
+        st->stack = ((st->stack >> 2) << 1) | r;
+        return 0;
+    }
+    const struct pl_probe_value* v = value_at(st->e, op->slot);
+    bool r = false;
+    if (!(v->flags & (PL_VALUE_NULL | PL_VALUE_FAULT))) {
+        if (kind == PL_COND_INT)
+            r = cond_compare(op, cond_int(op, v->value));
+        else if (kind == PL_COND_FLAGS)
+            r = (cond_int(op, v->value) & op->imm) != 0;
+        else if (kind == PL_COND_STR_EQ || kind == PL_COND_STR_PREFIX)
+            r = cond_bytes(st, op, v) != (op->cmp == PL_CMP_NE);
+    }
+    st->stack = (st->stack << 1) | (r ? 1 : 0);
+    return 0;
+}
+
+/* The probe's condition on the values of e (whose first value is slot 0). */
+static __always_inline bool cond_holds(const struct pl_probe_config* cfg,
+                                       struct pl_probe_event* e) {
+    __u32 n = cfg->n_cond;
+    if (n == 0) return true;
+    if (n > PL_PROBE_COND_OPS) n = PL_PROBE_COND_OPS;
+    struct cond_eval st = {
+        .cfg = cfg,
+        .e = e,
+        .data_base = (__u32)e->n_values * VALUE_SIZE,
+        .stack = 0,
+    };
+    bpf_loop(n, cond_step, &st, 0);
+    return st.stack & 1;
+}
+
+/* `rate N/s`: takes a token from the probe's bucket if there is one. GCRA: the
+ * bucket is the time up to which tokens are spent; a call may spend ahead of
+ * now by at most the burst. A compare-and-swap keeps cpus from spending the
+ * same token; after a few collisions the call is dropped (and counted). */
+static __always_inline bool rate_allows(const struct pl_probe_config* cfg, __u32 id, __u64 now) {
+    __u64 interval = cfg->rate_interval_ns;
+    if (interval == 0) return true;
+    struct pl_probe_rate* r = bpf_map_lookup_elem(&probe_rate, &id);
+    if (!r) return true;
+    for (int i = 0; i < 4; i++) {
+        __u64 spent = r->next_ns;
+        __u64 next = (spent > now ? spent : now) + interval;
+        if (next - now > cfg->rate_burst_ns) return false;
+        if (__sync_val_compare_and_swap(&r->next_ns, spent, next) == spent) return true;
+    }
+    return false;
+}
+
+static __always_inline struct pl_probe_stats* stats_of(__u32 id) {
+    return bpf_map_lookup_elem(&probe_stats, &id);
+}
+
+/* A call's record passed its condition: rate limit, then the ring buffer. */
+static __always_inline void send_record(const struct pl_probe_config* cfg, __u32 id,
+                                        struct pl_probe_stats* stats, struct pl_probe_event* e,
+                                        __u32 size, __u64 now) {
+    if (stats) __sync_fetch_and_add(&stats->passed, 1);
+    if (!rate_allows(cfg, id, now)) {
+        if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
+        return;
+    }
+    if (!pl_output(&e->hdr, PL_TRACE_PROBE, size) && stats) __sync_fetch_and_add(&stats->lost, 1);
+}
+
 static __always_inline const struct pl_probe_config* config_of(void* ctx, __u32* id) {
     *id = (__u32)bpf_get_attach_cookie(ctx);
     return bpf_map_lookup_elem(&pl_probe_configs, id);
@@ -321,6 +481,8 @@ int pl_probe_entry(struct pt_regs* ctx) {
     const struct pl_probe_config* cfg = config_of(ctx, &id);
     if (!cfg) return 0;
     if (!pl_pass_filters()) return 0;
+    struct pl_probe_stats* stats = stats_of(id);
+    if (stats) __sync_fetch_and_add(&stats->calls, 1);
     struct pl_probe_event* e = scratch_event();
     if (!e) return 0;
 
@@ -337,8 +499,20 @@ int pl_probe_entry(struct pt_regs* ctx) {
     e->flags = c.retry ? PL_PROBE_EV_RETRY : 0;
     __u32 size = event_size(&c);
     pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    if (cfg->cond_at == PL_COND_AT_ENTRY && !cond_holds(cfg, e)) {
+        if (stats) __sync_fetch_and_add(&stats->filtered, 1);
+        return 0; /* no record, no call in flight */
+    }
     if (mode != PL_PROBE_MODE_CALL) {
-        pl_output(&e->hdr, PL_TRACE_PROBE, size);
+        /* The entry record is the call's record: a rate-limited call leaves no
+         * return record either. */
+        if (stats) __sync_fetch_and_add(&stats->passed, 1);
+        if (!rate_allows(cfg, id, e->hdr.boot_ns)) {
+            if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
+            return 0;
+        }
+        if (!pl_output(&e->hdr, PL_TRACE_PROBE, size) && stats)
+            __sync_fetch_and_add(&stats->lost, 1);
         if (mode != PL_PROBE_MODE_SPLIT) return 0;
     }
 
@@ -399,7 +573,12 @@ int pl_probe_return(struct pt_regs* ctx) {
         e->latency_ns = now - e->hdr.boot_ns;
         __u32 size = event_size(&c);
         e->hdr.size = size;
-        pl_output(&e->hdr, PL_TRACE_PROBE, size);
+        struct pl_probe_stats* stats = stats_of(id);
+        if (cfg->cond_at == PL_COND_AT_RETURN && !cond_holds(cfg, e)) {
+            if (stats) __sync_fetch_and_add(&stats->filtered, 1);
+        } else {
+            send_record(cfg, id, stats, e, size, now);
+        }
         if (has_data) bpf_map_delete_elem(&probe_calls_data, &k);
         return 0;
     }

@@ -5,6 +5,7 @@
 
 #include "common/msgpack_walk.hpp"
 #include "decode/probe_values.hpp"
+#include "pipeline/value_text.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -49,6 +50,24 @@ const char* add_captured_bytes(const ProbeSlotInfo& slot, std::string_view bytes
     }
     out.add_formatted_bytes(slot.name, bytes, ValueKind::Msgpack, check.count);
     return nullptr;
+}
+
+// log "TEXT {VALUE}": the text with each value as the record shows it.
+void add_message(const std::vector<MessagePart>& parts, std::string& text, Record& out) {
+    text.clear();
+    for (const MessagePart& part : parts) {
+        if (!part.is_field) {
+            text += part.text;
+            continue;
+        }
+        const Field* f = out.find(part.text);
+        if (f == nullptr) {
+            text += "?";  // not in this record (a value read at return, in an entry record)
+        } else {
+            append_value_text(text, f->value);
+        }
+    }
+    out.add_str("message", out.store(text));
 }
 
 }  // namespace
@@ -105,6 +124,10 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         }
         if (off > fixed.data_used || len > fixed.data_used - off) {
             return "probe event capture outside its data";
+        }
+        if (slot.hidden) {  // read for the condition only
+            if (slot.kind == ProbeValueKind::GoInterface) i += 2;
+            continue;
         }
         if (slot.kind == ProbeValueKind::GoInterface) {
             // Three slots: the type word, the string at the data, the data word.
@@ -191,6 +214,9 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         }
     }
     if (fixed.stage != PL_PROBE_STAGE_ENTRY) out.add_uint("latency_ns", fixed.latency_ns);
+    if (!probe.message.empty() && fixed.stage != PL_PROBE_STAGE_RETURN) {
+        add_message(probe.message, table.message_scratch, out);
+    }
     return nullptr;
 }
 

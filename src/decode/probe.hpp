@@ -69,16 +69,29 @@ struct ProbeSlotInfo {
     uint8_t elem_bytes = 0;
     std::shared_ptr<TypeNameSource> type_names;  // GoInterface
     std::string type_name;                       // GoInterface: "<name>_type"
+    // Read for the probe's condition only: in the event, not in records.
+    bool hidden = false;
+};
+
+// A piece of a probe's message (log "TEXT {VALUE}"): text, or the name of a
+// field of the record whose value is written there.
+struct MessagePart {
+    std::string text;
+    bool is_field = false;
 };
 
 struct ProbeInfo {
     std::string name;  // the "probe" field
     std::vector<ProbeSlotInfo> slots;
-    uint8_t n_entry = 0;  // slots [0, n_entry) are read at entry, the rest at return
+    uint8_t n_entry = 0;               // slots [0, n_entry) are read at entry, the rest at return
+    std::vector<MessagePart> message;  // empty: no `message` field
 };
 
 struct ProbeTable {
     std::vector<ProbeInfo> probes;  // indexed by probe id (the attach cookie)
+    // Where a message is put together before it goes into the record's arena
+    // (decoding runs on one thread; reused, so no allocation per record).
+    mutable std::string message_scratch;
 };
 
 // Fills the probe fields: probe, stage, the slots present in this stage, latency_ns.

@@ -51,6 +51,21 @@ class CaptureParser : SpecCursor {
         }
     }
 
+    // One EXPR (no NAME =, no :FORMAT), named after itself.
+    Result<CaptureSpec> expression() {
+        skip_ws();
+        CaptureSpec c;
+        c.column = i_ + 1;
+        size_t expr_start = i_;
+        if (Status st = additive(c, 0); !st) return st.error();
+        size_t expr_end = i_;
+        while (expr_end > expr_start && std::isspace(static_cast<unsigned char>(s_[expr_end - 1])))
+            --expr_end;
+        c.expr = std::string(s_.substr(expr_start, expr_end - expr_start));
+        c.name = capture_field_name(c.expr);
+        return c;
+    }
+
   private:
     std::optional<uint64_t> number() {
         size_t start = i_;
@@ -239,6 +254,13 @@ class CaptureParser : SpecCursor {
 Result<std::vector<CaptureSpec>> parse_captures(std::string_view text, size_t& at) {
     CaptureParser p(text, at);
     auto out = p.run();
+    if (out) at = p.position();
+    return out;
+}
+
+Result<CaptureSpec> parse_capture_expr(std::string_view text, size_t& at) {
+    CaptureParser p(text, at);
+    auto out = p.expression();
     if (out) at = p.position();
     return out;
 }

@@ -52,11 +52,18 @@ struct CaptureSpec {
     std::string type_text;
     BytesFormat format = BytesFormat::Default;  // ':hex' ...
     size_t column = 0;
+    // Read for a condition only (clause_compile.hpp): in the event, not in records.
+    bool hidden = false;
 };
 
 // Parses `{ CAPTURE, ... }` starting at text[at] == '{'. On success `at` is
 // just past the '}'. Errors start with "column N: " (1-based, in `text`).
 Result<std::vector<CaptureSpec>> parse_captures(std::string_view text, size_t& at);
+
+// One field expression starting at text[at] (a condition's operand, a log
+// message's reference): on success `at` is just past it, and the capture is
+// named after the expression.
+Result<CaptureSpec> parse_capture_expr(std::string_view text, size_t& at);
 
 // The field name of a capture without NAME =: `->`, `.`, `[`, `]`, `+` become
 // '_', '*', '(', ')' and blanks go, runs of '_' become one: ins->p->name is

@@ -5,6 +5,7 @@
 
 #include "pipeline/record.hpp"
 #include "probes/capture_compile.hpp"
+#include "probes/clause_compile.hpp"
 #include "probes/go_type_names.hpp"
 #include "symbols/dwarf_types.hpp"
 
@@ -81,6 +82,12 @@ size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
     return abi >= 0 ? static_cast<size_t>(abi) : k;
 }
 
+// Captures that records show (not those read for a condition only).
+bool has_shown_captures(const ProbeSpec& spec) {
+    return std::any_of(spec.captures.begin(), spec.captures.end(),
+                       [](const CaptureSpec& c) { return !c.hidden; });
+}
+
 // The captures of a probe, compiled: those read at the entry, those read at
 // the return (rooted at ret).
 struct CaptureSlots {
@@ -114,8 +121,10 @@ Result<CaptureSlots> compile_captures(const ResolvedProbe& probe, const CompileO
         if (!root) return root.error();
         auto compiled = compile_capture(c, *root, probe.dwarf.get(), limits);
         if (!compiled) return compiled.error();
-        for (CompiledCapture& part : *compiled)
+        for (CompiledCapture& part : *compiled) {
+            part.info.hidden = c.hidden;
             (c.root == "ret" ? out.at_return : out.entry).push_back(std::move(part));
+        }
     }
     return out;
 }
@@ -282,7 +291,7 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
                 c.expr, c.root, c.root == "ret" ? " or result" : "", fn, root_names(names, false));
         });
     if (!captures) return captures.error();
-    if (!probe.spec.params && !probe.spec.captures.empty()) args.clear();
+    if (!probe.spec.params && has_shown_captures(probe.spec)) args.clear();
     if (args.size() + results.size() + captures->entry.size() + captures->at_return.size() >
         PL_PROBE_SLOTS_MAX) {
         if (!captures->entry.empty() || !captures->at_return.empty()) {
@@ -421,8 +430,9 @@ Result<CompiledProbe> compile_go_probe(const ResolvedProbe& probe, const Compile
 
 }  // namespace
 
-Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOptions& options) {
-    if (probe.go) return compile_go_probe(probe, options);
+namespace {
+
+Result<CompiledProbe> compile_c_probe(const ResolvedProbe& probe, const CompileOptions& options) {
     CompiledProbe out;
     pl_probe_config& cfg = out.config;
     ProbeMode mode = options.mode;
@@ -439,7 +449,7 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
     }
     // With captures and no parameter list, the parameters (from DWARF) are
     // only what captures start from: records carry the captures.
-    bool emit_params = probe.spec.params.has_value() || probe.spec.captures.empty();
+    bool emit_params = probe.spec.params.has_value() || !has_shown_captures(probe.spec);
     size_t n_params = emit_params ? probe.params.size() : 0;
     std::optional<symbols::FunctionTypes> ft = types_of(probe);
     auto captures =
@@ -595,6 +605,30 @@ Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOpt
     out.attach_return = mode != ProbeMode::Entry;
     out.info.name = probe.name;
     out.info.n_entry = cfg.n_entry;
+    return out;
+}
+
+}  // namespace
+
+Result<CompiledProbe> compile_probe(const ResolvedProbe& probe, const CompileOptions& options) {
+    auto compile = [&](const ResolvedProbe& p) {
+        return p.go ? compile_go_probe(p, options) : compile_c_probe(p, options);
+    };
+    auto out = compile(probe);
+    if (!out) return out;
+    // A condition on values the records do not carry: compile again with
+    // them as hidden captures.
+    std::vector<CaptureSpec> hidden = condition_captures(probe.spec, out->info);
+    if (!hidden.empty()) {
+        ResolvedProbe with = probe;
+        for (CaptureSpec& c : hidden)
+            with.spec.captures.push_back(std::move(c));
+        out = compile(with);
+        if (!out) return out.error().prefixed(fmt::format("if {}: ", probe.spec.clauses.cond_text));
+        if (Status st = compile_clauses(with.spec, *out); !st) return st.error();
+        return out;
+    }
+    if (Status st = compile_clauses(probe.spec, *out); !st) return st.error();
     return out;
 }
 

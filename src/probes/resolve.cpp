@@ -275,10 +275,10 @@ Status resolve_go(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spe
     }
     // Captures keep the DWARF after the file is closed.
     std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(
-        file, spec.captures.empty() ? symbols::DwarfInfo::Lifetime::WithFile
+        file, !reads_fields(spec) ? symbols::DwarfInfo::Lifetime::WithFile
                                     : symbols::DwarfInfo::Lifetime::OwnFile);
     if (Status st = go_values(file, fn, spec, dwarf, out); !st) return st;
-    if (dwarf && !spec.captures.empty())
+    if (dwarf && reads_fields(spec))
         out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
     out.go_abi = assign_go_values(out.go_params, out.go_results);
     for (const std::string& n : out.go_abi.notes)
@@ -475,7 +475,7 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
     }
 
     std::optional<symbols::DwarfInfo> dwarf;
-    if (!spec.captures.empty()) {  // kept after the file is closed
+    if (reads_fields(spec)) {  // kept after the file is closed
         dwarf = symbols::DwarfInfo::open(*file, symbols::DwarfInfo::Lifetime::OwnFile);
     } else if (!spec.params && out.function_entry) {
         dwarf = symbols::DwarfInfo::open(*file);
@@ -501,7 +501,7 @@ Result<ResolvedProbe> resolve_probe(const ProbeSpec& spec, const ResolveOptions&
         }
         if (spec.ret) out.ret = spec.ret;
     }
-    if (dwarf && !spec.captures.empty())
+    if (dwarf && reads_fields(spec))
         out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
     if (!out.function_entry) {
         if (out.ret || spec.ret) {

@@ -55,8 +55,8 @@ constexpr std::array<std::string_view, PL_REG_COUNT> kRegisterNames = {
     "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",  "eflags", "rsp", "ss"};
 
 constexpr std::string_view kReservedFields[] = {
-    "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",       "cgroup_id",
-    "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns"};
+    "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",        "cgroup_id",
+    "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns", "message"};
 
 std::optional<uint64_t> parse_number(std::string_view s) {
     uint64_t v = 0;
@@ -96,11 +96,17 @@ class Parser : SpecCursor {
             spec.captures = std::move(*captures);
             skip_ws();
         }
+        if (i_ < s_.size() && clause_starts(s_, i_)) {
+            auto clauses = parse_clauses(s_, i_);
+            if (!clauses) return clauses.error();
+            spec.clauses = std::move(*clauses);
+            i_ = s_.size();
+        }
         if (i_ < s_.size()) {
             if (peek() == '(') return fail("a second parameter list");
             return fail(
                 fmt::format("unexpected '{}' (expected a parameter list, ret:TYPE, captures "
-                            "{{ ... }} or the end of the spec)",
+                            "{{ ... }}, if COND, log \"TEXT\", rate N/s or the end of the spec)",
                             word_here()));
         }
         return spec;

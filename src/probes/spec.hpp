@@ -2,6 +2,7 @@
 // The --probe spec: what to probe and what to capture, as typed by a user.
 //
 //   TARGET ':' LOCATION [ '(' [PARAM {',' PARAM}] ')' ] [ 'ret:' TYPE ] [ '{' CAPTURES '}' ]
+//            [ 'if' COND ] [ 'log' '"' TEMPLATE '"' ] [ 'rate' N '/s' ]   (clause_spec.hpp)
 //   TARGET   a path, a library short name (libc) or a program name
 //   LOCATION SYMBOL ['+' OFFSET] | ''' C++ NAME ''' ['+' OFFSET] | ADDRESS (0x...)
 //   PARAM    TYPE [NAME] [':' FORMAT] ['@' REG] | 'buf' NAME '[' LEN ']' [':' FORMAT] ['@' REG]
@@ -23,6 +24,7 @@
 #include "common/bytes_format.hpp"
 #include "common/result.hpp"
 #include "probes/capture_spec.hpp"
+#include "probes/clause_spec.hpp"
 
 namespace probelog::probes {
 
@@ -70,10 +72,17 @@ struct ProbeSpec {
     bool ret_go_only = false;
     size_t location_column = 0;
     std::vector<CaptureSpec> captures;  // '{ ... }': what records carry besides ret
+    ProbeClauses clauses;               // if COND, log "TEXT", rate N/s
 };
 
 // Errors start with "column N: ..." (1-based, in `text`).
 Result<ProbeSpec> parse_probe_spec(std::string_view text);
+
+// The spec reads values through field expressions (captures, or a condition's
+// values), which need the binary's types when it has them.
+inline bool reads_fields(const ProbeSpec& spec) {
+    return !spec.captures.empty() || !spec.clauses.cond.empty();
+}
 
 // A type word a spec may write (s32, u64, ptr, str, int, size_t... and Go's
 // integer names), nullopt for others.

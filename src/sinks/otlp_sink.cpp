@@ -153,11 +153,16 @@ class Encoder {
         w_.Int(warn ? 13 : 9);  // WARN for loss reports, INFO otherwise
         key("severityText");
         w_.String(warn ? "WARN" : "INFO");
+        // A probe's message (log "...") is the body; other records have their
+        // event type there. Every other field is an attribute.
+        const Field* message = r.find("message");
+        if (message != nullptr && message->value.kind != ValueKind::Str) message = nullptr;
         key("body");
-        string_value(r.event_type());
+        string_value(message != nullptr ? message->value.str : r.event_type());
         key("attributes");
         w_.StartArray();
         for (const Field& f : r.fields()) {
+            if (&f == message) continue;
             w_.StartObject();
             key("key");
             string(f.name);

@@ -178,9 +178,17 @@ std::string TableSink::format_row(const Record& r) const {
     append_text(out, str_of(r, "comm"));
     pad_to(out, start, kCommWidth);
 
+    // A probe's message (log "...") is the line a person reads: it comes first.
+    const Field* message = r.find("message");
+    if (message != nullptr && message->value.kind != ValueKind::Str) message = nullptr;
     bool first = true;
+    if (message != nullptr) {
+        append_escaped_text(out, message->value.str);  // unquoted: a sentence
+        out.push_back(' ');                            // and two blanks before the fields
+        first = false;
+    }
     for (const Field& f : r.fields()) {
-        if ((f.flags & (kCommon | kHideInTable)) != 0) continue;
+        if ((f.flags & (kCommon | kHideInTable)) != 0 || &f == message) continue;
         if (!first) out.push_back(' ');
         first = false;
         out.append(f.name);

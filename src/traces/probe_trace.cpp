@@ -244,18 +244,18 @@ Status ProbeTrace::start(const TraceContext& context) {
     }
     for (const Plan& plan : plans)
         by_goroutine_.push_back(plan.resolved.go);
+    std::vector<ProbeStats::Probe> stat_probes;
+    for (const Plan& plan : plans) {
+        const probes::ProbeClauses& clauses = plan.resolved.spec.clauses;
+        stat_probes.push_back({plan.compiled.info.name, clauses.rate_per_s, !clauses.cond.empty()});
+    }
+    stats_.emplace(s->maps.probe_stats, std::move(stat_probes), context.metrics);
     if (context.metrics != nullptr) {
-        auto& calls = context.metrics->counter("probelog_probe_calls_total",
-                                               "Calls recorded per --probe (lost records excluded: "
-                                               "see probelog_lost_events_total)",
-                                               {"probe"});
         auto& latency = context.metrics->histogram(
             "probelog_probe_latency_seconds", "Call latency per --probe (entry to return)",
             {"probe"}, metrics::exponential_buckets(1e-6, 4, 12));
-        for (const decode::ProbeInfo& probe : table->probes) {
-            calls_metric_.push_back(&calls.labels({probe.name}));
+        for (const decode::ProbeInfo& probe : table->probes)
             latency_metric_.push_back(&latency.labels({probe.name}));
-        }
     }
     table_ = std::move(table);
     next_sweep_ = std::chrono::steady_clock::now() + kSweepEvery;
@@ -267,21 +267,29 @@ void ProbeTrace::bind(Pipeline& pipeline) {
     if (table_) {
         pipeline.decoder().add(PL_EVENT_PROBE, "probe", &decode::decode_probe_thunk, table_.get());
     }
-    if (calls_metric_.empty()) return;
     // Observes every probe record: one count per call, and the
     // latency when the record has one (call and return records).
     pipeline.add_tap([this](const Record& r) {
-        if (r.trace() != PL_TRACE_PROBE || r.source() >= calls_metric_.size()) return;
+        if (!stats_ || r.trace() != PL_TRACE_PROBE || r.event_type() != "probe") return;
         const Field* stage = r.find("stage");
         // Split mode: the entry record counts the call, the return record times it.
-        if (stage == nullptr || stage->value.str != "return") calls_metric_[r.source()]->inc();
+        if (stage == nullptr || stage->value.str != "return") stats_->delivered(r.source());
+        if (r.source() >= latency_metric_.size()) return;
         if (const Field* lat = r.find("latency_ns"); lat != nullptr) {
             latency_metric_[r.source()]->observe(static_cast<double>(lat->value.u) / 1e9);
         }
     });
 }
 
-void ProbeTrace::tick(Pipeline& /*pipeline*/) {
+void ProbeTrace::finish(Pipeline& pipeline) {
+    if (!stats_) return;
+    stats_->update(pipeline, true);
+    for (const std::string& line : stats_->summary())
+        fmt::print(stderr, "probelog: {}\n", line);
+}
+
+void ProbeTrace::tick(Pipeline& pipeline) {
+    if (stats_) stats_->update(pipeline, false);
     auto now = std::chrono::steady_clock::now();
     if (!object_ || now < next_sweep_) return;
     next_sweep_ = now + kSweepEvery;

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "decode/probe.hpp"
 #include "metrics/registry.hpp"
+#include "traces/probe_stats.hpp"
 #include "traces/trace.hpp"
 
 struct bpf_map;
@@ -34,6 +36,7 @@ class ProbeTrace final : public ObjectTrace, private LoopParticipant {
     // LoopParticipant: the probe records' decoder and metric tap, the sweep.
     void bind(Pipeline& pipeline) override;
     void tick(Pipeline& pipeline) override;
+    void finish(Pipeline& pipeline) override;
 
     // Drops in-flight entries of threads that are gone (exited inside a probed call).
     void sweep_calls();
@@ -49,8 +52,8 @@ class ProbeTrace final : public ObjectTrace, private LoopParticipant {
     Maps maps_;
     std::vector<bool> by_goroutine_;  // per probe id: a Go probe, paired by goroutine
     std::chrono::steady_clock::time_point next_sweep_{};
+    std::optional<ProbeStats> stats_;
     // Per probe id, for /metrics (empty without a metrics registry).
-    std::vector<metrics::Counter*> calls_metric_;
     std::vector<metrics::Histogram*> latency_metric_;
 };
 

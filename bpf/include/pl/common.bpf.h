@@ -200,11 +200,16 @@ static __always_inline void pl_submit(void* event) {
  * Copies a variable-size event (header already filled except seq) into the ring
  * buffer, or counts it lost. `size` must be bounded by the caller.
  */
-static __always_inline void pl_output(struct pl_event_header* h, __u32 trace, __u64 size) {
+/* True if the event is in the ring buffer (false: counted lost). */
+static __always_inline bool pl_output(struct pl_event_header* h, __u32 trace, __u64 size) {
     struct pl_trace_stats* stats = pl_stats_for(trace);
-    if (!stats) return;
+    if (!stats) return false;
     h->seq = pl_next_seq(stats);
-    if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0) pl_count_lost(stats);
+    if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0) {
+        pl_count_lost(stats);
+        return false;
+    }
+    return true;
 }
 
 #endif
