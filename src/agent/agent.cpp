@@ -22,6 +22,7 @@
 #include "agent/agent_metrics.hpp"
 #include "agent/cgroup.hpp"
 #include "agent/child.hpp"
+#include "agent/hist_report.hpp"
 #include "agent/loss_report.hpp"
 #include "agent/signals.hpp"
 #include "agent/trace_start.hpp"
@@ -35,6 +36,7 @@
 #include "pipeline/pipeline.hpp"
 #include "probes/list.hpp"
 #include "sinks/factory.hpp"
+#include "traces/io_trace.hpp"
 #include "traces/trace.hpp"
 
 // The follow-children programs (bpf/progs/core.bpf.c), after the headers that
@@ -244,6 +246,7 @@ class Run {
     Status spawn_child();
     Status start_kernel_side();
     Status start_selected_traces();
+    void start_hist();
     Status make_pipeline();
     Status make_event_loop();
     void make_accounting();
@@ -272,6 +275,7 @@ class Run {
     // What the running traces registered for the loop to drive (they own it).
     std::vector<LoopParticipant*> participants_;
     StartedTraces started_;
+    std::optional<HistReport> hist_;  // --hist
     std::optional<BootClock> clock_;
     std::optional<Pipeline> pipeline_;
     std::optional<bpf::RingReader> ring_;
@@ -292,6 +296,7 @@ std::optional<Stop> Run::setup() {
     if (Status st = spawn_child(); !st) return Stop{st.error(), 127};
     if (Status st = start_kernel_side(); !st) return Stop{st.error()};
     if (Status st = start_selected_traces(); !st) return Stop{st.error()};
+    start_hist();
     if (Status st = make_pipeline(); !st) return Stop{st.error()};
     if (Status st = make_event_loop(); !st) return Stop{st.error()};
     make_accounting();
@@ -361,6 +366,26 @@ Status Run::start_selected_traces() {
     if (started_.fatal) return *started_.fatal;  // a trace configured explicitly could not start
     if (started_.traces.empty()) return make_error("no trace could start; nothing to do");
     return {};
+}
+
+// --hist: the histograms follow the traces that record latencies; with none
+// running, a note instead of silence.
+void Run::start_hist() {
+    if (!o_.hist && !o_.hist_interval) return;
+    bool any = std::any_of(started_.names.begin(), started_.names.end(),
+                           [](const std::string& n) { return n == "probe" || n == "io"; });
+    if (!any) {
+        say("--hist: no probe or io trace is running: no latencies to histogram");
+        return;
+    }
+    bool io = std::find(started_.names.begin(), started_.names.end(), "io") != started_.names.end();
+    if (io && o_.settings.value<IoSettings>().aggregate_ns != 0) {
+        // Aggregates are read from a map in user space, not records of calls.
+        say("--hist: --io-aggregate records no per-call io latencies (the io_aggregate records "
+            "have latency_hist): io is not histogrammed");
+    }
+    hist_.emplace(o_.hist_interval, stderr);
+    participants_.push_back(&*hist_);
 }
 
 // Sinks and decoders, and the participants bound to the pipeline.

@@ -26,6 +26,9 @@ struct Options {
     uint32_t poll_ms = 100;
     std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;
+    // --hist: latency histograms (probes, io) at exit, and every hist_interval if set.
+    bool hist = false;
+    std::optional<std::chrono::nanoseconds> hist_interval;
     // Each trace's own settings (ExecSettings, IoSettings, ...), set by its options.
     TraceSettings settings;
     // Benchmarks only (probelog-bench-floor; no command-line option): every BPF

@@ -70,6 +70,27 @@ constexpr OptionDef kRunOptions[] = {
          o.poll_ms = static_cast<uint32_t>(*n);
          return {};
      }},
+    {.flag = "--hist",
+     .help = "Print a log2 histogram of each --probe's and each io operation's latency at exit "
+             "(to stderr)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.hist = value == "true";
+         return {};
+     }},
+    {.flag = "--hist-interval",
+     .value = "TIME",
+     .help = "Also print the histograms every TIME (5s, 500ms), cumulative since the start; "
+             "implies --hist",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         auto d = parse_duration(value);
+         if (!d || d->count() <= 0) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not a positive duration (examples: 500ms, 5s, 1m)", value);
+         }
+         o.hist = true;
+         o.hist_interval = *d;
+         return {};
+     }},
 };
 
 }  // namespace
