@@ -274,9 +274,9 @@ Status resolve_go(const ElfFile& file, const ElfSymbol& fn, const ProbeSpec& spe
             file.path(), go.version ? go.version->text : "a Go before 1.18 (1.16 or 1.17)");
     }
     // Captures keep the DWARF after the file is closed.
-    std::optional<symbols::DwarfInfo> dwarf = symbols::DwarfInfo::open(
-        file, !reads_fields(spec) ? symbols::DwarfInfo::Lifetime::WithFile
-                                    : symbols::DwarfInfo::Lifetime::OwnFile);
+    std::optional<symbols::DwarfInfo> dwarf =
+        symbols::DwarfInfo::open(file, !reads_fields(spec) ? symbols::DwarfInfo::Lifetime::WithFile
+                                                           : symbols::DwarfInfo::Lifetime::OwnFile);
     if (Status st = go_values(file, fn, spec, dwarf, out); !st) return st;
     if (dwarf && reads_fields(spec))
         out.dwarf = std::make_shared<const symbols::DwarfInfo>(std::move(*dwarf));
