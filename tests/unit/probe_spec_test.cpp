@@ -207,9 +207,10 @@ TEST(ProbeSpec, MalformedSpecsPointAtTheColumn) {
     EXPECT_EQ(error_of("app:f(int a) (int b)"), "column 14: a second parameter list");
     EXPECT_EQ(error_of("app:f(int a) retval"),
               "column 14: unexpected 'retval' (expected ret:TYPE)");
-    EXPECT_EQ(error_of("app:f(int a) junk"),
-              "column 14: unexpected 'junk' (expected a parameter list, ret:TYPE, captures { ... } "
-              "or the end of the spec)");
+    EXPECT_EQ(
+        error_of("app:f(int a) junk"),
+        "column 14: unexpected 'junk' (expected a parameter list, ret:TYPE, captures { ... }, "
+        "if COND, log \"TEXT\", rate N/s or the end of the spec)");
 }
 
 TEST(ProbeSpec, AtMostTwelveParameters) {
