@@ -58,34 +58,12 @@ class CaptureParser : SpecCursor {
         c.column = i_ + 1;
         size_t expr_start = i_;
         if (Status st = additive(c, 0); !st) return st.error();
-        size_t expr_end = i_;
-        while (expr_end > expr_start && std::isspace(static_cast<unsigned char>(s_[expr_end - 1])))
-            --expr_end;
-        c.expr = std::string(s_.substr(expr_start, expr_end - expr_start));
+        c.expr = text_since(expr_start);
         c.name = capture_field_name(c.expr);
         return c;
     }
 
   private:
-    std::optional<uint64_t> number() {
-        size_t start = i_;
-        int base = 10;
-        if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
-            i_ += 2;
-            base = 16;
-        }
-        size_t digits = i_;
-        while (i_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[i_])))
-            ++i_;
-        uint64_t v = 0;
-        auto r = std::from_chars(s_.data() + digits, s_.data() + i_, v, base);
-        if (digits == i_ || r.ec != std::errc() || r.ptr != s_.data() + i_) {
-            i_ = start;
-            return std::nullopt;
-        }
-        return v;
-    }
-
     Result<CaptureSpec> capture() {
         skip_ws();
         CaptureSpec c;
@@ -109,10 +87,7 @@ class CaptureParser : SpecCursor {
         }
         size_t expr_start = i_;
         if (Status st = additive(c, 0); !st) return st.error();
-        size_t expr_end = i_;
-        while (expr_end > expr_start && std::isspace(static_cast<unsigned char>(s_[expr_end - 1])))
-            --expr_end;
-        c.expr = std::string(s_.substr(expr_start, expr_end - expr_start));
+        c.expr = text_since(expr_start);
         skip_ws();
         if (peek() == ':') {
             ++i_;

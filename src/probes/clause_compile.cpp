@@ -174,9 +174,10 @@ class CondCompiler {
         op.imm = *imm;
         if (item.op == CondOp::Flags) {
             op.kind = PL_COND_FLAGS;
-            if (lit.negative)
+            if (lit.negative) {
                 return make_error("{} & {}: flags are a positive mask", item.operand.expr,
                                   lit.text);
+            }
         } else {
             op.kind = PL_COND_INT;
             op.cmp = cmp_of(item.op);

@@ -213,17 +213,9 @@ class ClauseParser : SpecCursor {
             ++i_;
         }
         if (std::isdigit(static_cast<unsigned char>(peek()))) {
-            int base = 10;
-            if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
-                i_ += 2;
-                base = 16;
-            }
-            size_t digits = i_;
-            while (i_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[i_])))
-                ++i_;
-            auto r = std::from_chars(s_.data() + digits, s_.data() + i_, lit.value, base);
-            if (digits == i_ || r.ec != std::errc() || r.ptr != s_.data() + i_ ||
-                (i_ < s_.size() && ident_char(s_[i_]))) {
+            std::optional<uint64_t> n = number();
+            if (n) lit.value = *n;
+            if (!n || (i_ < s_.size() && ident_char(s_[i_]))) {
                 i_ = start;
                 return fail(
                     fmt::format("'{}' is not a number that fits 64 bits", word_until_space()));

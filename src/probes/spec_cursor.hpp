@@ -4,7 +4,10 @@
 // and errors that name their 1-based column in the whole spec.
 
 #include <cctype>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +55,34 @@ class SpecCursor {
         while (i_ < s_.size() && ident_char(s_[i_]))
             ++i_;
         return s_.substr(start, i_ - start);
+    }
+    // A decimal or 0x-hex number that fits 64 bits; on anything else the
+    // cursor stays where it was. The caller checks what may follow it.
+    std::optional<uint64_t> number() {
+        size_t start = i_;
+        int base = 10;
+        if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
+            i_ += 2;
+            base = 16;
+        }
+        size_t digits = i_;
+        while (i_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[i_])))
+            ++i_;
+        uint64_t v = 0;
+        auto r = std::from_chars(s_.data() + digits, s_.data() + i_, v, base);
+        if (digits == i_ || r.ec != std::errc() || r.ptr != s_.data() + i_) {
+            i_ = start;
+            return std::nullopt;
+        }
+        return v;
+    }
+    // The text from `start` to the cursor without trailing blanks: an
+    // expression as the user wrote it.
+    std::string text_since(size_t start) const {
+        size_t end = i_;
+        while (end > start && std::isspace(static_cast<unsigned char>(s_[end - 1])))
+            --end;
+        return std::string(s_.substr(start, end - start));
     }
 
     std::string_view s_;

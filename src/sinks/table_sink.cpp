@@ -1,16 +1,13 @@
 #include "sinks/table_sink.hpp"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 
 #include "common/clock.hpp"
-#include "common/msgpack_walk.hpp"
 #include "common/utf8.hpp"
+#include "pipeline/value_text.hpp"
 #include "sinks/encode_util.hpp"
-#include "sinks/msgpack_json.hpp"
 
 namespace probelog {
 namespace {
@@ -53,29 +50,9 @@ void append_text(std::string& out, std::string_view s) {
 
 void append_value(std::string& out, const Value& v) {
     switch (v.kind) {
-        case ValueKind::Int:
-            fmt::format_to(std::back_inserter(out), "{}", v.i);
-            break;
-        case ValueKind::Uint:
-            fmt::format_to(std::back_inserter(out), "{}", v.u);
-            break;
-        case ValueKind::Bool:
-            out.append(v.b ? "true" : "false");
-            break;
-        case ValueKind::Float:
-            fmt::format_to(std::back_inserter(out), "{}", v.f);
-            break;
         case ValueKind::Str:
             append_text(out, v.str);
             break;
-        case ValueKind::Hex:
-            fmt::format_to(std::back_inserter(out), "0x{:x}", v.u);
-            break;
-        case ValueKind::Time: {
-            std::array<char, kRfc3339Size> buf{};
-            out.append(format_rfc3339(v.i, buf.data()));
-            break;
-        }
         case ValueKind::StrList: {
             out.push_back('[');
             bool first = true;
@@ -89,10 +66,7 @@ void append_value(std::string& out, const Value& v) {
         }
         case ValueKind::Bytes: {
             size_t n = std::min(v.str.size(), kMaxBytesShown);
-            for (size_t i = 0; i < n; ++i) {
-                fmt::format_to(std::back_inserter(out), "{:02x}",
-                               static_cast<unsigned char>(v.str[i]));
-            }
+            append_hex_bytes(out, v.str.substr(0, n));
             if (n < v.str.size()) out.append("…");
             break;
         }
@@ -102,18 +76,11 @@ void append_value(std::string& out, const Value& v) {
             append_text(out, text);
             break;
         }
-        case ValueKind::Base64:
-            append_base64(out, v.str);
+        default:
+            // Numbers, times, base64 and msgpack (compact JSON) read the same
+            // in a table column as in a message.
+            append_value_text(out, v);
             break;
-        case ValueKind::Msgpack: {
-            // Compact JSON: the readable form of a nested value on one line.
-            rapidjson::StringBuffer buffer;
-            rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-            MsgpackToJson json(writer);
-            walk_msgpack(v.str, v.count, json);
-            out.append(buffer.GetString(), buffer.GetSize());
-            break;
-        }
     }
 }
 
