@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "decode/builtin.hpp"
+#include "decode/kernel_hist.hpp"
 
 namespace probelog::decode {
 namespace {
@@ -22,17 +23,6 @@ constexpr std::array<std::string_view, PL_IO_OP_COUNT> kOpNames = {PL_IO_SYSCALL
 
 constexpr std::array<std::string_view, PL_IO_FILE_TYPE_COUNT> kFileTypeNames = {
     "unknown", "regular", "directory", "char", "block", "pipe", "socket", "symlink", "anon"};
-
-// Lower bounds of the latency buckets, as text ("0", "2", "4", ... "2147483648").
-const std::array<std::string, PL_IO_HIST_BUCKETS>& bucket_labels() {
-    static const auto labels = [] {
-        std::array<std::string, PL_IO_HIST_BUCKETS> out;
-        for (size_t i = 0; i < out.size(); ++i)
-            out[i] = i == 0 ? "0" : std::to_string(uint64_t{1} << i);
-        return out;
-    }();
-    return labels;
-}
 
 // Formats into the record's arena (no allocation).
 template <typename... Args>
@@ -97,20 +87,6 @@ std::string_view assemble_path(std::string_view packed, uint8_t depth, uint8_t f
 std::string_view dev_text(uint32_t dev, Record& out) {
     // The kernel's internal dev_t: 12 bits of major, 20 of minor.
     return store_fmt(out, 24, "{}:{}", dev >> 20, dev & 0xfffff);
-}
-
-// The upper bound of the bucket holding the p-th quantile (capped at max).
-uint64_t quantile(const pl_io_agg_value& v, uint64_t calls, double p) {
-    if (calls == 0) return 0;
-    auto want = static_cast<uint64_t>(static_cast<double>(calls) * p + 0.999999);
-    uint64_t seen = 0;
-    for (size_t i = 0; i < PL_IO_HIST_BUCKETS; ++i) {
-        seen += v.hist[i];
-        if (seen >= want) {
-            return std::min<uint64_t>((uint64_t{1} << (i + 1)) - 1, v.latency_max_ns);
-        }
-    }
-    return v.latency_max_ns;
 }
 
 }  // namespace
@@ -185,27 +161,12 @@ const char* io_aggregate_record(const pl_io_agg_key& key, const pl_io_agg_value&
     out.add_uint("bytes_read", value.bytes_read);
     out.add_uint("bytes_written", value.bytes_written);
     out.add_uint("latency_avg_ns", calls ? value.latency_sum_ns / calls : 0);
-    out.add_uint("latency_p50_ns", quantile(value, calls, 0.50));
-    out.add_uint("latency_p99_ns", quantile(value, calls, 0.99));
+    out.add_uint("latency_p50_ns",
+                 kernel_hist_quantile(value.hist, calls, value.latency_max_ns, 0.50));
+    out.add_uint("latency_p99_ns",
+                 kernel_hist_quantile(value.hist, calls, value.latency_max_ns, 0.99));
     out.add_uint("latency_max_ns", value.latency_max_ns);
-
-    // "LOW:COUNT" for each non-empty bucket [LOW, 2*LOW) ns, packed as a string list.
-    size_t room = 0;
-    for (size_t i = 0; i < PL_IO_HIST_BUCKETS; ++i)
-        room += value.hist[i] != 0 ? bucket_labels()[i].size() + 22 : 0;
-    std::span<char> buf = out.store_begin(room);
-    size_t used = 0;
-    uint32_t entries = 0;
-    for (size_t i = 0; i < PL_IO_HIST_BUCKETS; ++i) {
-        if (value.hist[i] == 0) continue;
-        auto r = fmt::format_to_n(buf.data() + used, buf.size() - used, "{}:{}", bucket_labels()[i],
-                                  value.hist[i]);
-        if (r.size + 1 > buf.size() - used) break;
-        used += r.size;
-        buf[used++] = '\0';
-        ++entries;
-    }
-    out.add_str_list("latency_hist", out.store_commit(used), entries);
+    add_kernel_hist(out, "latency_hist", value.hist);
     out.add_uint("ino", key.ino, kHideInTable);
     out.add_str("dev", dev_text(key.dev, out), kHideInTable);
     if ((value.flags & PL_IO_F_PATH_TRUNCATED) != 0) out.add_bool("path_truncated", true);

@@ -1,10 +1,7 @@
 #include "traces/io_trace.hpp"
 
-#include <thread>
-
 #include "agent/options.hpp"
 #include "bpf/map.hpp"
-#include "common/clock.hpp"
 #include "common/parse.hpp"
 #include "decode/builtin.hpp"
 #include "decode/io.hpp"
@@ -17,10 +14,6 @@ extern "C" {
 
 namespace probelog {
 namespace {
-
-// BPF programs run with preemption disabled and take microseconds: once this
-// much time has passed after a flip, nothing adds to the old slot any more.
-constexpr auto kFlipGrace = std::chrono::milliseconds(10);
 
 Status set_duration(std::string_view value, uint64_t& out) {
     auto d = parse_duration(value);
@@ -145,10 +138,20 @@ Status IoTrace::start(const TraceContext& context) {
                               compat.error().message);
         }
     }
-    aggregate_ = std::chrono::nanoseconds(settings.aggregate_ns);
-    interval_start_ = Clock::now();
-    next_flip_ = interval_start_ + aggregate_;
-    if (aggregate_.count() != 0) context.join_loop(this);
+    if (settings.aggregate_ns != 0) {
+        aggregate_.start(
+            std::chrono::nanoseconds(settings.aggregate_ns),
+            [this](uint32_t slot) {
+                pl_io_agg_ctl ctl{};
+                ctl.slot = slot;
+                return static_cast<bool>(
+                    bpf::Map<uint32_t, pl_io_agg_ctl>(maps_.agg_ctl).update(0, ctl));
+            },
+            [this](uint32_t slot, int64_t time_ns, uint64_t interval_ns, Pipeline& pipeline) {
+                drain(slot, time_ns, interval_ns, pipeline);
+            });
+        context.join_loop(this);
+    }
     return {};
 }
 
@@ -157,27 +160,10 @@ std::vector<uint32_t> IoTrace::inflight_tids() const {
     return bpf::KeySet<uint32_t>(maps_.inflight).keys();
 }
 
-void IoTrace::flip(Clock::time_point now) {
-    uint32_t old = slot_;
-    pl_io_agg_ctl ctl{};
-    ctl.slot = 1 - old;
-    if (!bpf::Map<uint32_t, pl_io_agg_ctl>(maps_.agg_ctl).update(0, ctl)) return;
-    slot_ = ctl.slot;
-    drain_pending_ = true;
-    drain_at_ = now + kFlipGrace;
-    drain_time_ns_ = realtime_now_ns();
-    drain_interval_ns_ = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - interval_start_).count());
-    interval_start_ = now;
-    next_flip_ += aggregate_;
-    if (next_flip_ <= now) next_flip_ = now + aggregate_;
-}
-
-void IoTrace::drain(uint32_t slot, Pipeline& pipeline) {
+void IoTrace::drain(uint32_t slot, int64_t time_ns, uint64_t interval_ns, Pipeline& pipeline) {
     bpf::Map<pl_io_agg_key, pl_io_agg_value> map(maps_.agg[slot]);
     map.for_each([&](const pl_io_agg_key& key, const pl_io_agg_value& value) {
-        if (decode::io_aggregate_record(key, value, drain_time_ns_, drain_interval_ns_, record_) ==
-            nullptr) {
+        if (decode::io_aggregate_record(key, value, time_ns, interval_ns, record_) == nullptr) {
             pipeline.emit(record_);
         }
         map.erase(key);
@@ -185,27 +171,11 @@ void IoTrace::drain(uint32_t slot, Pipeline& pipeline) {
 }
 
 void IoTrace::tick(Pipeline& pipeline) {
-    if (aggregate_.count() == 0 || !object_) return;
-    auto now = Clock::now();
-    if (drain_pending_ && now >= drain_at_) {
-        drain(1 - slot_, pipeline);
-        drain_pending_ = false;
-    }
-    if (!drain_pending_ && now >= next_flip_) flip(now);
+    if (object_) aggregate_.tick(pipeline);
 }
 
 void IoTrace::finish(Pipeline& pipeline) {
-    if (aggregate_.count() == 0 || !object_) return;
-    if (drain_pending_) {
-        std::this_thread::sleep_until(drain_at_);
-        drain(1 - slot_, pipeline);
-        drain_pending_ = false;
-    }
-    // The interval in progress: flip, let it settle, report it.
-    flip(Clock::now());
-    std::this_thread::sleep_until(drain_at_);
-    drain(1 - slot_, pipeline);
-    drain_pending_ = false;
+    if (object_) aggregate_.finish(pipeline);
 }
 
 }  // namespace probelog

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "pipeline/record.hpp"
+#include "traces/aggregate_flip.hpp"
 #include "traces/trace.hpp"
 
 struct bpf_map;
@@ -49,8 +49,6 @@ class IoTrace final : public Trace, private LoopParticipant {
     void finish(Pipeline& pipeline) override;
 
   private:
-    using Clock = std::chrono::steady_clock;
-
     // The maps user space reads, from whichever skeleton loaded.
     struct Maps {
         bpf_map* inflight = nullptr;
@@ -60,23 +58,12 @@ class IoTrace final : public Trace, private LoopParticipant {
 
     template <typename Skel>
     Status load(const bpf::Runtime& runtime, const IoSettings& settings, std::string_view name);
-    Status attach();
-    void flip(Clock::time_point now);
-    void drain(uint32_t slot, Pipeline& pipeline);
+    void drain(uint32_t slot, int64_t time_ns, uint64_t interval_ns, Pipeline& pipeline);
 
     std::string object_name_;
     std::optional<bpf::Object> object_;
     Maps maps_;
-
-    // Aggregate mode: BPF adds to map `slot_`; the other one is drained.
-    std::chrono::nanoseconds aggregate_{0};
-    uint32_t slot_ = 0;
-    Clock::time_point interval_start_;
-    Clock::time_point next_flip_;
-    bool drain_pending_ = false;
-    Clock::time_point drain_at_;      // in-flight updates of the old slot are over by then
-    int64_t drain_time_ns_ = 0;       // wall clock of the flip: the records' time
-    uint64_t drain_interval_ns_ = 0;  // how long the drained slot collected
+    AggregateFlip aggregate_;  // aggregate mode: when to flip and drain the maps
     Record record_;
 };
 

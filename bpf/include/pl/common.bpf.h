@@ -125,15 +125,15 @@ static __always_inline __u64 pl_wakeup_flags(void) {
 }
 
 /*
- * The common header. Everything but the clock comes from the current task's
+ * The common header of an event about `task` (usually the current one: see
+ * pl_fill_header). Everything but the clock comes from the task's
  * struct through BTF pointers: direct loads (a few ns each) instead of one
  * helper call per field (bpf_get_current_comm, _cgroup_id, _uid_gid: 20-40 ns
  * each here; see bench/kcost). The values are the helpers' own: tgid/pid, the
  * subjective credentials' real uid and gid, the default-hierarchy cgroup's id.
  */
-static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type, __u16 trace,
-                                           __u32 size, __u64 seq) {
-    struct task_struct* task = bpf_get_current_task_btf();
+static __always_inline void pl_fill_header_of(struct pl_event_header* h, __u16 type, __u16 trace,
+                                              __u32 size, __u64 seq, struct task_struct* task) {
     const struct cred* cred = task->cred;
 
     h->type = type;
@@ -151,11 +151,18 @@ static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type
     __builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
 }
 
+/* The header of an event about the current task. */
+static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type, __u16 trace,
+                                           __u32 size, __u64 seq) {
+    pl_fill_header_of(h, type, trace, size, seq, bpf_get_current_task_btf());
+}
+
 /*
- * Reserves a fixed-size event and fills its header, or counts it lost.
+ * Reserves a fixed-size event and fills its header (about `task`), or counts it lost.
  * `size` must be a compile-time constant (the ring buffer requires it).
  */
-static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
+static __always_inline void* pl_reserve_for(__u16 type, __u16 trace, __u32 size,
+                                            struct task_struct* task) {
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return NULL;
     __u64 seq = pl_next_seq(stats);
@@ -164,8 +171,13 @@ static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
         pl_count_lost(stats);
         return NULL;
     }
-    pl_fill_header(h, type, trace, size, seq);
+    pl_fill_header_of(h, type, trace, size, seq, task);
     return h;
+}
+
+/* pl_reserve_for the current task (the usual case). */
+static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
+    return pl_reserve_for(type, trace, size, bpf_get_current_task_btf());
 }
 
 /*
@@ -210,6 +222,33 @@ static __always_inline bool pl_output(struct pl_event_header* h, __u32 trace, __
         return false;
     }
     return true;
+}
+
+/* floor(log2(v)), 0 for 0 and 1: the bucket of a log2 latency histogram. */
+static __always_inline __u32 pl_log2_u64(__u64 v) {
+    __u32 r = 0;
+    if (v >> 32) {
+        v >>= 32;
+        r += 32;
+    }
+    if (v >> 16) {
+        v >>= 16;
+        r += 16;
+    }
+    if (v >> 8) {
+        v >>= 8;
+        r += 8;
+    }
+    if (v >> 4) {
+        v >>= 4;
+        r += 4;
+    }
+    if (v >> 2) {
+        v >>= 2;
+        r += 2;
+    }
+    if (v >> 1) r += 1;
+    return r;
 }
 
 #endif

@@ -323,32 +323,6 @@ static __always_inline __u32 capture_path(struct file* file, bool agg, __u8* fla
     return w.off & (PL_IO_PATH_AREA * 2 - 1);
 }
 
-static __always_inline __u32 log2_u64(__u64 v) {
-    __u32 r = 0;
-    if (v >> 32) {
-        v >>= 32;
-        r += 32;
-    }
-    if (v >> 16) {
-        v >>= 16;
-        r += 16;
-    }
-    if (v >> 8) {
-        v >>= 8;
-        r += 8;
-    }
-    if (v >> 4) {
-        v >>= 4;
-        r += 4;
-    }
-    if (v >> 2) {
-        v >>= 2;
-        r += 2;
-    }
-    if (v >> 1) r += 1;
-    return r;
-}
-
 static __always_inline void agg_add_to(void* map, const struct pl_io_agg_key* key,
                                        const struct io_inflight* v, __s64 ret, __u64 latency) {
     struct pl_io_agg_value* a = bpf_map_lookup_elem(map, key);
@@ -392,7 +366,7 @@ static __always_inline void agg_add_to(void* map, const struct pl_io_agg_key* ke
     }
     if (ret < 0) __sync_fetch_and_add(&a->errors, 1);
     __sync_fetch_and_add(&a->latency_sum_ns, latency);
-    __u32 bucket = log2_u64(latency);
+    __u32 bucket = pl_log2_u64(latency);
     if (bucket >= PL_IO_HIST_BUCKETS) bucket = PL_IO_HIST_BUCKETS - 1;
     __sync_fetch_and_add(&a->hist[bucket], 1);
     for (int i = 0; i < 4; i++) {
