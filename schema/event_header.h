@@ -21,6 +21,7 @@ enum pl_trace_id {
     PL_TRACE_IO = 8,
     PL_TRACE_PROBE = 9,
     PL_TRACE_XDP = 10,
+    PL_TRACE_SCHED = 11,
     PL_TRACE_MAX = 32, /* size of the per-trace counter array */
 };
 
@@ -39,6 +40,7 @@ enum pl_event_type {
     PL_EVENT_IO = 10,
     PL_EVENT_PROBE = 11,
     PL_EVENT_XDP = 12,
+    PL_EVENT_SCHED = 13,
     PL_EVENT_TYPE_MAX = 64, /* decoder table size */
 };
 

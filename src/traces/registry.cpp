@@ -18,6 +18,7 @@
     X(malloc)                \
     X(xdp)                   \
     X(io)                    \
+    X(sched)                 \
     X(probe)
 // clang-format on
 

@@ -10,6 +10,7 @@
 
 #include "decode/builtin.hpp"
 #include "decode/decoder.hpp"
+#include "decode/sched.hpp"
 
 extern "C" {
 #include "event_header.h"
@@ -54,6 +55,7 @@ inline decode::Decoder builtin_decoder() {
     d.add(PL_EVENT_MALLOC, "malloc", &decode::decode_malloc);
     d.add(PL_EVENT_XDP, "xdp_drop", &decode::decode_xdp_drop);
     d.add(PL_EVENT_IO, "io", &decode::decode_io);
+    d.add(PL_EVENT_SCHED, "sched", &decode::decode_sched);
     return d;
 }
 
