@@ -22,6 +22,7 @@ enum pl_trace_id {
     PL_TRACE_PROBE = 9,
     PL_TRACE_XDP = 10,
     PL_TRACE_SCHED = 11,
+    PL_TRACE_OPENSSL = 12,
     PL_TRACE_MAX = 32, /* size of the per-trace counter array */
 };
 
@@ -41,6 +42,10 @@ enum pl_event_type {
     PL_EVENT_PROBE = 11,
     PL_EVENT_XDP = 12,
     PL_EVENT_SCHED = 13,
+    PL_EVENT_TLS_HANDSHAKE = 14, /* the openssl trace: PL_EVENT_TLS_HANDSHAKE + enum pl_tls_op */
+    PL_EVENT_TLS_READ = 15,
+    PL_EVENT_TLS_WRITE = 16,
+    PL_EVENT_TLS_SHUTDOWN = 17,
     PL_EVENT_TYPE_MAX = 64, /* decoder table size */
 };
 

@@ -12,7 +12,7 @@ packages=(
     libmsgpack-cxx-dev rapidjson-dev libcpp-httplib-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     golang-go iproute2 iputils-ping prometheus
-    bpftrace libbpf-tools
+    bpftrace libbpf-tools curl openssl
 )
 
 missing=()

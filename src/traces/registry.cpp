@@ -19,6 +19,7 @@
     X(xdp)                   \
     X(io)                    \
     X(sched)                 \
+    X(openssl)               \
     X(probe)
 // clang-format on
 

@@ -10,6 +10,7 @@
 
 #include "decode/builtin.hpp"
 #include "decode/decoder.hpp"
+#include "decode/openssl.hpp"
 #include "decode/sched.hpp"
 
 extern "C" {
@@ -56,6 +57,10 @@ inline decode::Decoder builtin_decoder() {
     d.add(PL_EVENT_XDP, "xdp_drop", &decode::decode_xdp_drop);
     d.add(PL_EVENT_IO, "io", &decode::decode_io);
     d.add(PL_EVENT_SCHED, "sched", &decode::decode_sched);
+    d.add(PL_EVENT_TLS_HANDSHAKE, "tls_handshake", &decode::decode_tls);
+    d.add(PL_EVENT_TLS_READ, "tls_read", &decode::decode_tls);
+    d.add(PL_EVENT_TLS_WRITE, "tls_write", &decode::decode_tls);
+    d.add(PL_EVENT_TLS_SHUTDOWN, "tls_shutdown", &decode::decode_tls);
     return d;
 }
 
