@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
                 close(side == 0 ? a[0] : a[1]);
                 close(side == 0 ? b[1] : b[0]);
                 close(report[0]);
-                long trips = side == 0 ? pingpong(a[1], b[0], 1, seconds)
-                                       : pingpong(b[1], a[0], 0, seconds);
+                long trips =
+                    side == 0 ? pingpong(a[1], b[0], 1, seconds) : pingpong(b[1], a[0], 0, seconds);
                 if (write(report[1], &trips, sizeof(trips)) != sizeof(trips)) _exit(2);
                 _exit(0);
             }
