@@ -20,8 +20,10 @@ class BootClock {
     // Re-measures realtime - boottime (cheap: a few clock_gettime calls).
     void refresh();
 
+    // Wraps (two's complement) rather than overflow on a corrupt boot_ns: a
+    // wrong time on a wrong event, never undefined behaviour.
     int64_t to_realtime_ns(uint64_t boot_ns) const {
-        return static_cast<int64_t>(boot_ns) + offset_ns_;
+        return static_cast<int64_t>(boot_ns + static_cast<uint64_t>(offset_ns_));
     }
     int64_t offset_ns() const { return offset_ns_; }
 

@@ -1,13 +1,13 @@
 #include "config/config.hpp"
 
 #include <glob.h>
+#include <sys/stat.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "config/sections.hpp"
 
@@ -16,6 +16,11 @@ namespace detail {
 namespace {
 
 constexpr int kMaxIncludeDepth = 8;
+// A Fluent Bit configuration is kilobytes: these bound what a mistaken path
+// (a device, /dev/zero, a FIFO, a log file) or an include pattern can make
+// probelog read.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr int kMaxConfigFiles = 64;
 
 bool is_yaml_name(std::string_view path) {
     std::string name = lower(path);
@@ -27,7 +32,43 @@ std::string directory_of(std::string_view file) {
     return slash == std::string_view::npos ? std::string() : std::string(file.substr(0, slash + 1));
 }
 
+// The file's text, if it is a regular file of at most kMaxConfigBytes.
+Result<std::string> read_config_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return make_error("{}", std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return make_error("it is a directory (name a file in it)");
+    if (!S_ISREG(st.st_mode)) {
+        return make_error("it is not a regular file (a device, FIFO or socket): name a file");
+    }
+    if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
+        return make_error("it is {} bytes; a config file is at most 1 MiB", st.st_size);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error("{}", std::strerror(errno));
+    std::string text(kMaxConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes) return make_error("it grew past 1 MiB while being read");
+    return text;
+}
+
 }  // namespace
+
+std::string clip_detail(std::string detail) {
+    if (detail.size() <= kMaxErrorDetail) return detail;
+    // Cut at UTF-8 sequence starts, not inside a character.
+    auto is_continuation = [&](size_t i) {
+        return i < detail.size() && (static_cast<unsigned char>(detail[i]) & 0xc0) == 0x80;
+    };
+    size_t head = kMaxErrorDetail / 2;
+    while (head > 0 && is_continuation(head))
+        --head;
+    size_t tail = detail.size() - kMaxErrorDetail / 2;
+    while (is_continuation(tail))
+        ++tail;
+    return fmt::format("{}... ({} characters left out) ...{}", detail.substr(0, head), tail - head,
+                       detail.substr(tail));
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
@@ -71,17 +112,22 @@ Status load_path(const std::string& path, LoadState& state, std::string_view fro
                         "includes nested deeper than {} levels (does a file include itself?)",
                         kMaxIncludeDepth);
     }
-    std::ifstream in(path);
-    if (!in) {
-        std::string why = std::strerror(errno);
-        if (from_file.empty()) return make_error("cannot read config file {}: {}", path, why);
+    if (++state.files > kMaxConfigFiles) {
+        return error_at(from_file, from_line,
+                        "more than {} config files included (is an @INCLUDE pattern too wide?)",
+                        kMaxConfigFiles);
+    }
+    auto text = read_config_file(path);
+    if (!text) {
+        const std::string& why = text.error().message;
+        if (from_file.empty()) {
+            return make_error(ErrorKind::Usage, "cannot read config file {}: {}", path, why);
+        }
         return error_at(from_file, from_line, "cannot read included file {}: {}", path, why);
     }
-    std::ostringstream text;
-    text << in.rdbuf();
     ++state.depth;
-    Status st = is_yaml_name(path) ? load_yaml(text.str(), path, state)
-                                   : load_classic(text.str(), path, state);
+    Status st =
+        is_yaml_name(path) ? load_yaml(*text, path, state) : load_classic(*text, path, state);
     --state.depth;
     return st;
 }
@@ -90,7 +136,15 @@ Status load_path(const std::string& path, LoadState& state, std::string_view fro
 Status load_include(std::string_view pattern, LoadState& state, std::string_view file, int line) {
     std::string path(pattern);
     if (!path.starts_with('/')) path = directory_of(file) + path;
-    if (path.find_first_of("*?[") == std::string::npos) return load_path(path, state, file, line);
+    size_t last_slash = path.rfind('/');
+    size_t wildcard = path.find_first_of("*?[");
+    if (wildcard == std::string::npos) return load_path(path, state, file, line);
+    if (last_slash != std::string::npos && wildcard < last_slash) {
+        // A pattern over directories (/*/*/*) would walk /proc and /sys.
+        return error_at(file, line,
+                        "@INCLUDE {}: wildcards go in the file name only, as in conf.d/*.conf",
+                        pattern);
+    }
     glob_t matches{};
     int rc = ::glob(path.c_str(), 0, nullptr, &matches);
     std::vector<std::string> paths(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);

@@ -36,13 +36,24 @@ struct LoadState {
     std::vector<Section> sections;
     std::map<std::string, std::string> variables;
     int depth = 0;
+    int files = 0;  // config files read so far, includes too
 };
+
+// At most this much of a message's detail: an error quotes the text it
+// stumbled on, and a 10 MB line must not come back whole.
+constexpr size_t kMaxErrorDetail = 1000;
+
+// `detail` cut to its first and last kMaxErrorDetail / 2 characters (the
+// start of what was quoted, and the end of the message, with its hint),
+// saying how much was left out between them.
+std::string clip_detail(std::string detail);
 
 template <typename... Args>
 Error error_at(std::string_view file, int line, fmt::format_string<Args...> format,
                Args&&... args) {
-    return Error{
-        fmt::format("{}:{}: {}", file, line, fmt::format(format, std::forward<Args>(args)...))};
+    return Error{fmt::format("{}:{}: {}", file, line,
+                             clip_detail(fmt::format(format, std::forward<Args>(args)...))),
+                 ErrorKind::Usage};
 }
 
 std::string_view trim(std::string_view s);

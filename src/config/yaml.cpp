@@ -5,6 +5,7 @@
 //   pipeline:
 //     inputs:  [{name: ebpf, trace: [trace_exec, trace_vfs], poll_ms: 500}]
 //     outputs: [{name: stdout, match: '*'}]
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/sections.hpp"
@@ -164,6 +165,12 @@ Status load_yaml(std::string_view text, const std::string& file, LoadState& stat
     try {
         YAML::Node root = YAML::Load(std::string(text));
         return load_document(root, file, state);
+    } catch (const YAML::DeepRecursion& e) {
+        int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+        return error_at(file, line,
+                        "YAML nested deeper than {} levels (a Fluent Bit config needs a few): "
+                        "an unclosed [ or {{?",
+                        e.depth());
     } catch (const YAML::Exception& e) {
         int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
         return error_at(file, line, "not valid YAML: {}", e.msg);

@@ -23,7 +23,10 @@ const char* decode_exit(Bytes event, Record& out) {
     if (sig != 0) out.add_str("signal_name", signal_name(sig, out));
     out.add_bool("core_dumped", core, core ? kFieldNone : kHideInTable);
     out.add_uint("lifetime_ns", e.lifetime_ns);
-    out.add_time("start_time", out.time_ns() - static_cast<int64_t>(e.lifetime_ns), kHideInTable);
+    // In unsigned arithmetic: a corrupt lifetime wraps instead of overflowing.
+    out.add_time("start_time",
+                 static_cast<int64_t>(static_cast<uint64_t>(out.time_ns()) - e.lifetime_ns),
+                 kHideInTable);
     out.add_hex("status", e.status, kHideInTable);
     return nullptr;
 }

@@ -161,6 +161,16 @@ Status ElfFile::load() {
         return make_error("{} is not an executable or a shared library", path_);
     }
     position_independent_ = ehdr.e_type == ET_DYN;
+    // A file cut short (a copy interrupted, a download in progress) would read
+    // as "no symbols": say what it is. libelf knows the file's size.
+    size_t file_size = 0;
+    elf_rawfile(elf_, &file_size);
+    uint64_t shdr_end = ehdr.e_shoff + uint64_t{ehdr.e_shnum} * ehdr.e_shentsize;
+    uint64_t phdr_end = ehdr.e_phoff + uint64_t{ehdr.e_phnum} * ehdr.e_phentsize;
+    if (shdr_end > file_size || phdr_end > file_size) {
+        return make_error("{} is truncated: its headers say {} bytes, the file has {}", path_,
+                          std::max(shdr_end, phdr_end), file_size);
+    }
 
     size_t nphdr = 0;
     if (elf_getphdrnum(elf_, &nphdr) != 0) return make_error("{}: bad program headers", path_);
