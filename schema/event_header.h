@@ -56,8 +56,10 @@ struct pl_event_header {
     __u32 gid;
     __u64 cgroup_id; /* cgroup v2 id of the task */
     char comm[PL_COMM_LEN];
+    __u32 ns_pid; /* the process id in the task's own pid namespace (= pid on the host) */
+    __u32 reserved;
 };
-PL_STATIC_ASSERT(sizeof(struct pl_event_header) == 72, "pl_event_header layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_event_header) == 80, "pl_event_header layout changed");
 
 /* Per trace, per cpu counters (a BPF per-cpu array indexed by enum pl_trace_id). */
 struct pl_trace_stats {

@@ -33,6 +33,7 @@
 #include "common/clock.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/server.hpp"
+#include "containers/host.hpp"
 #include "pipeline/pipeline.hpp"
 #include "probes/list.hpp"
 #include "sinks/factory.hpp"
@@ -277,6 +278,7 @@ class Run {
     StartedTraces started_;
     std::optional<HistReport> hist_;  // --hist
     std::optional<BootClock> clock_;
+    std::unique_ptr<containers::Enricher> containers_;  // outlives the pipeline's use
     std::optional<Pipeline> pipeline_;
     std::optional<bpf::RingReader> ring_;
     std::optional<EventLoop> loop_;
@@ -398,6 +400,13 @@ Status Run::make_pipeline() {
         pipeline_->add_sink(std::move(*sink));
     }
     pipeline_->set_max_records(o_.max_records);
+    // Container fields: without a cgroup v2 hierarchy records simply go without.
+    if (auto enricher = containers::make_host_enricher(); enricher) {
+        containers_ = std::move(*enricher);
+        pipeline_->set_enricher(containers_.get());
+    } else if (o_.verbose) {
+        say(enricher.error().message);
+    }
     register_decoders(pipeline_->decoder());
     for (LoopParticipant* p : participants_)
         p->bind(*pipeline_);

@@ -125,6 +125,26 @@ static __always_inline __u64 pl_wakeup_flags(void) {
 }
 
 /*
+ * The process id as the task's own pid namespace numbers it (what `getpid()`
+ * returns inside a container): the number at the deepest level of the group
+ * leader's struct pid. On the host (level 0) that is tgid, with no read.
+ * numbers[] is indexed by a run-time level, which a BTF pointer load cannot
+ * take, so that one value is read with bpf_probe_read_kernel at CO-RE offsets.
+ */
+static __always_inline __u32 pl_ns_tgid(struct task_struct* task) {
+    struct pid* pid = task->group_leader->thread_pid;
+    if (!pid) return 0;
+    unsigned int level = pid->level;
+    if (level == 0) return task->tgid;
+    __u64 at = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
+               (__u64)(level & 31) * bpf_core_type_size(struct upid) +
+               bpf_core_field_offset(struct upid, nr);
+    int nr = 0;
+    bpf_probe_read_kernel(&nr, sizeof(nr), (const void*)at);
+    return nr;
+}
+
+/*
  * The common header. Everything but the clock comes from the current task's
  * struct through BTF pointers: direct loads (a few ns each) instead of one
  * helper call per field (bpf_get_current_comm, _cgroup_id, _uid_gid: 20-40 ns
@@ -149,6 +169,8 @@ static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type
     h->gid = cred->gid.val;
     h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
     __builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+    h->ns_pid = pl_ns_tgid(task);
+    h->reserved = 0;
 }
 
 /*

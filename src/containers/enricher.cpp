@@ -1,0 +1,132 @@
+#include "containers/enricher.hpp"
+
+namespace probelog::containers {
+
+Enricher::Enricher(std::unique_ptr<Resolver> resolver)
+    : resolver_(std::move(resolver)), worker_([this] { run(); }) {}
+
+Enricher::~Enricher() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    wake_.notify_one();
+    worker_.join();
+}
+
+void Enricher::enrich(uint64_t cgroup_id, uint32_t ns_pid, Record& r) {
+    if (answers_ready_.load(std::memory_order_acquire)) adopt_answers();
+    auto it = cache_.find(cgroup_id);
+    if (it == cache_.end()) {
+        // First sight of this cgroup: ask the worker, send this record as it is.
+        // (The one allocation is per cgroup, not per record.)
+        cache_.emplace(cgroup_id, Entry{});
+        ++stats_.lookups;
+        ++stats_.without_yet;
+        {
+            std::lock_guard lock(mu_);  // the worker holds it only to swap vectors
+            requests_.push_back(cgroup_id);
+            ++in_flight_;
+        }
+        wake_.notify_one();
+        return;
+    }
+    const Entry& e = it->second;
+    if (e.state == State::Pending) ++stats_.without_yet;
+    if (e.state != State::Container) return;
+    const ContainerInfo& c = e.info;
+    if (!c.id.empty()) r.add_str("container_id", c.id);
+    if (!c.runtime.empty()) r.add_str("container_runtime", c.runtime);
+    if (!c.name.empty()) r.add_str("container_name", c.name);
+    if (!c.image.empty()) r.add_str("container_image", c.image);
+    if (!c.pod_name.empty()) r.add_str("pod_name", c.pod_name);
+    if (!c.pod_namespace.empty()) r.add_str("pod_namespace", c.pod_namespace);
+    if (!c.pod_uid.empty()) r.add_str("pod_uid", c.pod_uid);
+    if (ns_pid != 0) r.add_uint("ns_pid", ns_pid);
+}
+
+void Enricher::prefetch(const std::vector<uint64_t>& ids) {
+    {
+        std::lock_guard lock(mu_);
+        for (uint64_t id : ids) {
+            if (!cache_.emplace(id, Entry{}).second) continue;
+            ++stats_.lookups;
+            requests_.push_back(id);
+            ++in_flight_;
+        }
+    }
+    wake_.notify_one();
+}
+
+void Enricher::adopt_answers() {
+    std::vector<Answer> answers;
+    {
+        // Never wait for the worker: if it holds the lock, take them next time.
+        std::unique_lock lock(mu_, std::try_to_lock);
+        if (!lock.owns_lock()) return;
+        answers.swap(answers_);
+        answers_ready_.store(false, std::memory_order_relaxed);
+    }
+    for (Answer& a : answers) {
+        Entry& e = cache_[a.cgroup_id];
+        if (a.info) {
+            if (e.state != State::Container) ++stats_.containers;
+            e.state = State::Container;
+            e.info = std::move(*a.info);
+        } else {
+            e.state = State::Host;
+        }
+    }
+}
+
+void Enricher::wait_idle() {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return in_flight_ == 0; });
+    lock.unlock();
+    // Only this thread adopts; the worker is idle, so the lock is free.
+    while (answers_ready_.load(std::memory_order_acquire))
+        adopt_answers();
+}
+
+void Enricher::run() {
+    std::vector<uint64_t> ids;
+    std::vector<std::optional<ContainerInfo>> found;
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            wake_.wait(lock, [this] { return stop_ || !requests_.empty(); });
+            if (stop_) return;
+            ids.clear();
+            ids.swap(requests_);
+        }
+        found.clear();
+        resolver_->resolve(ids, found);
+        found.resize(ids.size());
+        auto post = [this](std::vector<Answer>&& batch, size_t done) {
+            {
+                std::lock_guard lock(mu_);
+                for (Answer& a : batch)
+                    answers_.push_back(std::move(a));
+                answers_ready_.store(true, std::memory_order_release);
+                in_flight_ -= done;
+            }
+            if (done != 0) idle_.notify_all();
+        };
+        // What the cgroup paths say goes out first; names may take the runtime a while.
+        std::vector<Answer> batch;
+        std::vector<size_t> named;
+        for (size_t i = 0; i < ids.size(); ++i) {
+            batch.push_back(Answer{ids[i], found[i]});
+            if (found[i] && !found[i]->id.empty()) named.push_back(i);
+        }
+        post(std::move(batch), named.empty() ? ids.size() : 0);
+        if (named.empty()) continue;
+        batch = {};
+        for (size_t i : named) {
+            if (resolver_->describe(*found[i])) batch.push_back(Answer{ids[i], found[i]});
+        }
+        post(std::move(batch), ids.size());
+    }
+}
+
+}  // namespace probelog::containers

@@ -1,0 +1,30 @@
+#include "containers/path_resolver.hpp"
+
+#include "containers/cgroup_path.hpp"
+
+namespace probelog::containers {
+
+void PathResolver::resolve(const std::vector<uint64_t>& ids,
+                           std::vector<std::optional<ContainerInfo>>& out) {
+    out.assign(ids.size(), std::nullopt);
+    // A cgroup the last walk did not see is new: walk once for the whole batch.
+    bool rescanned = false;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        std::optional<std::string> path = tree_.path_of(ids[i]);
+        if (!path && !rescanned) {
+            tree_.rescan();
+            rescanned = true;
+            path = tree_.path_of(ids[i]);
+        }
+        if (!path) continue;  // gone before we looked: its records stay as they are
+        std::optional<ContainerPath> c = parse_container_path(*path);
+        if (!c) continue;
+        ContainerInfo info;
+        info.id = std::move(c->id);
+        info.runtime = std::move(c->runtime);
+        info.pod_uid = std::move(c->pod_uid);
+        out[i] = std::move(info);
+    }
+}
+
+}  // namespace probelog::containers

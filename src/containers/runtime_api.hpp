@@ -1,0 +1,44 @@
+#pragma once
+// Names, images and pod labels from a container runtime's Docker Engine API
+// (Docker's /var/run/docker.sock, podman's compatible service at
+// /run/podman/podman.sock): GET /containers/<id>/json over the unix socket.
+// Blocking, with short timeouts: only on the Enricher's worker thread.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "containers/container_info.hpp"
+
+namespace probelog::containers {
+
+// Fills name, image and the Kubernetes pod labels (io.kubernetes.pod.name,
+// .namespace, .uid) of `info` from an inspect answer. False if the text is not
+// a container's inspect JSON; then `info` is unchanged.
+bool parse_inspect(std::string_view json, ContainerInfo& info);
+
+// The sockets to ask, in order, for a container of `runtime` (empty: unknown).
+std::vector<std::string> sockets_for(std::string_view runtime);
+
+class RuntimeApi {
+  public:
+    explicit RuntimeApi(std::chrono::milliseconds timeout = std::chrono::milliseconds(1000))
+        : timeout_(timeout) {}
+    // Only these sockets, whatever the runtime (tests; --container-socket).
+    void set_sockets(std::vector<std::string> sockets) { sockets_ = std::move(sockets); }
+
+    // Asks the runtime about `info.id` and fills what it says. A socket that is
+    // not there, refuses or does not know the id is skipped; the error of the
+    // last one tried comes back if none answered.
+    Status describe(ContainerInfo& info) const;
+
+  private:
+    Status ask(const std::string& socket, ContainerInfo& info) const;
+
+    std::chrono::milliseconds timeout_;
+    std::vector<std::string> sockets_;
+};
+
+}  // namespace probelog::containers
