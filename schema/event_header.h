@@ -91,6 +91,9 @@ enum pl_filter_flags {
     /* Benchmarks only (probelog-bench-floor): every program returns at once, so
      * what is left is the price of the hooks themselves (the benchmarks' floor). */
     PL_FILTER_FLOOR = 1u << 4,
+    /* only tasks whose cgroup, or its parent, is in the pl_cgroups map (the
+     * cgroups of the containers --container / --containers-only select) */
+    PL_FILTER_CONTAINER = 1u << 5,
 };
 
 struct pl_filter_config {
@@ -105,5 +108,6 @@ struct pl_filter_config {
 PL_STATIC_ASSERT(sizeof(struct pl_filter_config) == 48, "pl_filter_config layout changed");
 
 #define PL_PID_FILTER_MAX 65536
+#define PL_CGROUP_FILTER_MAX 4096
 
 #endif

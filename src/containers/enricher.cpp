@@ -73,6 +73,7 @@ void Enricher::adopt_answers() {
             if (e.state != State::Container) ++stats_.containers;
             e.state = State::Container;
             e.info = std::move(*a.info);
+            if (on_container_) on_container_(a.cgroup_id, e.info);
         } else {
             e.state = State::Host;
         }
@@ -88,45 +89,68 @@ void Enricher::wait_idle() {
         adopt_answers();
 }
 
+void Enricher::watch(std::chrono::milliseconds interval) {
+    {
+        std::lock_guard lock(mu_);
+        watch_interval_ = interval;
+    }
+    wake_.notify_one();
+}
+
 void Enricher::run() {
     std::vector<uint64_t> ids;
-    std::vector<std::optional<ContainerInfo>> found;
     for (;;) {
+        bool discover = false;
         {
             std::unique_lock lock(mu_);
-            wake_.wait(lock, [this] { return stop_ || !requests_.empty(); });
+            auto ready = [this] { return stop_ || !requests_.empty(); };
+            if (watch_interval_.count() > 0) {
+                discover = !wake_.wait_for(lock, watch_interval_, ready);
+            } else {
+                // watch() ends this wait: the next round waits with its interval.
+                wake_.wait(lock, [&] { return ready() || watch_interval_.count() > 0; });
+            }
             if (stop_) return;
             ids.clear();
             ids.swap(requests_);
         }
-        found.clear();
-        resolver_->resolve(ids, found);
-        found.resize(ids.size());
-        auto post = [this](std::vector<Answer>&& batch, size_t done) {
-            {
-                std::lock_guard lock(mu_);
-                for (Answer& a : batch)
-                    answers_.push_back(std::move(a));
-                answers_ready_.store(true, std::memory_order_release);
-                in_flight_ -= done;
-            }
-            if (done != 0) idle_.notify_all();
-        };
-        // What the cgroup paths say goes out first; names may take the runtime a while.
-        std::vector<Answer> batch;
-        std::vector<size_t> named;
-        for (size_t i = 0; i < ids.size(); ++i) {
-            batch.push_back(Answer{ids[i], found[i]});
-            if (found[i] && !found[i]->id.empty()) named.push_back(i);
+        size_t counted = ids.size();  // the discovered ones were never in flight
+        if (discover) {
+            std::vector<uint64_t> found = resolver_->discover();
+            ids.insert(ids.end(), found.begin(), found.end());
         }
-        post(std::move(batch), named.empty() ? ids.size() : 0);
-        if (named.empty()) continue;
-        batch = {};
-        for (size_t i : named) {
-            if (resolver_->describe(*found[i])) batch.push_back(Answer{ids[i], found[i]});
-        }
-        post(std::move(batch), ids.size());
+        if (!ids.empty()) process(ids, counted);
     }
+}
+
+void Enricher::process(const std::vector<uint64_t>& ids, size_t counted) {
+    std::vector<std::optional<ContainerInfo>> found;
+    resolver_->resolve(ids, found);
+    found.resize(ids.size());
+    auto post = [this](std::vector<Answer>&& batch, size_t done) {
+        {
+            std::lock_guard lock(mu_);
+            for (Answer& a : batch)
+                answers_.push_back(std::move(a));
+            answers_ready_.store(true, std::memory_order_release);
+            in_flight_ -= done;
+        }
+        if (done != 0) idle_.notify_all();
+    };
+    // What the cgroup paths say goes out first; names may take the runtime a while.
+    std::vector<Answer> batch;
+    std::vector<size_t> named;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        batch.push_back(Answer{ids[i], found[i]});
+        if (found[i] && !found[i]->id.empty()) named.push_back(i);
+    }
+    post(std::move(batch), named.empty() ? counted : 0);
+    if (named.empty()) return;
+    batch = {};
+    for (size_t i : named) {
+        if (resolver_->describe(*found[i])) batch.push_back(Answer{ids[i], found[i]});
+    }
+    post(std::move(batch), counted);
 }
 
 }  // namespace probelog::containers

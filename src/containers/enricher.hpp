@@ -11,6 +11,8 @@
 // cache, with no allocation (the fields are views of the cached strings).
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -37,6 +39,8 @@ class Resolver {
     // Names, image and pod labels from the container runtime, added to `info`
     // where it answers. Returns whether anything was added.
     virtual bool describe(ContainerInfo& /*info*/) { return false; }
+    // Cgroups that appeared since the last call (for watch()); none by default.
+    virtual std::vector<uint64_t> discover() { return {}; }
 };
 
 struct EnricherStats {
@@ -47,6 +51,10 @@ struct EnricherStats {
 
 class Enricher {
   public:
+    // Told on the reader's thread (in enrich() or poll()) of each container
+    // as it becomes known, and again when its names arrive.
+    using OnContainer = std::function<void(uint64_t cgroup_id, const ContainerInfo&)>;
+
     explicit Enricher(std::unique_ptr<Resolver> resolver);
     ~Enricher();
     Enricher(const Enricher&) = delete;
@@ -58,6 +66,24 @@ class Enricher {
     // Asks the worker about these cgroups now (the ones that exist at start),
     // so that their first records already carry the fields.
     void prefetch(const std::vector<uint64_t>& ids);
+
+    // Sets the OnContainer callback; then watch() for containers that start
+    // later: every `interval` the worker looks for new cgroups (Resolver::
+    // discover) and resolves them, whether or not a record of theirs arrived
+    // (with a kernel filter on they would not). Call poll() regularly then.
+    void set_on_container(OnContainer on_container) { on_container_ = std::move(on_container); }
+    void watch(std::chrono::milliseconds interval);
+    // Adopts what the worker found (enrich() does this too).
+    void poll() {
+        if (answers_ready_.load(std::memory_order_acquire)) adopt_answers();
+    }
+    // Every container known so far, by cgroup id (on the reader's thread).
+    template <typename F>
+    void for_each_container(F&& f) const {
+        for (const auto& [id, e] : cache_) {
+            if (e.state == State::Container) f(id, e.info);
+        }
+    }
 
     // Blocks until every cgroup asked about so far is answered (tests, and a
     // last drain that wants the names in).
@@ -77,8 +103,10 @@ class Enricher {
 
     void adopt_answers();
     void run();
+    void process(const std::vector<uint64_t>& ids, size_t counted);
 
     std::unique_ptr<Resolver> resolver_;
+    OnContainer on_container_;
     // Reader's side.
     std::unordered_map<uint64_t, Entry> cache_;
     EnricherStats stats_;
@@ -90,6 +118,7 @@ class Enricher {
     std::vector<Answer> answers_;
     size_t in_flight_ = 0;  // requested and not yet answered
     bool stop_ = false;
+    std::chrono::milliseconds watch_interval_{0};  // 0: no watching
     std::atomic<bool> answers_ready_{false};
     std::thread worker_;
 };

@@ -4,12 +4,28 @@
 
 namespace probelog::containers {
 
+PathResolver::PathResolver(CgroupTree tree, Describe describe)
+    : tree_(std::move(tree)), describe_(std::move(describe)) {
+    for (uint64_t id : tree_.ids())
+        seen_.insert(id);
+}
+
+std::vector<uint64_t> PathResolver::discover() {
+    tree_.rescan();
+    std::vector<uint64_t> fresh;
+    for (uint64_t id : tree_.ids()) {
+        if (seen_.insert(id).second) fresh.push_back(id);
+    }
+    return fresh;
+}
+
 void PathResolver::resolve(const std::vector<uint64_t>& ids,
                            std::vector<std::optional<ContainerInfo>>& out) {
     out.assign(ids.size(), std::nullopt);
     // A cgroup the last walk did not see is new: walk once for the whole batch.
     bool rescanned = false;
     for (size_t i = 0; i < ids.size(); ++i) {
+        seen_.insert(ids[i]);
         std::optional<std::string> path = tree_.path_of(ids[i]);
         if (!path && !rescanned) {
             tree_.rescan();

@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <memory>
+#include <unordered_set>
+#include <vector>
 
 #include "containers/cgroup_tree.hpp"
 #include "containers/enricher.hpp"
@@ -15,16 +17,19 @@ class PathResolver : public Resolver {
   public:
     // `describe` (may be empty) adds names and pod labels; it runs on the worker.
     using Describe = std::function<bool(ContainerInfo&)>;
-    PathResolver(CgroupTree tree, Describe describe)
-        : tree_(std::move(tree)), describe_(std::move(describe)) {}
+    // The cgroups `tree` has seen already are not new to discover().
+    PathResolver(CgroupTree tree, Describe describe);
 
     void resolve(const std::vector<uint64_t>& ids,
                  std::vector<std::optional<ContainerInfo>>& out) override;
     bool describe(ContainerInfo& info) override { return describe_ && describe_(info); }
+    // Walks the hierarchy again; the cgroups not seen before.
+    std::vector<uint64_t> discover() override;
 
   private:
     CgroupTree tree_;
     Describe describe_;
+    std::unordered_set<uint64_t> seen_;
 };
 
 }  // namespace probelog::containers

@@ -131,5 +131,68 @@ TEST(ContainerE2E, ExecInAPodmanContainerCarriesTheContainerHostExecsDoNot) {
     }
 }
 
+TEST(ContainerE2E, FilterByNameFollowsAContainerStartedLaterAndNothingElse) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    ApiService api;  // the name comes from podman's API
+    ASSERT_TRUE(api.up()) << "podman system service did not create " << kApiSocket;
+
+    std::string name = unique_token("plf");
+    std::string other = unique_token("plo");
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20", "--container", name});
+    EXPECT_NE(p->err().find("--container " + name + ": no such container is running"),
+              std::string::npos)
+        << p->err();
+    std::string token = unique_token("followed");
+    std::string other_token = unique_token("other");
+    std::string host_token = unique_token("host");
+    // The container starts after probelog: the watch finds its cgroup, the
+    // runtime names it, and its later execs pass the kernel's filter.
+    Finished c = run(podman_run(name, "sleep 0.5; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    Finished o = run(podman_run(other, "sleep 0.5; exec /bin/echo " + other_token));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    std::string id = trim(run({"/usr/bin/podman", "inspect", "--format", "{{.Id}}", name}).out);
+    run({"/usr/bin/podman", "rm", "-f", name, other});
+    auto records = stop_and_parse(*p);
+
+    auto followed = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(followed.size(), 1u) << p->out() << p->err();
+    EXPECT_EQ(followed[0]->str("container_id"), id);
+    // Not one record of another container or of the host.
+    for (const JsonRecord& r : records) {
+        EXPECT_EQ(r.str("container_id"), id) << r.line();
+        EXPECT_NE(r.str("argv1"), other_token) << r.line();
+        EXPECT_NE(r.str("argv1"), host_token) << r.line();
+    }
+}
+
+TEST(ContainerE2E, ContainersOnlyKeepsContainerTasksOnly) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20", "--containers-only"});
+    std::string name = unique_token("plco");
+    std::string token = unique_token("inside");
+    std::string host_token = unique_token("host");
+    Finished c = run(podman_run(name, "sleep 0.5; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    run({"/usr/bin/podman", "rm", "-f", name});
+    auto records = stop_and_parse(*p);
+
+    auto inside = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(inside.size(), 1u) << p->out() << p->err();
+    EXPECT_EQ(inside[0]->str("container_runtime"), "podman");
+    for (const JsonRecord& r : records) {
+        EXPECT_TRUE(r.has("container_id")) << r.line();
+        EXPECT_NE(r.str("argv1"), host_token) << r.line();
+    }
+}
+
 }  // namespace
 }  // namespace probelog::test

@@ -10,6 +10,9 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "containers/cgroup_tree.hpp"
 #include "containers/enricher.hpp"
@@ -36,6 +39,12 @@ class FakeResolver : public Resolver {
                                              : std::optional<ContainerInfo>(it->second));
         }
     }
+    std::vector<uint64_t> discover() override {
+        std::lock_guard hold(gate);
+        std::vector<uint64_t> out;
+        out.swap(appeared);
+        return out;
+    }
     bool describe(ContainerInfo& info) override {
         if (!names) return false;
         info.name = "web";
@@ -44,6 +53,7 @@ class FakeResolver : public Resolver {
     }
     std::mutex gate;
     std::atomic<int> calls{0};
+    std::vector<uint64_t> appeared;  // what discover() finds next (under gate)
     bool names = false;
 
   private:
@@ -142,6 +152,42 @@ TEST(ContainerEnricher, RoomForTheFieldsInAFullRecord) {
     EXPECT_EQ(r.fields().size(), Record::kMaxFields + Record::kEnrichmentFields);
     EXPECT_EQ(str_field(r, "container_id"), kId);
     EXPECT_NE(r.find("ns_pid"), nullptr);
+}
+
+TEST(ContainerEnricher, WatchFindsContainersWithoutAnyRecordAndTellsOnce) {
+    auto fake = std::make_unique<FakeResolver>(
+        std::map<uint64_t, ContainerInfo>{{82, ContainerInfo{.id = kId, .runtime = "podman"}}});
+    FakeResolver* resolver = fake.get();
+    fake->names = true;
+    Enricher e(std::move(fake));
+    std::vector<std::pair<uint64_t, std::string>> told;
+    e.set_on_container([&](uint64_t id, const ContainerInfo& c) { told.emplace_back(id, c.name); });
+    e.watch(std::chrono::milliseconds(5));
+    {
+        std::lock_guard hold(resolver->gate);
+        resolver->appeared = {82, 3};  // a container and a host cgroup appear
+    }
+    // No record arrives (a kernel filter would drop them all): poll() adopts.
+    for (int i = 0; i < 2000 && told.size() < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        e.poll();
+    }
+    // Once from the path, once more with the runtime's names.
+    ASSERT_EQ(told.size(), 2u);
+    EXPECT_EQ(told[0], (std::pair<uint64_t, std::string>{82, ""}));
+    EXPECT_EQ(told[1], (std::pair<uint64_t, std::string>{82, "web"}));
+    size_t containers = 0;
+    e.for_each_container([&](uint64_t id, const ContainerInfo& c) {
+        ++containers;
+        EXPECT_EQ(id, 82u);
+        EXPECT_EQ(c.id, kId);
+    });
+    EXPECT_EQ(containers, 1u);
+    Record r;
+    fresh(r);
+    e.enrich(3, 1, r);  // the host cgroup was found too: known, no fields, no lookup
+    EXPECT_EQ(r.find("container_id"), nullptr);
+    EXPECT_EQ(e.stats().lookups, 0u);
 }
 
 // A directory tree stands in for the cgroup hierarchy: ids are inode numbers.
