@@ -49,14 +49,16 @@ bool parse_inspect(std::string_view json, ContainerInfo& info) {
 }
 
 std::vector<std::string> sockets_for(std::string_view runtime) {
+    // containerd and cri-o speak CRI (gRPC), not this API.
+    if (!runtime.empty() && runtime != "docker" && runtime != "podman") return {};
     std::vector<std::string> podman = {"/run/podman/podman.sock"};
     std::vector<std::string> docker = {"/var/run/docker.sock", "/run/docker.sock"};
+    // The container's own runtime first; the other one too (a podman container
+    // may be served by the docker-compatible socket, and the runtime of a
+    // kubepods cgroupfs path is not known).
     std::vector<std::string> out = runtime == "docker" ? docker : podman;
     const std::vector<std::string>& other = runtime == "docker" ? podman : docker;
-    if (runtime.empty() || runtime == "docker" || runtime == "podman")
-        out.insert(out.end(), other.begin(), other.end());
-    else
-        out.clear();  // containerd and cri-o speak CRI (gRPC), not this API
+    out.insert(out.end(), other.begin(), other.end());
     return out;
 }
 
