@@ -2,26 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <unordered_set>
 
 #include "containers/host.hpp"
 
 namespace probelog {
 
-namespace {
-
-// How often the worker looks for new cgroups while a container filter is on:
-// a container started later is traced from at most this long after its cgroup
-// appears (runtimes create the cgroup well before the container's command runs).
-constexpr std::chrono::milliseconds kWatchInterval(100);
-
-}  // namespace
-
 Result<std::unique_ptr<containers::Enricher>> start_containers(
     const containers::ContainerSelection& selection, bpf::Runtime& runtime, SayFn say,
     std::string& note) {
-    auto made = containers::make_host_enricher();
+    auto made = containers::make_host_enricher(selection.active());
     if (!made) {
         if (selection.active()) return made.error().prefixed("--container: ");
         note = made.error().message;
@@ -59,7 +49,6 @@ Result<std::unique_ptr<containers::Enricher>> start_containers(
                             s));
         }
     }
-    enricher->watch(kWatchInterval);
     return enricher;
 }
 

@@ -32,6 +32,8 @@ class CgroupTree {
     // number of cgroups seen.
     size_t rescan();
 
+    // A cgroup found without a walk (CgroupWatch).
+    void add(uint64_t id, std::string path) { paths_[id] = std::move(path); }
     // Every cgroup id the last walk saw.
     std::vector<uint64_t> ids() const;
     const std::string& root() const { return root_; }

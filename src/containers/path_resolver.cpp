@@ -4,15 +4,25 @@
 
 namespace probelog::containers {
 
-PathResolver::PathResolver(CgroupTree tree, Describe describe)
-    : tree_(std::move(tree)), describe_(std::move(describe)) {
+PathResolver::PathResolver(CgroupTree tree, Describe describe, std::optional<CgroupWatch> watch)
+    : tree_(std::move(tree)), describe_(std::move(describe)), watch_(std::move(watch)) {
     for (uint64_t id : tree_.ids())
         seen_.insert(id);
 }
 
 std::vector<uint64_t> PathResolver::discover() {
-    tree_.rescan();
     std::vector<uint64_t> fresh;
+    if (watch_) {
+        std::vector<CgroupWatch::Created> created;
+        bool complete = watch_->take_created(created);
+        for (CgroupWatch::Created& c : created) {
+            if (seen_.insert(c.id).second) fresh.push_back(c.id);
+            tree_.add(c.id, std::move(c.path));
+        }
+        if (complete) return fresh;
+        // Events were lost: the walk below finds what they said.
+    }
+    tree_.rescan();
     for (uint64_t id : tree_.ids()) {
         if (seen_.insert(id).second) fresh.push_back(id);
     }

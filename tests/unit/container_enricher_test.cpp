@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "containers/cgroup_tree.hpp"
+#include "containers/cgroup_watch.hpp"
 #include "containers/enricher.hpp"
 #include "containers/path_resolver.hpp"
 #include "pipeline/record.hpp"
@@ -235,6 +236,56 @@ TEST_F(CgroupTreeTest, ResolverWalksAgainForANewCgroup) {
     EXPECT_EQ(out[0]->runtime, "podman");
     EXPECT_FALSE(out[1].has_value());
     EXPECT_FALSE(out[2].has_value());  // gone (or never there): no fields
+}
+
+TEST_F(CgroupTreeTest, WatchReportsNewDirectoriesAndWhatIsAlreadyBelowThem) {
+    auto watch = CgroupWatch::open(root_.string());
+    ASSERT_TRUE(watch.ok()) << watch.error().message;
+    std::vector<CgroupWatch::Created> created;
+    EXPECT_TRUE(watch->take_created(created));
+    EXPECT_TRUE(created.empty());  // what was there at open is not new
+
+    // A container's scope with its sub-cgroup made at once (before the watch
+    // of the scope could see the second mkdir), and one in an old directory.
+    std::filesystem::path scope = root_ / "machine.slice" / ("libpod-" + kId + ".scope");
+    std::filesystem::create_directories(scope / "container");
+    std::filesystem::create_directories(root_ / "system.slice" / "new.service");
+    std::ofstream(root_ / "system.slice" / "cgroup.kill") << "";  // a file: not a cgroup
+    EXPECT_TRUE(watch->take_created(created));
+    std::map<std::string, uint64_t> got;
+    for (const auto& c : created)
+        got[c.path] = c.id;
+    EXPECT_EQ(got,
+              (std::map<std::string, uint64_t>{
+                  {"/machine.slice", ino(root_ / "machine.slice")},
+                  {"/machine.slice/libpod-" + kId + ".scope", ino(scope)},
+                  {"/machine.slice/libpod-" + kId + ".scope/container", ino(scope / "container")},
+                  {"/system.slice/new.service", ino(root_ / "system.slice" / "new.service")},
+              }));
+    // Later ones below a new directory are watched too.
+    created.clear();
+    std::filesystem::create_directories(scope / "container" / "inner");
+    EXPECT_TRUE(watch->take_created(created));
+    ASSERT_EQ(created.size(), 1u);
+    EXPECT_EQ(created[0].path, "/machine.slice/libpod-" + kId + ".scope/container/inner");
+}
+
+TEST_F(CgroupTreeTest, ResolverDiscoversThroughTheWatch) {
+    auto watch = CgroupWatch::open(root_.string());
+    ASSERT_TRUE(watch.ok()) << watch.error().message;
+    CgroupTree tree(root_.string());
+    tree.rescan();
+    PathResolver resolver(std::move(tree), {}, std::move(*watch));
+    EXPECT_TRUE(resolver.discover().empty());
+    std::filesystem::path scope = root_ / ("libpod-" + kId);
+    std::filesystem::create_directories(scope);
+    std::vector<uint64_t> fresh = resolver.discover();
+    ASSERT_EQ(fresh, std::vector<uint64_t>{ino(scope)});
+    std::vector<std::optional<ContainerInfo>> out;
+    resolver.resolve(fresh, out);  // known from the watch: no walk needed
+    ASSERT_TRUE(out[0].has_value());
+    EXPECT_EQ(out[0]->id, kId);
+    EXPECT_TRUE(resolver.discover().empty());  // reported once
 }
 
 TEST(CgroupMount, UnifiedHybridAndNone) {
