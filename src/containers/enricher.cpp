@@ -35,14 +35,16 @@ void Enricher::enrich(uint64_t cgroup_id, uint32_t ns_pid, Record& r) {
     if (e.state == State::Pending) ++stats_.without_yet;
     if (e.state != State::Container) return;
     const ContainerInfo& c = e.info;
-    if (!c.id.empty()) r.add_str("container_id", c.id);
-    if (!c.runtime.empty()) r.add_str("container_runtime", c.runtime);
+    // The terminal table shows the container by name (by id until it has
+    // one) and the pod; the rest is for the structured outputs.
+    if (!c.id.empty()) r.add_str("container_id", c.id, c.name.empty() ? kFieldNone : kHideInTable);
+    if (!c.runtime.empty()) r.add_str("container_runtime", c.runtime, kHideInTable);
     if (!c.name.empty()) r.add_str("container_name", c.name);
-    if (!c.image.empty()) r.add_str("container_image", c.image);
+    if (!c.image.empty()) r.add_str("container_image", c.image, kHideInTable);
     if (!c.pod_name.empty()) r.add_str("pod_name", c.pod_name);
     if (!c.pod_namespace.empty()) r.add_str("pod_namespace", c.pod_namespace);
-    if (!c.pod_uid.empty()) r.add_str("pod_uid", c.pod_uid);
-    if (ns_pid != 0) r.add_uint("ns_pid", ns_pid);
+    if (!c.pod_uid.empty()) r.add_str("pod_uid", c.pod_uid, kHideInTable);
+    if (ns_pid != 0) r.add_uint("ns_pid", ns_pid, kHideInTable);
 }
 
 void Enricher::prefetch(const std::vector<uint64_t>& ids) {

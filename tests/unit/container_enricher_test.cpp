@@ -92,6 +92,7 @@ TEST(ContainerEnricher, FirstRecordGoesOutBareThenEveryRecordHasTheFields) {
     EXPECT_EQ(str_field(r, "container_id"), kId);
     EXPECT_EQ(str_field(r, "container_runtime"), "podman");
     EXPECT_EQ(r.find("container_name"), nullptr);
+    EXPECT_EQ(r.find("container_id")->flags, kFieldNone);  // no name: the table shows the id
     EXPECT_EQ(r.find("pod_uid"), nullptr);
     ASSERT_NE(r.find("ns_pid"), nullptr);
     EXPECT_EQ(r.find("ns_pid")->value.u, 7u);
@@ -126,6 +127,9 @@ TEST(ContainerEnricher, NamesFromTheRuntimeAndPods) {
     e.enrich(82, 1, r);
     EXPECT_EQ(str_field(r, "container_name"), "web");
     EXPECT_EQ(str_field(r, "container_image"), "localhost/pltest:1");
+    // The table shows the name, not the 64-digit id.
+    EXPECT_EQ(r.find("container_id")->flags, kHideInTable);
+    EXPECT_EQ(r.find("container_name")->flags, kFieldNone);
     fresh(r);
     e.enrich(90, 1, r);  // a pod's own cgroup: no container, not described
     EXPECT_EQ(r.find("container_id"), nullptr);
