@@ -35,6 +35,11 @@ Result<std::unique_ptr<containers::Enricher>> start_containers(
                                 c.id.substr(0, 12)));
             }
         });
+    // The filter map has room for PL_CGROUP_FILTER_MAX cgroups at once: a
+    // container's leaves once it is gone.
+    enricher->set_on_gone([&runtime, added](uint64_t cgroup_id) {
+        if (added->erase(cgroup_id) != 0) runtime.remove_cgroup(cgroup_id);
+    });
     // The containers that run now are in the filter before the first drain.
     enricher->wait_idle();
     for (const std::string& s : selection.names_or_ids) {

@@ -104,6 +104,10 @@ Status Runtime::add_cgroup(uint64_t cgroup_id) {
     return {};
 }
 
+void Runtime::remove_cgroup(uint64_t cgroup_id) {
+    (void)bpf_map_delete_elem(cgroups_.get(), &cgroup_id);  // absent is fine
+}
+
 Counters Runtime::read_counters(std::span<const uint16_t> traces) const {
     Counters c;
     int ncpu = libbpf_num_possible_cpus();

@@ -69,6 +69,8 @@ class Runtime {
     Status add_pid(uint32_t pid);
     // Adds a cgroup to the container filter set (PL_FILTER_CONTAINER).
     Status add_cgroup(uint64_t cgroup_id);
+    // Removes one (its cgroup is gone: the map's room is for living ones).
+    void remove_cgroup(uint64_t cgroup_id);
 
     // The counters of the given traces (every trace when empty); one map
     // lookup per trace.

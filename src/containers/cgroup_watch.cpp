@@ -13,7 +13,7 @@ namespace probelog::containers {
 
 namespace {
 
-constexpr uint32_t kMask = IN_CREATE | IN_ONLYDIR;
+constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_ONLYDIR;
 
 }  // namespace
 
@@ -39,6 +39,7 @@ Result<CgroupWatch> CgroupWatch::open(const std::string& root) {
             std::string child = rel + "/" + e->d_name;
             int wd = ::inotify_add_watch(fd, (root + child).c_str(), kMask);
             if (wd >= 0) watch.dirs_[wd] = child;
+            watch.ids_[child] = e->d_ino;
             stack.push_back(std::move(child));
         }
         ::closedir(d);
@@ -47,7 +48,10 @@ Result<CgroupWatch> CgroupWatch::open(const std::string& root) {
 }
 
 CgroupWatch::CgroupWatch(CgroupWatch&& other) noexcept
-    : root_(std::move(other.root_)), fd_(other.fd_), dirs_(std::move(other.dirs_)) {
+    : root_(std::move(other.root_)),
+      fd_(other.fd_),
+      dirs_(std::move(other.dirs_)),
+      ids_(std::move(other.ids_)) {
     other.fd_ = -1;
 }
 
@@ -57,6 +61,7 @@ CgroupWatch& CgroupWatch::operator=(CgroupWatch&& other) noexcept {
         root_ = std::move(other.root_);
         fd_ = other.fd_;
         dirs_ = std::move(other.dirs_);
+        ids_ = std::move(other.ids_);
         other.fd_ = -1;
     }
     return *this;
@@ -73,6 +78,7 @@ void CgroupWatch::add_tree(const std::string& rel, std::vector<Created>* out) {
     // Watch first, then list: a directory made in between is seen either way.
     int wd = ::inotify_add_watch(fd_, full.c_str(), kMask);
     if (wd >= 0) dirs_[wd] = rel;
+    ids_[rel] = st.st_ino;
     out->push_back(Created{st.st_ino, rel});
     DIR* d = ::opendir(full.c_str());
     if (d == nullptr) return;
@@ -85,7 +91,7 @@ void CgroupWatch::add_tree(const std::string& rel, std::vector<Created>* out) {
         add_tree(child, out);
 }
 
-bool CgroupWatch::take_created(std::vector<Created>& out) {
+bool CgroupWatch::take_changes(std::vector<Created>& out, std::vector<uint64_t>& removed) {
     alignas(inotify_event) std::array<char, 16384> buf{};
     bool complete = true;
     for (;;) {
@@ -96,10 +102,19 @@ bool CgroupWatch::take_created(std::vector<Created>& out) {
             at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
             if ((ev->mask & IN_Q_OVERFLOW) != 0) complete = false;
             if ((ev->mask & IN_IGNORED) != 0) dirs_.erase(ev->wd);  // the directory is gone
-            if ((ev->mask & IN_CREATE) == 0 || (ev->mask & IN_ISDIR) == 0 || ev->len == 0) continue;
+            if ((ev->mask & IN_ISDIR) == 0 || ev->len == 0) continue;
             auto dir = dirs_.find(ev->wd);
             if (dir == dirs_.end()) continue;
-            add_tree(dir->second + "/" + ev->name, &out);
+            std::string rel = dir->second + "/" + ev->name;
+            if ((ev->mask & IN_CREATE) != 0) {
+                add_tree(rel, &out);
+            } else if ((ev->mask & IN_DELETE) != 0) {
+                // A cgroup is removed only when empty, so children go first.
+                auto id = ids_.find(rel);
+                if (id == ids_.end()) continue;
+                removed.push_back(id->second);
+                ids_.erase(id);
+            }
         }
     }
     return complete;

@@ -29,10 +29,10 @@ class CgroupWatch {
         uint64_t id = 0;   // the cgroup id (the directory's inode)
         std::string path;  // relative to the root, starting with '/'
     };
-    // The cgroups made since the last call (and the ones below them), without
-    // blocking. False if events were lost (the queue overflowed): then the
-    // caller must walk the whole hierarchy again.
-    bool take_created(std::vector<Created>& out);
+    // The cgroups made since the last call (and the ones below them), and the
+    // ids of those removed, without blocking. False if events were lost (the
+    // queue overflowed): then the caller must walk the whole hierarchy again.
+    bool take_changes(std::vector<Created>& created, std::vector<uint64_t>& removed);
 
   private:
     explicit CgroupWatch(std::string root, int fd) : root_(std::move(root)), fd_(fd) {}
@@ -41,7 +41,8 @@ class CgroupWatch {
 
     std::string root_;
     int fd_ = -1;
-    std::unordered_map<int, std::string> dirs_;  // watch descriptor -> relative path
+    std::unordered_map<int, std::string> dirs_;      // watch descriptor -> relative path
+    std::unordered_map<std::string, uint64_t> ids_;  // relative path -> cgroup id
 };
 
 }  // namespace probelog::containers

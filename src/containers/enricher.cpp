@@ -70,6 +70,13 @@ void Enricher::adopt_answers() {
         answers_ready_.store(false, std::memory_order_relaxed);
     }
     for (Answer& a : answers) {
+        if (a.gone) {
+            // Dropped after the grace period (poll): its last records may
+            // still be in the ring buffer.
+            if (cache_.contains(a.cgroup_id))
+                gone_.push_back(Gone{a.cgroup_id, std::chrono::steady_clock::now()});
+            continue;
+        }
         Entry& e = cache_[a.cgroup_id];
         if (a.info) {
             if (e.state != State::Container) ++stats_.containers;
@@ -80,6 +87,25 @@ void Enricher::adopt_answers() {
             e.state = State::Host;
         }
     }
+}
+
+void Enricher::poll(std::chrono::steady_clock::duration grace) {
+    if (answers_ready_.load(std::memory_order_acquire)) adopt_answers();
+    if (gone_.empty()) return;
+    auto cutoff = std::chrono::steady_clock::now() - grace;
+    size_t kept = 0;
+    for (const Gone& g : gone_) {
+        if (g.at > cutoff) {
+            gone_[kept++] = g;
+            continue;
+        }
+        auto it = cache_.find(g.cgroup_id);
+        if (it == cache_.end()) continue;
+        bool container = it->second.state == State::Container;
+        cache_.erase(it);
+        if (container && on_gone_) on_gone_(g.cgroup_id);
+    }
+    gone_.resize(kept);
 }
 
 void Enricher::wait_idle() {
@@ -118,8 +144,15 @@ void Enricher::run() {
         }
         size_t counted = ids.size();  // the discovered ones were never in flight
         if (discover) {
-            std::vector<uint64_t> found = resolver_->discover();
+            std::vector<uint64_t> gone;
+            std::vector<uint64_t> found = resolver_->discover(gone);
             ids.insert(ids.end(), found.begin(), found.end());
+            if (!gone.empty()) {
+                std::vector<Answer> batch;
+                for (uint64_t id : gone)
+                    batch.push_back(Answer{id, std::nullopt, true});
+                post(std::move(batch), 0);
+            }
         }
         if (!ids.empty()) process(ids, counted);
     }
@@ -129,16 +162,6 @@ void Enricher::process(const std::vector<uint64_t>& ids, size_t counted) {
     std::vector<std::optional<ContainerInfo>> found;
     resolver_->resolve(ids, found);
     found.resize(ids.size());
-    auto post = [this](std::vector<Answer>&& batch, size_t done) {
-        {
-            std::lock_guard lock(mu_);
-            for (Answer& a : batch)
-                answers_.push_back(std::move(a));
-            answers_ready_.store(true, std::memory_order_release);
-            in_flight_ -= done;
-        }
-        if (done != 0) idle_.notify_all();
-    };
     // What the cgroup paths say goes out first; names may take the runtime a while.
     std::vector<Answer> batch;
     std::vector<size_t> named;
@@ -153,6 +176,17 @@ void Enricher::process(const std::vector<uint64_t>& ids, size_t counted) {
         if (resolver_->describe(*found[i])) batch.push_back(Answer{ids[i], found[i]});
     }
     post(std::move(batch), counted);
+}
+
+void Enricher::post(std::vector<Answer>&& batch, size_t done) {
+    {
+        std::lock_guard lock(mu_);
+        for (Answer& a : batch)
+            answers_.push_back(std::move(a));
+        answers_ready_.store(true, std::memory_order_release);
+        in_flight_ -= done;
+    }
+    if (done != 0) idle_.notify_all();
 }
 
 }  // namespace probelog::containers

@@ -39,8 +39,9 @@ class Resolver {
     // Names, image and pod labels from the container runtime, added to `info`
     // where it answers. Returns whether anything was added.
     virtual bool describe(ContainerInfo& /*info*/) { return false; }
-    // Cgroups that appeared since the last call (for watch()); none by default.
-    virtual std::vector<uint64_t> discover() { return {}; }
+    // Cgroups that appeared since the last call (for watch()), and in `gone`
+    // those that were removed; none by default.
+    virtual std::vector<uint64_t> discover(std::vector<uint64_t>& /*gone*/) { return {}; }
 };
 
 struct EnricherStats {
@@ -54,6 +55,11 @@ class Enricher {
     // Told on the reader's thread (in enrich() or poll()) of each container
     // as it becomes known, and again when its names arrive.
     using OnContainer = std::function<void(uint64_t cgroup_id, const ContainerInfo&)>;
+    // Told (on the reader's thread) that a container's cgroup was removed, when
+    // its entry is dropped from the cache: kGrace after the removal, so that
+    // the records still in the ring buffer of its last tasks keep the fields.
+    using OnGone = std::function<void(uint64_t cgroup_id)>;
+    static constexpr std::chrono::seconds kGrace{5};
 
     explicit Enricher(std::unique_ptr<Resolver> resolver);
     ~Enricher();
@@ -72,11 +78,12 @@ class Enricher {
     // discover) and resolves them, whether or not a record of theirs arrived
     // (with a kernel filter on they would not). Call poll() regularly then.
     void set_on_container(OnContainer on_container) { on_container_ = std::move(on_container); }
+    void set_on_gone(OnGone on_gone) { on_gone_ = std::move(on_gone); }
     void watch(std::chrono::milliseconds interval);
-    // Adopts what the worker found (enrich() does this too).
-    void poll() {
-        if (answers_ready_.load(std::memory_order_acquire)) adopt_answers();
-    }
+    // Adopts what the worker found (enrich() does this too), and drops the
+    // entries of cgroups removed more than `grace` ago.
+    void poll(std::chrono::steady_clock::duration grace = kGrace);
+    size_t cached() const { return cache_.size(); }
     // Every container known so far, by cgroup id (on the reader's thread).
     template <typename F>
     void for_each_container(F&& f) const {
@@ -99,14 +106,23 @@ class Enricher {
     struct Answer {
         uint64_t cgroup_id = 0;
         std::optional<ContainerInfo> info;
+        bool gone = false;  // the cgroup was removed
+    };
+    struct Gone {
+        uint64_t cgroup_id = 0;
+        std::chrono::steady_clock::time_point at;
     };
 
     void adopt_answers();
     void run();
     void process(const std::vector<uint64_t>& ids, size_t counted);
+    // Hands answers to the reader; `done` of them end requests in flight.
+    void post(std::vector<Answer>&& batch, size_t done);
 
     std::unique_ptr<Resolver> resolver_;
     OnContainer on_container_;
+    OnGone on_gone_;
+    std::vector<Gone> gone_;  // removed cgroups whose entries wait out the grace
     // Reader's side.
     std::unordered_map<uint64_t, Entry> cache_;
     EnricherStats stats_;

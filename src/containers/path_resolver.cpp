@@ -10,11 +10,13 @@ PathResolver::PathResolver(CgroupTree tree, Describe describe, std::optional<Cgr
         seen_.insert(id);
 }
 
-std::vector<uint64_t> PathResolver::discover() {
+std::vector<uint64_t> PathResolver::discover(std::vector<uint64_t>& gone) {
     std::vector<uint64_t> fresh;
     if (watch_) {
         std::vector<CgroupWatch::Created> created;
-        bool complete = watch_->take_created(created);
+        bool complete = watch_->take_changes(created, gone);
+        for (uint64_t id : gone)
+            seen_.erase(id);
         for (CgroupWatch::Created& c : created) {
             if (seen_.insert(c.id).second) fresh.push_back(c.id);
             tree_.add(c.id, std::move(c.path));

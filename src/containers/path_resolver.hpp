@@ -28,7 +28,7 @@ class PathResolver : public Resolver {
                  std::vector<std::optional<ContainerInfo>>& out) override;
     bool describe(ContainerInfo& info) override { return describe_ && describe_(info); }
     // The cgroups not seen before: from the watch, or a walk of the hierarchy.
-    std::vector<uint64_t> discover() override;
+    std::vector<uint64_t> discover(std::vector<uint64_t>& gone) override;
 
   private:
     CgroupTree tree_;

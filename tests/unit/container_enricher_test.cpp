@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -40,8 +41,9 @@ class FakeResolver : public Resolver {
                                              : std::optional<ContainerInfo>(it->second));
         }
     }
-    std::vector<uint64_t> discover() override {
+    std::vector<uint64_t> discover(std::vector<uint64_t>& gone) override {
         std::lock_guard hold(gate);
+        gone.swap(removed);
         std::vector<uint64_t> out;
         out.swap(appeared);
         return out;
@@ -55,6 +57,7 @@ class FakeResolver : public Resolver {
     std::mutex gate;
     std::atomic<int> calls{0};
     std::vector<uint64_t> appeared;  // what discover() finds next (under gate)
+    std::vector<uint64_t> removed;   // and what it finds gone
     bool names = false;
 
   private:
@@ -193,6 +196,26 @@ TEST(ContainerEnricher, WatchFindsContainersWithoutAnyRecordAndTellsOnce) {
     e.enrich(3, 1, r);  // the host cgroup was found too: known, no fields, no lookup
     EXPECT_EQ(r.find("container_id"), nullptr);
     EXPECT_EQ(e.stats().lookups, 0u);
+
+    // The container's cgroup is removed: its entry stays for the grace period
+    // (records of its last tasks may still be in the ring), then goes.
+    std::vector<uint64_t> gone_told;
+    e.set_on_gone([&](uint64_t id) { gone_told.push_back(id); });
+    {
+        std::lock_guard hold(resolver->gate);
+        resolver->removed = {82, 3};
+    }
+    size_t before = e.cached();
+    for (int i = 0; i < 2000 && e.cached() == before; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        e.poll(std::chrono::hours(1));  // not yet
+        fresh(r);
+        e.enrich(82, 1, r);
+        ASSERT_EQ(str_field(r, "container_id"), kId);
+        e.poll(std::chrono::nanoseconds(0));  // now
+    }
+    EXPECT_EQ(e.cached(), before - 2);
+    EXPECT_EQ(gone_told, std::vector<uint64_t>{82});  // containers only
 }
 
 // A directory tree stands in for the cgroup hierarchy: ids are inode numbers.
@@ -246,8 +269,10 @@ TEST_F(CgroupTreeTest, WatchReportsNewDirectoriesAndWhatIsAlreadyBelowThem) {
     auto watch = CgroupWatch::open(root_.string());
     ASSERT_TRUE(watch.ok()) << watch.error().message;
     std::vector<CgroupWatch::Created> created;
-    EXPECT_TRUE(watch->take_created(created));
+    std::vector<uint64_t> removed;
+    EXPECT_TRUE(watch->take_changes(created, removed));
     EXPECT_TRUE(created.empty());  // what was there at open is not new
+    EXPECT_TRUE(removed.empty());
 
     // A container's scope with its sub-cgroup made at once (before the watch
     // of the scope could see the second mkdir), and one in an old directory.
@@ -255,7 +280,7 @@ TEST_F(CgroupTreeTest, WatchReportsNewDirectoriesAndWhatIsAlreadyBelowThem) {
     std::filesystem::create_directories(scope / "container");
     std::filesystem::create_directories(root_ / "system.slice" / "new.service");
     std::ofstream(root_ / "system.slice" / "cgroup.kill") << "";  // a file: not a cgroup
-    EXPECT_TRUE(watch->take_created(created));
+    EXPECT_TRUE(watch->take_changes(created, removed));
     std::map<std::string, uint64_t> got;
     for (const auto& c : created)
         got[c.path] = c.id;
@@ -269,9 +294,22 @@ TEST_F(CgroupTreeTest, WatchReportsNewDirectoriesAndWhatIsAlreadyBelowThem) {
     // Later ones below a new directory are watched too.
     created.clear();
     std::filesystem::create_directories(scope / "container" / "inner");
-    EXPECT_TRUE(watch->take_created(created));
+    EXPECT_TRUE(watch->take_changes(created, removed));
     ASSERT_EQ(created.size(), 1u);
     EXPECT_EQ(created[0].path, "/machine.slice/libpod-" + kId + ".scope/container/inner");
+
+    // Removals, by id: one made since open, and one that was there at open.
+    uint64_t inner = created[0].id;
+    uint64_t ssh = ino(root_ / "system.slice" / "ssh.service");
+    std::filesystem::remove(scope / "container" / "inner");
+    std::filesystem::remove(root_ / "system.slice" / "ssh.service");
+    created.clear();
+    EXPECT_TRUE(watch->take_changes(created, removed));
+    EXPECT_TRUE(created.empty());
+    std::sort(removed.begin(), removed.end());
+    std::vector<uint64_t> want{inner, ssh};
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(removed, want);
 }
 
 TEST_F(CgroupTreeTest, ResolverDiscoversThroughTheWatch) {
@@ -280,16 +318,21 @@ TEST_F(CgroupTreeTest, ResolverDiscoversThroughTheWatch) {
     CgroupTree tree(root_.string());
     tree.rescan();
     PathResolver resolver(std::move(tree), {}, std::move(*watch));
-    EXPECT_TRUE(resolver.discover().empty());
+    std::vector<uint64_t> gone;
+    EXPECT_TRUE(resolver.discover(gone).empty());
     std::filesystem::path scope = root_ / ("libpod-" + kId);
     std::filesystem::create_directories(scope);
-    std::vector<uint64_t> fresh = resolver.discover();
+    uint64_t ino_of_scope = ino(scope);
+    std::vector<uint64_t> fresh = resolver.discover(gone);
     ASSERT_EQ(fresh, std::vector<uint64_t>{ino(scope)});
     std::vector<std::optional<ContainerInfo>> out;
     resolver.resolve(fresh, out);  // known from the watch: no walk needed
     ASSERT_TRUE(out[0].has_value());
     EXPECT_EQ(out[0]->id, kId);
-    EXPECT_TRUE(resolver.discover().empty());  // reported once
+    EXPECT_TRUE(resolver.discover(gone).empty());  // reported once
+    std::filesystem::remove(scope);
+    EXPECT_TRUE(resolver.discover(gone).empty());
+    EXPECT_EQ(gone, std::vector<uint64_t>{ino_of_scope});
 }
 
 TEST(CgroupMount, UnifiedHybridAndNone) {
