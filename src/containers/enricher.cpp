@@ -149,6 +149,7 @@ void Enricher::run() {
             ids.insert(ids.end(), found.begin(), found.end());
             if (!gone.empty()) {
                 std::vector<Answer> batch;
+                batch.reserve(gone.size());
                 for (uint64_t id : gone)
                     batch.push_back(Answer{id, std::nullopt, true});
                 post(std::move(batch), 0);
