@@ -26,7 +26,7 @@ Result<std::unique_ptr<Enricher>> make_host_enricher(bool following) {
     std::vector<uint64_t> existing = tree.ids();
     auto enricher = std::make_unique<Enricher>(std::make_unique<PathResolver>(
         std::move(tree),
-        [api = RuntimeApi()](ContainerInfo& info) {
+        [api = RuntimeApi()](ContainerInfo& info) mutable {
             // A runtime that is not there or does not answer leaves the names out.
             return api.describe(info).ok();
         },

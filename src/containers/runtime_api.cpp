@@ -62,15 +62,22 @@ std::vector<std::string> sockets_for(std::string_view runtime) {
     return out;
 }
 
-Status RuntimeApi::describe(ContainerInfo& info) const {
+Status RuntimeApi::describe(ContainerInfo& info) {
     std::vector<std::string> sockets = sockets_.empty() ? sockets_for(info.runtime) : sockets_;
     Status last = make_error(ErrorKind::NotFound, "no container runtime API socket to ask about {}",
                              info.id.substr(0, 12));
     for (const std::string& socket : sockets) {
         struct stat st {};
         if (::stat(socket.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+        auto now = std::chrono::steady_clock::now();
+        if (auto down = down_until_.find(socket); down != down_until_.end()) {
+            if (now < down->second) continue;
+            down_until_.erase(down);
+        }
         last = ask(socket, info);
         if (last) return last;
+        // No answer at all (as opposed to an HTTP error): rest this socket.
+        if (last.error().kind == ErrorKind::Resource) down_until_[socket] = now + kRetryAfter;
     }
     return last;
 }
@@ -87,7 +94,8 @@ Status RuntimeApi::ask(const std::string& socket, ContainerInfo& info) const {
     auto res =
         client.Get("/containers/" + info.id + "/json", httplib::Headers{{"Host", "localhost"}});
     if (!res) {
-        return make_error(ErrorKind::Failed, "container runtime at {}: {}", socket,
+        // Resource: the socket gave no answer (refused, timed out, cut off).
+        return make_error(ErrorKind::Resource, "container runtime at {}: {}", socket,
                           httplib::to_string(res.error()));
     }
     if (res->status != 200) {

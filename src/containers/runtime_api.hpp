@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.hpp"
@@ -31,14 +32,19 @@ class RuntimeApi {
 
     // Asks the runtime about `info.id` and fills what it says. A socket that is
     // not there, refuses or does not know the id is skipped; the error of the
-    // last one tried comes back if none answered.
-    Status describe(ContainerInfo& info) const;
+    // last one tried comes back if none answered. A socket that did not answer
+    // at all (refused, timed out) is not asked again for kRetryAfter, so that
+    // a hung runtime costs one timeout, not one per container.
+    Status describe(ContainerInfo& info);
+
+    static constexpr std::chrono::seconds kRetryAfter{30};
 
   private:
     Status ask(const std::string& socket, ContainerInfo& info) const;
 
     std::chrono::milliseconds timeout_;
     std::vector<std::string> sockets_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> down_until_;
 };
 
 }  // namespace probelog::containers

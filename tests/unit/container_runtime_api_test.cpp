@@ -82,7 +82,12 @@ TEST(ContainerRuntimeApi, MissingOrRefusingSocketIsAnErrorNotAWait) {
     st = api.describe(info);
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find(path), std::string::npos) << st.error().message;
+    EXPECT_EQ(st.error().kind, ErrorKind::Resource);
     EXPECT_TRUE(info.name.empty());
+    // A socket that gave no answer rests: the next container does not wait on it.
+    st = api.describe(info);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().kind, ErrorKind::NotFound) << st.error().message;
     ::unlink(path.c_str());
 }
 
