@@ -22,6 +22,6 @@ struct pl_bind_event {
     __u32 sock_family;  /* the socket's own family (the sockaddr may claim another) */
     struct pl_sockaddr addr; /* as passed by the caller (port: see PL_BIND_F_PORT_FROM_SOCKET) */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_bind_event) == 120, "pl_bind_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_bind_event) == 128, "pl_bind_event layout changed");
 
 #endif

@@ -63,8 +63,10 @@ struct pl_event_header {
     __u32 gid;
     __u64 cgroup_id; /* cgroup v2 id of the task */
     char comm[PL_COMM_LEN];
+    __u32 ns_pid; /* the process id in the task's own pid namespace (= pid on the host) */
+    __u32 reserved;
 };
-PL_STATIC_ASSERT(sizeof(struct pl_event_header) == 72, "pl_event_header layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_event_header) == 80, "pl_event_header layout changed");
 
 /* Per trace, per cpu counters (a BPF per-cpu array indexed by enum pl_trace_id). */
 struct pl_trace_stats {
@@ -96,6 +98,9 @@ enum pl_filter_flags {
     /* Benchmarks only (probelog-bench-floor): every program returns at once, so
      * what is left is the price of the hooks themselves (the benchmarks' floor). */
     PL_FILTER_FLOOR = 1u << 4,
+    /* only tasks whose cgroup, or its parent, is in the pl_cgroups map (the
+     * cgroups of the containers --container / --containers-only select) */
+    PL_FILTER_CONTAINER = 1u << 5,
 };
 
 struct pl_filter_config {
@@ -110,5 +115,6 @@ struct pl_filter_config {
 PL_STATIC_ASSERT(sizeof(struct pl_filter_config) == 48, "pl_filter_config layout changed");
 
 #define PL_PID_FILTER_MAX 65536
+#define PL_CGROUP_FILTER_MAX 4096
 
 #endif

@@ -51,7 +51,7 @@ struct pl_exec_event {
     __u32 at_flags;
     char data[PL_EXEC_DATA_MAX];
 };
-PL_STATIC_ASSERT(__builtin_offsetof(struct pl_exec_event, data) == 100,
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_exec_event, data) == 108,
                  "pl_exec_event layout changed");
 
 #endif

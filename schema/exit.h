@@ -10,6 +10,6 @@ struct pl_exit_event {
     __u32 pad0;
     __u64 lifetime_ns; /* from the process's start (its leader's) to this exit, CLOCK_BOOTTIME */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_exit_event) == 88, "pl_exit_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_exit_event) == 96, "pl_exit_event layout changed");
 
 #endif

@@ -86,7 +86,7 @@ struct pl_io_event {
     __u8 pad[6];
     char path[PL_IO_PATH_MAX];
 };
-PL_STATIC_ASSERT(__builtin_offsetof(struct pl_io_event, path) == 136, "pl_io_event layout changed");
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_io_event, path) == 144, "pl_io_event layout changed");
 
 /* Aggregate mode: one entry per (process, file) per interval. */
 struct pl_io_agg_key {

@@ -31,6 +31,6 @@ struct pl_malloc_event {
     __u32 pad0;
     __u64 offset; /* mmap: file offset */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_malloc_event) == 136, "pl_malloc_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_malloc_event) == 144, "pl_malloc_event layout changed");
 
 #endif

@@ -45,6 +45,6 @@ struct pl_tls_event {
     struct pl_sockaddr local; /* ... and its local end */
     /* then `captured` bytes: the first bytes moved, as the application sees them */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_tls_event) == 168, "pl_tls_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_tls_event) == 176, "pl_tls_event layout changed");
 
 #endif

@@ -303,13 +303,13 @@ struct pl_probe_event {
     __u8 pad[6];
     char area[PL_PROBE_AREA_SIZE];
 };
-PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, area) == 96,
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_probe_event, area) == 104,
                  "pl_probe_event layout changed");
 
 /* What an in-flight call without captured bytes keeps (the probe_calls map's
  * value): the event's fixed part and room for every slot's value. */
 struct pl_probe_call_head {
-    char bytes[96 + PL_PROBE_SLOTS_MAX * 24];
+    char bytes[104 + PL_PROBE_SLOTS_MAX * 24];
 };
 PL_STATIC_ASSERT(sizeof(struct pl_probe_call_head) ==
                      __builtin_offsetof(struct pl_probe_event, area) +

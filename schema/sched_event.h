@@ -29,7 +29,7 @@ struct pl_sched_event {
     char prev_comm[PL_COMM_LEN];
     char waker_comm[PL_COMM_LEN];
 };
-PL_STATIC_ASSERT(sizeof(struct pl_sched_event) == 144, "pl_sched_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_sched_event) == 152, "pl_sched_event layout changed");
 
 /* Aggregate mode: per process, double-buffered (see struct pl_sched_agg_ctl). */
 struct pl_sched_agg_key {

@@ -40,6 +40,6 @@ struct pl_signal_event {
     __u8 pad0[6];
     char tcomm[PL_COMM_LEN]; /* target's comm; empty for a failed call */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_signal_event) == 120, "pl_signal_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_signal_event) == 128, "pl_signal_event layout changed");
 
 #endif

@@ -31,6 +31,6 @@ struct pl_tcp_event {
     struct pl_sockaddr local;  /* the socket's own address */
     struct pl_sockaddr remote; /* accept: the peer; connect: the address connected to */
 };
-PL_STATIC_ASSERT(sizeof(struct pl_tcp_event) == 144, "pl_tcp_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_tcp_event) == 152, "pl_tcp_event layout changed");
 
 #endif

@@ -90,7 +90,7 @@ struct pl_vfs_event {
     __s32 owner_gid;
     char data[2 * PL_VFS_PATH_MAX];
 };
-PL_STATIC_ASSERT(__builtin_offsetof(struct pl_vfs_event, data) == 136,
+PL_STATIC_ASSERT(__builtin_offsetof(struct pl_vfs_event, data) == 144,
                  "pl_vfs_event layout changed");
 
 #endif

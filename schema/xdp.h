@@ -90,6 +90,6 @@ struct pl_xdp_drop_event {
     __u32 pad0;
     char ifname[PL_XDP_IFNAME_LEN];
 };
-PL_STATIC_ASSERT(sizeof(struct pl_xdp_drop_event) == 72 + 72, "pl_xdp_drop_event layout changed");
+PL_STATIC_ASSERT(sizeof(struct pl_xdp_drop_event) == 80 + 72, "pl_xdp_drop_event layout changed");
 
 #endif

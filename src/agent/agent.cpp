@@ -33,6 +33,7 @@
 #include "common/clock.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/server.hpp"
+#include "agent/container_filter.hpp"
 #include "pipeline/pipeline.hpp"
 #include "probes/list.hpp"
 #include "sinks/factory.hpp"
@@ -117,6 +118,7 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     if (!o.pids.empty() || !o.command.empty()) rc.filter.flags |= PL_FILTER_PID;
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
     if (o.bench_floor) rc.filter.flags |= PL_FILTER_FLOOR;
+    if (o.containers.active()) rc.filter.flags |= PL_FILTER_CONTAINER;
     if (!o.comm.empty()) {
         rc.filter.flags |= PL_FILTER_COMM;
         std::memcpy(rc.filter.comm, o.comm.data(),
@@ -277,6 +279,7 @@ class Run {
     StartedTraces started_;
     std::optional<HistReport> hist_;  // --hist
     std::optional<BootClock> clock_;
+    std::unique_ptr<containers::Enricher> containers_;  // outlives the pipeline's use
     std::optional<Pipeline> pipeline_;
     std::optional<bpf::RingReader> ring_;
     std::optional<EventLoop> loop_;
@@ -398,6 +401,14 @@ Status Run::make_pipeline() {
         pipeline_->add_sink(std::move(*sink));
     }
     pipeline_->set_max_records(o_.max_records);
+    // Container fields: without a cgroup v2 hierarchy records simply go
+    // without (unless --container asked for containers).
+    std::string note;
+    auto enricher = start_containers(o_.containers, *runtime_, &say, note);
+    if (!enricher) return enricher.error();
+    if (!note.empty() && o_.verbose) say(note);
+    containers_ = std::move(*enricher);
+    if (containers_) pipeline_->set_enricher(containers_.get());
     register_decoders(pipeline_->decoder());
     for (LoopParticipant* p : participants_)
         p->bind(*pipeline_);
@@ -515,6 +526,9 @@ bool Run::child_exited() {
 void Run::drain() {
     if (ring_fill_) agent_metrics_->sample_ring(ring_fill_->used_bytes());
     ring_->consume();
+    // Containers found by the watch reach the kernel's filter even while it
+    // lets no record through.
+    if (containers_) containers_->poll();
     for (LoopParticipant* p : participants_)
         p->tick(*pipeline_);
     clock_->refresh();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/settings.hpp"
+#include "containers/selector.hpp"
 #include "sinks/output_spec.hpp"
 
 namespace probelog {
@@ -18,8 +19,9 @@ struct Options {
     std::vector<std::string> probe_list;  // --probe-list BIN [PATTERN]
     std::vector<uint32_t> pids;
     std::string comm;
-    std::string cgroup;                // a cgroup v2 directory
-    std::vector<std::string> command;  // -- CMD ARGS
+    std::string cgroup;                         // a cgroup v2 directory
+    containers::ContainerSelection containers;  // --container, --containers-only
+    std::vector<std::string> command;           // -- CMD ARGS
     std::optional<std::chrono::nanoseconds> duration;
     std::optional<uint64_t> max_records;
     uint64_t ringbuf_size = 4u << 20;

@@ -47,6 +47,24 @@ constexpr OptionDef kRunOptions[] = {
          o.cgroup = value;
          return {};
      }},
+    {.flag = "--container",
+     .value = "NAME|ID",
+     .help = "Only tasks of this container (repeatable; a name, or an id or its prefix), "
+             "filtered in the kernel by the container's cgroup; one started later is followed",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         if (Status st = containers::check_container_selector(value); !st) return st;
+         o.containers.names_or_ids.emplace_back(value);
+         return {};
+     },
+     .list = true,
+     .commas = true},
+    {.flag = "--containers-only",
+     .help = "Only tasks that run in a container (docker, podman, containerd, cri-o), "
+             "filtered in the kernel",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.containers.containers_only = value == "true";
+         return {};
+     }},
     {.flag = "--ringbuf-size",
      .value = "SIZE",
      .help = "Kernel ring buffer size, rounded up to a power of two (default 4M)",

@@ -49,6 +49,9 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     auto pids = create_map(BPF_MAP_TYPE_HASH, "pl_pids", sizeof(uint32_t), sizeof(uint8_t),
                            PL_PID_FILTER_MAX, BPF_F_NO_PREALLOC);
     if (!pids) return pids.error();
+    auto cgroups = create_map(BPF_MAP_TYPE_HASH, "pl_cgroups", sizeof(uint64_t), sizeof(uint8_t),
+                              PL_CGROUP_FILTER_MAX, BPF_F_NO_PREALLOC);
+    if (!cgroups) return cgroups.error();
     auto ring_ctl = create_map(BPF_MAP_TYPE_ARRAY, "pl_ring_ctl", sizeof(uint32_t),
                                sizeof(pl_ring_ctl), 1, BPF_F_MMAPABLE);
     if (!ring_ctl) return ring_ctl.error();
@@ -62,13 +65,15 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     rt.events_ = std::move(*events);
     rt.stats_ = std::move(*stats);
     rt.pids_ = std::move(*pids);
+    rt.cgroups_ = std::move(*cgroups);
     return rt;
 }
 
 Status Runtime::share_maps(Object& object, const SharedMaps& maps) const {
     for (auto [map, fd] :
          {std::pair{maps.events, events_.get()}, std::pair{maps.stats, stats_.get()},
-          std::pair{maps.pids, pids_.get()}, std::pair{maps.ring_ctl, ring_ctl_fd_.get()}}) {
+          std::pair{maps.pids, pids_.get()}, std::pair{maps.ring_ctl, ring_ctl_fd_.get()},
+          std::pair{maps.cgroups, cgroups_.get()}}) {
         if (Status st = object.share_map(map, fd); !st) return st;
     }
     return {};
@@ -88,6 +93,19 @@ Status Runtime::add_pid(uint32_t pid) {
         return make_error("cannot add pid {} to the filter: {}", pid, std::strerror(errno));
     }
     return {};
+}
+
+Status Runtime::add_cgroup(uint64_t cgroup_id) {
+    uint8_t one = 1;
+    if (bpf_map_update_elem(cgroups_.get(), &cgroup_id, &one, BPF_ANY) != 0) {
+        return errno_error(errno, "cannot add cgroup {} to the container filter: {}", cgroup_id,
+                           std::strerror(errno));
+    }
+    return {};
+}
+
+void Runtime::remove_cgroup(uint64_t cgroup_id) {
+    (void)bpf_map_delete_elem(cgroups_.get(), &cgroup_id);  // absent is fine
 }
 
 Counters Runtime::read_counters(std::span<const uint16_t> traces) const {

@@ -55,8 +55,9 @@ class Runtime {
         auto skel = Skeleton<Skel>::open(object_name);
         if (!skel) return skel.error();
         Skel* s = skel->operator->();
-        if (Status st = share_maps(skel->object(), {s->maps.pl_events, s->maps.pl_stats,
-                                                    s->maps.pl_pids, s->maps.pl_ring_ctl});
+        if (Status st =
+                share_maps(skel->object(), {s->maps.pl_events, s->maps.pl_stats, s->maps.pl_pids,
+                                            s->maps.pl_ring_ctl, s->maps.pl_cgroups});
             !st) {
             return st.error();
         }
@@ -66,6 +67,10 @@ class Runtime {
 
     // Adds a process to the pid filter set.
     Status add_pid(uint32_t pid);
+    // Adds a cgroup to the container filter set (PL_FILTER_CONTAINER).
+    Status add_cgroup(uint64_t cgroup_id);
+    // Removes one (its cgroup is gone: the map's room is for living ones).
+    void remove_cgroup(uint64_t cgroup_id);
 
     // The counters of the given traces (every trace when empty); one map
     // lookup per trace.
@@ -93,6 +98,7 @@ class Runtime {
         bpf_map* stats;
         bpf_map* pids;
         bpf_map* ring_ctl;
+        bpf_map* cgroups;
     };
     Status share_maps(Object& object, const SharedMaps& maps) const;
 
@@ -106,6 +112,7 @@ class Runtime {
     std::unique_ptr<pl_ring_ctl, Unmap> ring_ctl_;
     UniqueFd stats_;
     UniqueFd pids_;
+    UniqueFd cgroups_;
 };
 
 // Rounds a requested ring buffer size up to what the kernel accepts.

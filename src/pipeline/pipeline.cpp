@@ -29,6 +29,12 @@ void Pipeline::on_sample(std::span<const std::byte> sample) {
         last_invalid_ = why;
         return;
     }
+    if (enricher_ != nullptr) {
+        // The decoder checked that the header is all there.
+        pl_event_header h{};
+        std::memcpy(&h, sample.data(), sizeof(h));
+        if (h.pid != 0) enricher_->enrich(h.cgroup_id, h.ns_pid, record_);
+    }
     uint16_t trace = record_.trace() < PL_TRACE_MAX ? record_.trace() : 0;
     for (const Tap& tap : taps_)
         tap(record_);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "containers/enricher.hpp"
 #include "decode/decoder.hpp"
 #include "pipeline/record.hpp"
 #include "sinks/sink.hpp"
@@ -45,6 +46,9 @@ class Pipeline {
     void add_sink(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
     void add_tap(Tap tap) { taps_.push_back(std::move(tap)); }
     void set_max_records(std::optional<uint64_t> max) { max_records_ = max; }
+    // Adds the container of the task to each record from the ring buffer
+    // (before taps and sinks see it); `enricher` must outlive the pipeline's use.
+    void set_enricher(containers::Enricher* enricher) { enricher_ = enricher; }
     decode::Decoder& decoder() { return decoder_; }
 
     // One sample from the ring buffer.
@@ -79,6 +83,7 @@ class Pipeline {
     Record record_;
     std::vector<std::unique_ptr<Sink>> sinks_;
     std::vector<Tap> taps_;
+    containers::Enricher* enricher_ = nullptr;
     std::optional<uint64_t> max_records_;
     uint64_t total_delivered_ = 0;
     PipelineCounters counters_;

@@ -77,7 +77,12 @@ class StrListView {
 
 class Record {
   public:
+    // Fields a decoder may fill; past them, room for the fields user space adds
+    // to a decoded record (the container a task runs in: containers/enricher),
+    // so that a probe record with as many captures as fit still gets them.
     static constexpr size_t kMaxFields = 64;
+    static constexpr size_t kEnrichmentFields = 8;
+    static constexpr size_t kCapacity = kMaxFields + kEnrichmentFields;
     static constexpr size_t kArenaSize = 2048;
 
     void clear() {
@@ -178,11 +183,11 @@ class Record {
 
     std::span<const Field> fields() const { return {fields_.data(), count_}; }
     const Field* find(std::string_view name) const;
-    bool full() const { return count_ == kMaxFields; }
+    bool full() const { return count_ >= kMaxFields; }
 
   private:
     void push(std::string_view name, const Value& v, uint8_t flags) {
-        if (count_ < kMaxFields) fields_[count_++] = Field{name, v, flags};
+        if (count_ < kCapacity) fields_[count_++] = Field{name, v, flags};
     }
 
     std::string_view event_type_;
@@ -191,7 +196,7 @@ class Record {
     int64_t time_ns_ = 0;
     size_t count_ = 0;
     size_t arena_used_ = 0;
-    std::array<Field, kMaxFields> fields_{};
+    std::array<Field, kCapacity> fields_{};
     std::array<char, kArenaSize> arena_{};
 };
 

@@ -45,6 +45,16 @@ struct {
     __type(value, __u8);
 } pl_pids SEC(".maps");
 
+/* The cgroup ids of the selected containers (PL_FILTER_CONTAINER), filled by
+ * user space as it finds them, containers started later included. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, PL_CGROUP_FILTER_MAX);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, __u64);
+    __type(value, __u8);
+} pl_cgroups SEC(".maps");
+
 /*
  * The first statement of every program: in the benchmarks' floor mode
  * (PL_FILTER_FLOOR) the program returns at once. The flag is read-only data, so
@@ -62,6 +72,20 @@ static __always_inline bool pl_comm_matches(const char* comm) {
     return have[0] == want[0] && have[1] == want[1];
 }
 
+/* The task's cgroup, or its parent, is a selected container's. The parent
+ * covers a container's own sub-cgroups (crun's "<scope>/container") before
+ * user space has seen them. */
+static __always_inline bool pl_in_selected_container(void) {
+    struct task_struct* task = bpf_get_current_task_btf();
+    struct cgroup* cgrp = task->cgroups->dfl_cgrp;
+    __u64 id = cgrp->kn->id;
+    if (bpf_map_lookup_elem(&pl_cgroups, &id)) return true;
+    int level = cgrp->level;
+    if (level < 1) return false;
+    id = bpf_get_current_ancestor_cgroup_id(level - 1);
+    return bpf_map_lookup_elem(&pl_cgroups, &id) != NULL;
+}
+
 /* The pid and cgroup filters (cheap, and stable across an exec). */
 static __always_inline bool pl_pass_task_filters(__u32 tgid) {
     if (tgid == pl_filter.self_tgid) return false;
@@ -71,6 +95,9 @@ static __always_inline bool pl_pass_task_filters(__u32 tgid) {
     if (pl_filter.flags & PL_FILTER_CGROUP) {
         if (bpf_get_current_ancestor_cgroup_id(pl_filter.cgroup_level) != pl_filter.cgroup_id)
             return false;
+    }
+    if (pl_filter.flags & PL_FILTER_CONTAINER) {
+        if (!pl_in_selected_container()) return false;
     }
     return true;
 }
@@ -125,6 +152,26 @@ static __always_inline __u64 pl_wakeup_flags(void) {
 }
 
 /*
+ * The process id as the task's own pid namespace numbers it (what `getpid()`
+ * returns inside a container): the number at the deepest level of the group
+ * leader's struct pid. On the host (level 0) that is tgid, with no read.
+ * numbers[] is indexed by a run-time level, which a BTF pointer load cannot
+ * take, so that one value is read with bpf_probe_read_kernel at CO-RE offsets.
+ */
+static __always_inline __u32 pl_ns_tgid(struct task_struct* task) {
+    struct pid* pid = task->group_leader->thread_pid;
+    if (!pid) return 0;
+    unsigned int level = pid->level;
+    if (level == 0) return task->tgid;
+    __u64 at = (__u64)pid + bpf_core_field_offset(struct pid, numbers) +
+               (__u64)(level & 31) * bpf_core_type_size(struct upid) +
+               bpf_core_field_offset(struct upid, nr);
+    int nr = 0;
+    bpf_probe_read_kernel(&nr, sizeof(nr), (const void*)at);
+    return nr;
+}
+
+/*
  * The common header of an event about `task` (usually the current one: see
  * pl_fill_header). Everything but the clock comes from the task's
  * struct through BTF pointers: direct loads (a few ns each) instead of one
@@ -149,6 +196,8 @@ static __always_inline void pl_fill_header_of(struct pl_event_header* h, __u16 t
     h->gid = cred->gid.val;
     h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
     __builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+    h->ns_pid = pl_ns_tgid(task);
+    h->reserved = 0;
 }
 
 /* The header of an event about the current task. */

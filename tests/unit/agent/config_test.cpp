@@ -26,9 +26,9 @@ std::string input_keys() {
     std::string keys = "Name, Trace, ringbuf_map_name, Tag";
     for (const OptionDef* option : config_options())
         keys += ", " + config_key(*option);
-    EXPECT_NE(
-        keys.find(", pid, comm, cgroup, ringbuf_size, poll_ms, hist, hist_interval, exec_args, "),
-        std::string::npos)
+    EXPECT_NE(keys.find(", pid, comm, cgroup, container, containers_only, ringbuf_size, poll_ms, "
+                        "hist, hist_interval, exec_args, "),
+              std::string::npos)
         << keys;
     return keys;
 }
@@ -118,6 +118,9 @@ TEST(ConfigClassic, ProbelogKeysInTheEbpfInput) {
         "    pid          56\n"
         "    comm         nginx\n"
         "    cgroup       /sys/fs/cgroup/system.slice\n"
+        "    container    web, fa5685\n"
+        "    container    db\n"
+        "    containers_only on\n"
         "    ringbuf_size 16M\n"
         "    exec_args    64\n"
         "    Alias        kernel\n"
@@ -126,6 +129,8 @@ TEST(ConfigClassic, ProbelogKeysInTheEbpfInput) {
     EXPECT_EQ(r->pids, (std::vector<uint32_t>{12, 34, 56}));
     EXPECT_EQ(r->comm, "nginx");
     EXPECT_EQ(r->cgroup, "/sys/fs/cgroup/system.slice");
+    EXPECT_EQ(r->containers.names_or_ids, (std::vector<std::string>{"web", "fa5685", "db"}));
+    EXPECT_TRUE(r->containers.containers_only);
     EXPECT_EQ(r->ringbuf_size, 16u << 20);
     EXPECT_EQ(r->settings.value<ExecSettings>().args_max, 64u);
 }
@@ -285,6 +290,9 @@ TEST(ConfigClassic, EveryErrorIsOneLineWithFileAndLine) {
          "fb.conf:3: comm: 'a-very-long-command-name' is longer than the 15 characters the "
          "kernel keeps of a command name: use 'a-very-long-com'"},
         {in + "    ringbuf_size 1K\n", "fb.conf:3: ringbuf_size: '1K' is not a size from 4K to 1G"},
+        {in + "    container web/1\n",
+         "fb.conf:3: container: 'web/1' is not a container name or id (names are letters, "
+         "digits and _.-, starting with a letter or digit; ids are hex, a prefix will do)"},
         {in + "    exec_args 200\n", "fb.conf:3: exec_args: '200' is not a number from 1 to 128"},
         // Every trace option is a key, checked by the same function as on the command line.
         {in + "    io_aggregate 10ms\n",

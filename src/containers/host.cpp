@@ -1,0 +1,42 @@
+#include "containers/host.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "containers/path_resolver.hpp"
+#include "containers/runtime_api.hpp"
+
+namespace probelog::containers {
+
+Result<std::unique_ptr<Enricher>> make_host_enricher(bool following) {
+    std::ifstream in("/proc/self/mounts");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto root = find_cgroup2_mount(text.str());
+    if (!root) return root.error();
+    // Without inotify the watch (Enricher::watch) walks the hierarchy instead.
+    std::optional<CgroupWatch> watch;
+    if (auto w = CgroupWatch::open(*root); w) watch.emplace(std::move(*w));
+    std::chrono::milliseconds interval = watch       ? std::chrono::milliseconds(50)
+                                         : following ? std::chrono::milliseconds(100)
+                                                     : std::chrono::milliseconds(1000);
+    CgroupTree tree(std::move(*root));
+    tree.rescan();
+    std::vector<uint64_t> existing = tree.ids();
+    auto enricher = std::make_unique<Enricher>(std::make_unique<PathResolver>(
+        std::move(tree),
+        [api = RuntimeApi()](ContainerInfo& info) mutable {
+            // A runtime that is not there or does not answer leaves the names out.
+            return api.describe(info).ok();
+        },
+        std::move(watch)));
+    // Containers that run already are known from their first record on.
+    enricher->prefetch(existing);
+    // Containers started later: known as their cgroup appears, before their
+    // first exec, rather than from their first record.
+    enricher->watch(interval);
+    return enricher;
+}
+
+}  // namespace probelog::containers

@@ -1,0 +1,198 @@
+// Records of tasks in a real container (Debian's podman, runc, an image built
+// here from busybox-static: no registry is needed) carry the container; the
+// test's own (host) records do not.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/run_probelog.hpp"
+#include "support/json_lines.hpp"
+#include "support/process.hpp"
+#include "support/root.hpp"
+#include "support/temp_dir.hpp"
+
+namespace probelog::test {
+namespace {
+
+constexpr const char* kImage = "localhost/probelog-e2e:busybox";
+constexpr const char* kApiSocket = "/run/podman/podman.sock";
+
+std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
+}
+
+// The image, built once per machine: a root file system of busybox and the
+// applet links the tests use, imported into podman's store.
+::testing::AssertionResult ensure_image() {
+    if (run({"/usr/bin/podman", "image", "exists", kImage}).exit_code == 0)
+        return ::testing::AssertionSuccess();
+    TempDir root("probelog-rootfs");
+    std::filesystem::create_directories(root.path() + "/bin");
+    std::filesystem::copy_file("/bin/busybox", root.path() + "/bin/busybox");
+    for (const char* applet : {"sh", "echo", "sleep", "cat", "true"})
+        std::filesystem::create_symlink("busybox", root.path() + "/bin/" + applet);
+    Finished f = run(
+        {"/bin/sh", "-c", fmt::format("tar -C {} -c . | podman import - {}", root.path(), kImage)});
+    if (f.exit_code != 0) return ::testing::AssertionFailure() << "podman import failed: " << f.err;
+    return ::testing::AssertionSuccess();
+}
+
+// This host's cgroup hierarchy is hybrid, which crun refuses: runc, and the
+// ulimits podman would otherwise try to raise past the hybrid defaults.
+std::vector<std::string> podman_run(const std::string& name, const std::string& script) {
+    return {"/usr/bin/podman",
+            "--runtime",
+            "runc",
+            "run",
+            "--name",
+            name,
+            "--ulimit",
+            "nofile=1024:1024",
+            "--ulimit",
+            "nproc=1024:1024",
+            kImage,
+            "/bin/sh",
+            "-c",
+            script};
+}
+
+// podman's Docker-compatible API where probelog looks for it, for the names.
+class ApiService {
+  public:
+    ApiService() {
+        if (std::filesystem::exists(kApiSocket)) return;  // one runs already: use it
+        std::filesystem::create_directories("/run/podman");
+        service_ = std::make_unique<Process>(
+            std::vector<std::string>{"/usr/bin/podman", "system", "service", "--time=0",
+                                     fmt::format("unix://{}", kApiSocket)});
+        for (int i = 0; i < 200 && !std::filesystem::exists(kApiSocket); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ~ApiService() {
+        if (!service_) return;
+        service_->signal(SIGTERM);
+        service_->wait(std::chrono::seconds(10));
+        std::filesystem::remove(kApiSocket);
+    }
+    bool up() const { return std::filesystem::exists(kApiSocket); }
+
+  private:
+    std::unique_ptr<Process> service_;
+};
+
+TEST(ContainerE2E, ExecInAPodmanContainerCarriesTheContainerHostExecsDoNot) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    ApiService api;
+    ASSERT_TRUE(api.up()) << "podman system service did not create " << kApiSocket;
+
+    auto p = start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20"});
+    std::string name = unique_token("plc");
+    std::string token = unique_token("inside");
+    std::string host_token = unique_token("host");
+    // The container's first exec (sh) is the first record of a cgroup probelog
+    // has not seen: it may go out before the lookup has answered. The echo
+    // comes later, and `exec` keeps it pid 1 of the container's namespace.
+    Finished c = run(podman_run(name, "sleep 0.3; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    std::string id = trim(run({"/usr/bin/podman", "inspect", "--format", "{{.Id}}", name}).out);
+    run({"/usr/bin/podman", "rm", "-f", name});
+    auto records = stop_and_parse(*p);
+
+    ASSERT_EQ(id.size(), 64u) << id;
+    auto inside = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(inside.size(), 1u) << p->out();
+    const JsonRecord& r = *inside[0];
+    EXPECT_EQ(r.str("container_id"), id) << r.line();
+    EXPECT_EQ(r.str("container_runtime"), "podman") << r.line();
+    EXPECT_EQ(r.unum("ns_pid"), 1u) << r.line();
+    EXPECT_NE(r.unum("pid"), 1u) << r.line();  // pid stays the host's
+    EXPECT_EQ(r.str("container_name"), name) << r.line();
+    EXPECT_EQ(r.str("container_image"), kImage) << r.line();
+    EXPECT_FALSE(r.has("pod_uid")) << r.line();
+
+    auto host = select(records, [&](const JsonRecord& h) { return h.str("argv1") == host_token; });
+    ASSERT_EQ(host.size(), 1u) << p->out();
+    for (const char* field : {"container_id", "container_runtime", "container_name",
+                              "container_image", "ns_pid", "pod_uid"}) {
+        EXPECT_FALSE(host[0]->has(field)) << field << ": " << host[0]->line();
+    }
+}
+
+TEST(ContainerE2E, FilterByNameFollowsAContainerStartedLaterAndNothingElse) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    ApiService api;  // the name comes from podman's API
+    ASSERT_TRUE(api.up()) << "podman system service did not create " << kApiSocket;
+
+    std::string name = unique_token("plf");
+    std::string other = unique_token("plo");
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20", "--container", name});
+    EXPECT_NE(p->err().find("--container " + name + ": no such container is running"),
+              std::string::npos)
+        << p->err();
+    std::string token = unique_token("followed");
+    std::string other_token = unique_token("other");
+    std::string host_token = unique_token("host");
+    // The container starts after probelog: the watch finds its cgroup, the
+    // runtime names it, and its later execs pass the kernel's filter.
+    Finished c = run(podman_run(name, "sleep 0.5; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    Finished o = run(podman_run(other, "sleep 0.5; exec /bin/echo " + other_token));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    std::string id = trim(run({"/usr/bin/podman", "inspect", "--format", "{{.Id}}", name}).out);
+    run({"/usr/bin/podman", "rm", "-f", name, other});
+    auto records = stop_and_parse(*p);
+
+    auto followed = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(followed.size(), 1u) << p->out() << p->err();
+    EXPECT_EQ(followed[0]->str("container_id"), id);
+    // Not one record of another container or of the host.
+    for (const JsonRecord& r : records) {
+        EXPECT_EQ(r.str("container_id"), id) << r.line();
+        EXPECT_NE(r.str("argv1"), other_token) << r.line();
+        EXPECT_NE(r.str("argv1"), host_token) << r.line();
+    }
+}
+
+TEST(ContainerE2E, ContainersOnlyKeepsContainerTasksOnly) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20", "--containers-only"});
+    std::string name = unique_token("plco");
+    std::string token = unique_token("inside");
+    std::string host_token = unique_token("host");
+    Finished c = run(podman_run(name, "sleep 0.5; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    run({"/usr/bin/podman", "rm", "-f", name});
+    auto records = stop_and_parse(*p);
+
+    auto inside = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(inside.size(), 1u) << p->out() << p->err();
+    EXPECT_EQ(inside[0]->str("container_runtime"), "podman");
+    for (const JsonRecord& r : records) {
+        EXPECT_TRUE(r.has("container_id")) << r.line();
+        EXPECT_NE(r.str("argv1"), host_token) << r.line();
+    }
+}
+
+}  // namespace
+}  // namespace probelog::test
