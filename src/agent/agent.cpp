@@ -540,6 +540,17 @@ void Run::drain() {
         say(st.error().message);
 }
 
+// The exit status of a run whose outputs lost records (docs/OUTPUTS.md).
+constexpr int kExitOutputLost = 3;
+
+bool output_lost_records(const Pipeline& pipeline) {
+    for (const auto& sink : pipeline.sinks()) {
+        const SinkStats* st = sink->stats();
+        if (st != nullptr && st->lost() != 0) return true;
+    }
+    return false;
+}
+
 int Run::shutdown() {
     // Detach first, then drain: once no hook can fire, the last drain reads every
     // event the kernel generated, and generated = delivered + lost holds exactly.
@@ -561,7 +572,14 @@ int Run::shutdown() {
     }
     participants_.clear();
     started_.traces.clear();  // the objects go before the runtime's maps
-    return exit_code_.value_or(0);
+    // A script must see that records were lost on the way out: exit status 3
+    // (unless the traced command's own failure is the status to pass on).
+    int code = exit_code_.value_or(0);
+    if (code == 0 && output_lost_records(*pipeline_)) {
+        say("exit status 3: an output lost records (see the summary above)");
+        code = kExitOutputLost;
+    }
+    return code;
 }
 
 // Every trace's links at once (each waits for a grace period, in parallel).
