@@ -427,6 +427,10 @@ void XdpTrace::report(Pipeline& pipeline) {
 
 void XdpTrace::tick(Pipeline& pipeline) {
     if (!attachment_) return;
+    // Clients connected earlier move on here: serving never waits for one.
+    if (control_ && control_->clients() != 0) {
+        control_->serve([&](std::string_view line) { return handle_request(line, pipeline); });
+    }
     if (Clock::now() - last_report_ >= opts_.interval) report(pipeline);
 }
 

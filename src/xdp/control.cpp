@@ -236,32 +236,75 @@ ControlServer::~ControlServer() {
     if (::lstat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
 }
 
-void ControlServer::serve(const Handler& handler, std::chrono::milliseconds budget) {
+void ControlServer::accept_pending(std::chrono::milliseconds budget) {
     for (;;) {
-        UniqueFd client(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!client.valid()) return;  // EAGAIN: nothing more pending
-        auto deadline = Clock::now() + budget;
+        UniqueFd fd(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd.valid()) return;  // EAGAIN: nothing more pending
+        Client client;
+        client.fd = std::move(fd);
+        client.deadline = Clock::now() + budget;
         ucred cred{};
         socklen_t len = sizeof(cred);
-        if (::getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-            cred.uid != 0) {
-            (void)write_all(client.get(), error_response("the control socket is root only"),
-                            deadline);
+        if (clients_.size() >= kMaxClients) {
+            client.response = error_response("the agent is busy with other clients; try again");
+            client.answered = true;
+        } else if (::getsockopt(client.fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+                   cred.uid != 0) {
+            client.response = error_response("the control socket is root only");
+            client.answered = true;
+        }
+        if (client.answered && clients_.size() >= kMaxClients) {
+            // One try without waiting: a full table holds no more.
+            (void)::send(client.fd.get(), client.response.data(), client.response.size(),
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
             continue;
         }
-        std::string request;
-        ReadEnd end = read_until(client.get(), request, true, kMaxRequestBytes, deadline);
-        std::string response;
-        if (end == ReadEnd::TooLong) {
-            response = error_response("request longer than 1 MiB");
-        } else if (end != ReadEnd::Done) {
-            continue;  // the client went away or said nothing in time
-        } else {
-            size_t nl = request.find('\n');
-            response = handler(std::string_view(request).substr(0, nl));
-        }
-        (void)write_all(client.get(), response, deadline);
+        clients_.push_back(std::move(client));
     }
+}
+
+bool ControlServer::progress(Client& c, const Handler& handler) {
+    char buf[8192];
+    while (!c.answered) {
+        ssize_t n = ::recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) {
+            c.request.append(buf, static_cast<size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return true;  // later
+        } else if (n < 0 || c.request.empty()) {
+            return false;  // an error, or closed without a request
+        }
+        size_t nl = c.request.find('\n');
+        if (c.request.size() > kMaxRequestBytes) {
+            c.response = error_response("request longer than 1 MiB");
+        } else if (nl != std::string::npos || n == 0) {
+            c.response = handler(std::string_view(c.request).substr(0, nl));
+        } else {
+            continue;
+        }
+        c.answered = true;
+        c.request.clear();
+    }
+    while (c.sent < c.response.size()) {
+        ssize_t n = ::send(c.fd.get(), c.response.data() + c.sent, c.response.size() - c.sent,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c.sent += static_cast<size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+    }
+    return false;  // all sent: closing the connection ends the answer
+}
+
+void ControlServer::serve(const Handler& handler, std::chrono::milliseconds budget) {
+    accept_pending(budget);
+    auto now = Clock::now();
+    std::erase_if(clients_, [&](Client& c) { return now >= c.deadline || !progress(c, handler); });
 }
 
 Result<Response> control_request(const std::string& path, std::string_view line,

@@ -61,16 +61,38 @@ class ControlServer {
 
     int fd() const { return fd_.get(); }
     const std::string& path() const { return path_; }
-    // Answers every pending connection. A client has up to `budget` to send its
-    // request and take the answer, so the event loop is never held longer.
+    // Accepts the pending connections and moves every client on as far as it
+    // can without waiting: reads its request, answers, sends the answer. Never
+    // blocks, so idle or slow clients cannot hold the event loop: call it when
+    // the socket is readable and after every drain. A client that has not
+    // sent its request and taken the answer `budget` after connecting is
+    // dropped, and at most kMaxClients are served at once (more are told so).
     void serve(const Handler& handler,
                std::chrono::milliseconds budget = std::chrono::milliseconds(1000));
+    // Clients connected and not done yet.
+    size_t clients() const { return clients_.size(); }
+
+    static constexpr size_t kMaxClients = 32;
 
   private:
+    using Clock = std::chrono::steady_clock;
+    struct Client {
+        UniqueFd fd;
+        std::string request;
+        std::string response;  // set once answered
+        size_t sent = 0;
+        bool answered = false;
+        Clock::time_point deadline;
+    };
+    void accept_pending(std::chrono::milliseconds budget);
+    // False once the client is done (answered, gone or failed).
+    static bool progress(Client& client, const Handler& handler);
+
     ControlServer() = default;
     UniqueFd fd_;
     std::string path_;
     ino_t inode_ = 0;
+    std::vector<Client> clients_;
 };
 
 // Sends one request line, returns the response. Errors say what to do: no

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -26,9 +27,11 @@ Result<Response> round_trip(ControlServer& server, const std::string& line,
     auto client = std::async(std::launch::async, [&] {
         return control_request(server.path(), line, std::chrono::seconds(5));
     });
+    // As the agent's loop does: on the socket's readiness, and at every tick.
     while (client.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
         pollfd p{server.fd(), POLLIN, 0};
-        if (poll(&p, 1, 50) > 0) server.serve(handler);
+        (void)poll(&p, 1, 10);
+        server.serve(handler);
     }
     return client.get();
 }
@@ -93,6 +96,38 @@ TEST(XdpControl, ServerAndClientOverAUnixSocket) {
         EXPECT_FALSE(r->ok);
         EXPECT_EQ(r->text, "the control socket is root only");
     }
+}
+
+// Idle clients (issue 20, defect 1): a serve() never waits for one, an idle
+// one is dropped after its budget, and a real request among them is answered.
+TEST(XdpControl, IdleClientsNeverHoldTheServer) {
+    std::string path = temp_socket("idle");
+    auto server = ControlServer::listen(path);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    auto handler = [](std::string_view) { return ok_response("fine"); };
+    // 18 clients connect and say nothing; the server is served as the agent's
+    // loop would (the socket's backlog is short), and never waits for one.
+    std::vector<UniqueFd> idle;
+    std::chrono::steady_clock::duration serving{};
+    for (int i = 0; i < 18; ++i) {
+        UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::memcpy(addr.sun_path, path.data(), path.size());
+        ASSERT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
+            << std::strerror(errno);
+        idle.push_back(std::move(fd));
+        auto started = std::chrono::steady_clock::now();
+        server->serve(handler, std::chrono::milliseconds(300));
+        serving += std::chrono::steady_clock::now() - started;
+    }
+    EXPECT_LT(serving, std::chrono::milliseconds(100));  // 18 idle clients: no waiting
+    EXPECT_EQ(server->clients(), 18u);
+    auto r = round_trip(*server, "list", handler);  // answered among the idle ones
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    server->serve(handler);
+    EXPECT_EQ(server->clients(), 0u);  // the idle ones were dropped after their budget
 }
 
 TEST(XdpControl, OneAgentPerSocketAndStaleSocketsAreReplaced) {
