@@ -13,6 +13,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     golang-go iproute2 iputils-ping prometheus
     bpftrace libbpf-tools
+    systemtap-sdt-dev python3
 )
 
 missing=()

@@ -1,0 +1,196 @@
+// USDT probes (issue 17) without root: argument recipes, note descriptors,
+// the notes of the test program usdt_target (tests/testprogs/probes).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "probes/usdt_args.hpp"
+#include "support/error_text.hpp"
+#include "support/process.hpp"
+#include "symbols/usdt_notes.hpp"
+
+namespace probelog::probes {
+namespace {
+
+// The text holds the needle (gmock is not linked).
+::testing::AssertionResult contains(const std::string& text, std::string_view needle) {
+    if (text.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "'" << text << "' does not contain '" << needle << "'";
+}
+
+UsdtArg one_arg(std::string_view text) {
+    auto args = parse_usdt_args(text);
+    if (!args || args->size() != 1) {
+        throw std::runtime_error(std::string(text) + ": " + error_text(args));
+    }
+    return (*args)[0];
+}
+
+TEST(UsdtArgs, RegistersOfEveryWidth) {
+    UsdtArg a = one_arg("-4@%eax");
+    EXPECT_EQ(a.loc.kind, PL_LOC_REG);
+    EXPECT_EQ(a.loc.reg, PL_REG_RAX);
+    EXPECT_EQ(a.bytes, 4);
+    EXPECT_TRUE(a.is_signed);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::S32);
+
+    a = one_arg("8@%rax");
+    EXPECT_EQ(a.loc.reg, PL_REG_RAX);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::U64);
+    a = one_arg("2@%ax");
+    EXPECT_EQ(a.loc.reg, PL_REG_RAX);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::U16);
+    a = one_arg("-1@%al");
+    EXPECT_EQ(a.loc.reg, PL_REG_RAX);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::S8);
+    a = one_arg("-2@%r9w");
+    EXPECT_EQ(a.loc.reg, PL_REG_R9);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::S16);
+    a = one_arg("-1@%r10b");
+    EXPECT_EQ(a.loc.reg, PL_REG_R10);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::S8);
+    a = one_arg("1@%dil");
+    EXPECT_EQ(a.loc.reg, PL_REG_RDI);
+    EXPECT_EQ(usdt_arg_type(a), ValueType::U8);
+    a = one_arg("-4@%r8d");
+    EXPECT_EQ(a.loc.reg, PL_REG_R8);
+    // A name narrower than the size: the name's width wins.
+    a = one_arg("8@%eax");
+    EXPECT_EQ(a.bytes, 4);
+}
+
+TEST(UsdtArgs, ConstantsMemoryAndIndexed) {
+    UsdtArg c = one_arg("-4@$-5");
+    EXPECT_EQ(c.loc.kind, PL_LOC_CONST);
+    EXPECT_EQ(static_cast<int64_t>(c.loc.imm), -5);
+    EXPECT_EQ(one_arg("8@$0x10").loc.imm, 16u);
+
+    UsdtArg m = one_arg("-4@-20(%rbp)");
+    EXPECT_EQ(m.loc.kind, PL_LOC_MEM);
+    EXPECT_EQ(m.loc.reg, PL_REG_RBP);
+    EXPECT_EQ(m.loc.off, -20);
+    EXPECT_EQ(usdt_arg_type(m), ValueType::S32);
+    m = one_arg("8@(%rsp)");
+    EXPECT_EQ(m.loc.kind, PL_LOC_MEM);
+    EXPECT_EQ(m.loc.reg, PL_REG_RSP);
+    EXPECT_EQ(m.loc.off, 0);
+
+    UsdtArg x = one_arg("8@(%rdx,%rax,8)");
+    EXPECT_EQ(x.loc.kind, PL_LOC_MEM_INDEX);
+    EXPECT_EQ(x.loc.reg, PL_REG_RDX);
+    EXPECT_EQ(x.loc.index, PL_REG_RAX);
+    EXPECT_EQ(x.loc.scale, 8);
+    EXPECT_EQ(x.loc.off, 0);
+    x = one_arg("-2@16(%r11,%rsi)");
+    EXPECT_EQ(x.loc.kind, PL_LOC_MEM_INDEX);
+    EXPECT_EQ(x.loc.index, PL_REG_RSI);
+    EXPECT_EQ(x.loc.scale, 1);
+    EXPECT_EQ(x.loc.off, 16);
+}
+
+TEST(UsdtArgs, ARecipeOfSeveralAndNone) {
+    auto args = parse_usdt_args("-4@$-5 -8@%rdi  -4@-4(%rsp) -8@(%r11,%rsi,8) 1@%cl");
+    ASSERT_TRUE(args.ok()) << error_text(args);
+    ASSERT_EQ(args->size(), 5u);
+    EXPECT_EQ((*args)[3].text, "-8@(%r11,%rsi,8)");
+    EXPECT_EQ((*args)[4].loc.reg, PL_REG_RCX);
+    auto none = parse_usdt_args("");
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+}
+
+TEST(UsdtArgs, UnreadableRecipesSayWhich) {
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("8@%rdi -4@foo(%rip)")),
+                         "cannot read argument 1 '-4@foo(%rip)'"));
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("8@16(%rip)")), "relative to %rip"));
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("3@%rax")), "the size '3' is not"));
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("8@%xmm0")),
+                         "'%xmm0' is not a general-purpose register"));
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("8@(%rax,%rbx,3)")), "the scale"));
+    EXPECT_TRUE(contains(error_text(parse_usdt_args("8@$x")), "not an integer constant"));
+}
+
+std::vector<uint8_t> note_desc(uint64_t pc, uint64_t base, uint64_t sema, std::string_view strs) {
+    std::string bytes(24, '\0');
+    std::memcpy(bytes.data(), &pc, 8);
+    std::memcpy(bytes.data() + 8, &base, 8);
+    std::memcpy(bytes.data() + 16, &sema, 8);
+    bytes += strs;
+    return {bytes.begin(), bytes.end()};
+}
+
+TEST(UsdtNotes, DescriptorFieldsAndTruncation) {
+    using namespace std::string_view_literals;
+    auto d = note_desc(0x1234, 0x2000, 0x4038, "python\0line\0008@%rax -4@%edx\0"sv);
+    auto n = symbols::parse_usdt_note_desc(d);
+    ASSERT_TRUE(n.ok()) << error_text(n);
+    EXPECT_EQ(n->pc, 0x1234u);
+    EXPECT_EQ(n->base, 0x2000u);
+    EXPECT_EQ(n->semaphore, 0x4038u);
+    EXPECT_EQ(n->provider, "python");
+    EXPECT_EQ(n->name, "line");
+    EXPECT_EQ(n->args, "8@%rax -4@%edx");
+    // A probe without arguments has an empty recipe.
+    auto bare = symbols::parse_usdt_note_desc(note_desc(1, 2, 0, "p\0n\0\0"sv));
+    ASSERT_TRUE(bare.ok());
+    EXPECT_EQ(bare->args, "");
+
+    EXPECT_TRUE(contains(error_text(symbols::parse_usdt_note_desc(std::vector<uint8_t>(20))),
+                         "shorter than its 3 addresses"));
+    EXPECT_TRUE(contains(error_text(symbols::parse_usdt_note_desc(note_desc(1, 2, 0, "p\0name"sv))),
+                         "NUL-terminated probe name"));
+    EXPECT_TRUE(
+        contains(error_text(symbols::parse_usdt_note_desc(note_desc(1, 2, 0, "p\0n\0args"sv))),
+                 "NUL-terminated argument recipe"));
+}
+
+std::vector<symbols::UsdtNote> target_notes(const std::string& name = "usdt_target") {
+    auto file = symbols::ElfFile::open(test::testprog(name));
+    if (!file) throw std::runtime_error(file.error().message);
+    auto notes = symbols::read_usdt_notes(*file);
+    if (!notes) throw std::runtime_error(notes.error().message);
+    return *notes;
+}
+
+TEST(UsdtNotes, TestProgramSitesSemaphoreAndOffsets) {
+    auto notes = target_notes();
+    std::vector<std::string> names;
+    for (const auto& n : notes)
+        names.push_back(n.provider + ":" + n.name);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"usdt_test:forms", "usdt_test:guarded", "usdt_test:multi",
+                                        "usdt_test:multi", "usdt_test:strs"}));
+    auto file = symbols::ElfFile::open(test::testprog("usdt_target"));
+    ASSERT_TRUE(file.ok());
+    for (const auto& n : notes) {
+        // A PIE's text is mapped at offset 0: the site's file offset is its
+        // address, and the byte there is a nop (0x90).
+        EXPECT_EQ(n.pc_offset, *file->file_offset(n.pc)) << n.name;
+        auto code = file->read_at(n.pc, 1);
+        ASSERT_TRUE(code.ok());
+        EXPECT_EQ((*code)[0], 0x90) << n.name;
+        if (n.name == "guarded") {
+            EXPECT_NE(n.semaphore, 0u);
+            EXPECT_NE(n.sema_offset, 0u);
+            auto probes = file->section(".probes");
+            ASSERT_TRUE(probes.has_value());
+            EXPECT_EQ(n.semaphore, probes->vaddr);
+        } else {
+            EXPECT_EQ(n.semaphore, 0u) << n.name;
+            EXPECT_EQ(n.sema_offset, 0u) << n.name;
+        }
+    }
+    auto lib = target_notes("libusdtlib.so");
+    ASSERT_EQ(lib.size(), 1u);
+    EXPECT_EQ(lib[0].provider, "usdt_lib");
+    EXPECT_EQ(lib[0].name, "lib_fire");
+}
+
+TEST(UsdtNotes, AFileWithoutNotesHasNone) {
+    EXPECT_TRUE(target_notes("probe_target").empty());
+}
+
+}  // namespace
+}  // namespace probelog::probes
