@@ -1,11 +1,14 @@
 // USDT probes (issue 17) without root: argument recipes, note descriptors,
-// the notes of the test program usdt_target (tests/testprogs/probes).
+// the notes of the test program usdt_target (tests/testprogs/probes), the
+// usdt: spec, sites and their errors, and their compiled configs.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "probes/compile.hpp"
 #include "probes/usdt_args.hpp"
+#include "probes/usdt_resolve.hpp"
 #include "support/error_text.hpp"
 #include "support/process.hpp"
 #include "symbols/usdt_notes.hpp"
@@ -190,6 +193,162 @@ TEST(UsdtNotes, TestProgramSitesSemaphoreAndOffsets) {
 
 TEST(UsdtNotes, AFileWithoutNotesHasNone) {
     EXPECT_TRUE(target_notes("probe_target").empty());
+}
+
+ProbeSpec spec_ok(std::string_view text) {
+    auto s = parse_probe_spec(text);
+    if (!s) throw std::runtime_error(std::string(text) + ": " + s.error().message);
+    return *s;
+}
+
+TEST(UsdtSpec, ProviderNameWildcardAndParameters) {
+    ProbeSpec s = spec_ok("usdt:/usr/bin/python3:python:line(str file, str fn, int lineno)");
+    EXPECT_TRUE(s.usdt);
+    EXPECT_EQ(s.target, "/usr/bin/python3");
+    EXPECT_EQ(s.usdt_provider, "python");
+    EXPECT_EQ(s.usdt_name, "line");
+    ASSERT_TRUE(s.params.has_value());
+    ASSERT_EQ(s.params->size(), 3u);
+    EXPECT_EQ((*s.params)[2].name, "lineno");
+
+    s = spec_ok("usdt:python3:audit");
+    EXPECT_TRUE(s.usdt);
+    EXPECT_EQ(s.usdt_provider, "");
+    EXPECT_EQ(s.usdt_name, "audit");
+    EXPECT_FALSE(s.params.has_value());
+
+    s = spec_ok("usdt:app:prov:* { arg0 } if arg0 > 3 rate 10/s");
+    EXPECT_EQ(s.usdt_name, "*");
+    EXPECT_EQ(s.captures.size(), 1u);
+    EXPECT_EQ(s.clauses.rate_per_s, 10u);
+
+    // One ':' only: a function in a file named usdt, as before.
+    s = spec_ok("usdt:main");
+    EXPECT_FALSE(s.usdt);
+    EXPECT_EQ(s.target, "usdt");
+    EXPECT_EQ(s.symbol, "main");
+}
+
+TEST(UsdtSpec, Errors) {
+    EXPECT_TRUE(contains(error_text(parse_probe_spec("usdt:app:*")), "'*' needs a provider"));
+    EXPECT_TRUE(
+        contains(error_text(parse_probe_spec("usdt:app:*:x")), "the provider cannot be '*'"));
+    EXPECT_TRUE(contains(error_text(parse_probe_spec("usdt:app:p:(int a)")),
+                         "expected a USDT probe name or '*'"));
+    EXPECT_TRUE(contains(error_text(parse_probe_spec("usdt:app:p:n(int usdt_name)")),
+                         "taken by a field every probe record has"));
+}
+
+Result<std::vector<ResolvedProbe>> sites_of(std::string_view text,
+                                            const std::string& file = "usdt_target") {
+    auto s = parse_probe_spec(text);
+    if (!s) return s.error();
+    return usdt_sites(*s, target_notes(file), test::testprog(file));
+}
+
+TEST(UsdtResolve, EverySiteWithItsOwnRecipe) {
+    auto multi = sites_of("usdt:usdt_target:usdt_test:multi");
+    ASSERT_TRUE(multi.ok()) << error_text(multi);
+    ASSERT_EQ(multi->size(), 2u);
+    EXPECT_NE((*multi)[0].file_offset, (*multi)[1].file_offset);
+    EXPECT_NE((*multi)[0].usdt_args[0].loc.kind, (*multi)[1].usdt_args[0].loc.kind);
+    for (const ResolvedProbe& r : *multi) {
+        EXPECT_EQ(r.name, "usdt_target:usdt_test:multi");
+        EXPECT_EQ(r.usdt_provider, "usdt_test");
+        EXPECT_EQ(r.usdt_name, "multi");
+        EXPECT_EQ(r.ref_ctr_offset, 0u);
+        ASSERT_EQ(r.params.size(), 1u);
+        EXPECT_EQ(r.params[0].name, "arg0");
+        EXPECT_EQ(r.params[0].type, ValueType::S64);
+        EXPECT_FALSE(r.function_entry);
+    }
+    auto guarded = sites_of("usdt:usdt_target:guarded");
+    ASSERT_TRUE(guarded.ok()) << error_text(guarded);
+    ASSERT_EQ(guarded->size(), 1u);
+    EXPECT_NE((*guarded)[0].ref_ctr_offset, 0u);
+
+    auto every = sites_of("usdt:usdt_target:usdt_test:*");
+    ASSERT_TRUE(every.ok()) << error_text(every);
+    EXPECT_EQ(every->size(), 5u);
+}
+
+TEST(UsdtResolve, ParametersNameAndTypeTheArguments) {
+    auto strs = sites_of("usdt:usdt_target:usdt_test:strs(str text, buf bytes[len], u64 len)");
+    ASSERT_TRUE(strs.ok()) << error_text(strs);
+    ASSERT_EQ(strs->size(), 1u);
+    const ResolvedProbe& r = (*strs)[0];
+    ASSERT_EQ(r.params.size(), 3u);
+    EXPECT_EQ(r.params[0].type, ValueType::Str);
+    EXPECT_EQ(r.params[1].abi_index, 1);
+    EXPECT_EQ(r.params_from, "spec");
+    auto c = compile_probe(r, CompileOptions{});
+    ASSERT_TRUE(c.ok()) << error_text(c);
+    EXPECT_EQ(c->config.mode, PL_PROBE_MODE_ENTRY);
+    EXPECT_FALSE(c->attach_return);
+    EXPECT_EQ(c->config.n_slots, 3);
+    EXPECT_EQ(c->config.slots[0].capture, PL_CAPTURE_STR);
+    EXPECT_EQ(c->config.slots[1].capture, PL_CAPTURE_BUF);
+    // buf bytes[len]: the length is where the note puts argument 2 (a constant).
+    EXPECT_EQ(c->config.slots[1].len.kind, PL_LOC_CONST);
+    EXPECT_EQ(c->config.slots[1].len.imm, 5u);
+    EXPECT_EQ(c->info.usdt_provider, "usdt_test");
+    EXPECT_EQ(c->info.usdt_name, "strs");
+}
+
+TEST(UsdtResolve, EveryArgumentFormCompilesToItsLocation) {
+    auto forms = sites_of("usdt:usdt_target:usdt_test:forms");
+    ASSERT_TRUE(forms.ok()) << error_text(forms);
+    ASSERT_EQ(forms->size(), 1u);
+    auto c = compile_probe((*forms)[0], CompileOptions{});
+    ASSERT_TRUE(c.ok()) << error_text(c);
+    ASSERT_EQ(c->config.n_slots, 8);
+    std::vector<int> kinds;
+    for (int i = 0; i < 8; ++i)
+        kinds.push_back(c->config.slots[i].value.kind);
+    // -4@$-5 -8@%rdi -4@%r8d -2@%r9w -1@%r10b -4@-4(%rsp) -8@(%r11,%rsi,8) 1@%cl (gcc -O2)
+    EXPECT_EQ(kinds, (std::vector<int>{PL_LOC_CONST, PL_LOC_REG, PL_LOC_REG, PL_LOC_REG, PL_LOC_REG,
+                                       PL_LOC_MEM, PL_LOC_MEM_INDEX, PL_LOC_REG}));
+    std::vector<int> bytes;
+    std::vector<bool> is_signed;
+    for (const auto& s : c->info.slots) {
+        bytes.push_back(s.bytes);
+        is_signed.push_back(s.kind == decode::ProbeValueKind::Int);
+    }
+    EXPECT_EQ(bytes, (std::vector<int>{4, 8, 4, 2, 1, 4, 8, 1}));
+    EXPECT_EQ(is_signed, (std::vector<bool>{true, true, true, true, true, true, true, false}));
+}
+
+TEST(UsdtResolve, ErrorsNameWhatIsWrong) {
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:probe_target:p:n", "probe_target")),
+                         "has no USDT probes (no .note.stapsdt section"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_tst:multi")),
+                         "has no USDT provider 'usdt_tst' (did you mean usdt_test"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:mult")),
+                         "has no USDT probe 'usdt_test:mult' (did you mean usdt_test:multi"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:gaurded")),
+                         "has no USDT probe 'gaurded' (did you mean guarded"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:multi(int a, int b)")),
+                         "USDT probe usdt_test:multi has 1 argument (-8@"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:multi(int a@rdi)")),
+                         "@REG has no meaning for a USDT probe"));
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:multi ret:int")),
+                         "a USDT probe has no return value"));
+    EXPECT_TRUE(
+        contains(error_text(sites_of("usdt:usdt_target:usdt_test:strs(str a, buf b[arg5])")),
+                 "the length of buf b is arg5, and USDT probe usdt_test:strs has 3"));
+}
+
+TEST(UsdtResolve, UnreadableRecipeNamesTheProbeAndArgument) {
+    symbols::UsdtNote n;
+    n.provider = "prov";
+    n.name = "glob";
+    n.args = "8@%rdi -4@counter(%rip)";
+    n.pc = 0x1000;
+    auto s = parse_probe_spec("usdt:x:prov:glob");
+    ASSERT_TRUE(s.ok());
+    EXPECT_TRUE(contains(error_text(usdt_sites(*s, {n}, "x")),
+                         "USDT probe prov:glob at 0x1000: cannot read argument 1 "
+                         "'-4@counter(%rip)'"));
 }
 
 }  // namespace
