@@ -270,5 +270,15 @@ TEST(UsdtE2E, ErrorsAreOneClearLine) {
     EXPECT_NE(f.err.find("has no USDT probes"), std::string::npos) << f.err;
 }
 
+TEST(UsdtE2E, ProbeListShowsUsdtProbes) {
+    PROBELOG_REQUIRE_ROOT();
+    Finished f = run({probelog_bin(), "--probe-list", kPython, "python:"});
+    EXPECT_EQ(f.exit_code, 0) << f.err;
+    EXPECT_NE(f.out.find(std::string("usdt:") + kPython +
+                         ":python:line(u64 arg0, u64 arg1, s32 arg2)  # 1 site, semaphore at 0x"),
+              std::string::npos)
+        << f.out;
+}
+
 }  // namespace
 }  // namespace probelog::test

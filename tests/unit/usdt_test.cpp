@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "probes/compile.hpp"
+#include "probes/list.hpp"
 #include "probes/usdt_args.hpp"
 #include "probes/usdt_resolve.hpp"
 #include "support/error_text.hpp"
@@ -349,6 +350,25 @@ TEST(UsdtResolve, UnreadableRecipeNamesTheProbeAndArgument) {
     EXPECT_TRUE(contains(error_text(usdt_sites(*s, {n}, "x")),
                          "USDT probe prov:glob at 0x1000: cannot read argument 1 "
                          "'-4@counter(%rip)'"));
+}
+
+TEST(UsdtList, ProbesReadyToPaste) {
+    auto text = list_functions(test::testprog("usdt_target"), "usdt_test", std::nullopt);
+    ASSERT_TRUE(text.ok()) << error_text(text);
+    std::string bin = test::testprog("usdt_target");
+    EXPECT_TRUE(contains(*text, "# 4 USDT probes matching 'usdt_test'"));
+    EXPECT_TRUE(contains(*text, "usdt:" + bin +
+                                    ":usdt_test:multi(s64 arg0)  # 2 sites, no "
+                                    "semaphore; 0x"));
+    EXPECT_TRUE(contains(*text, "usdt:" + bin +
+                                    ":usdt_test:guarded(s64 arg0)  # 1 site, "
+                                    "semaphore at 0x"));
+    EXPECT_TRUE(contains(*text, "usdt:" + bin +
+                                    ":usdt_test:forms(s32 arg0, s64 arg1, s32 arg2, s16 arg3, s8 "
+                                    "arg4, s32 arg5, s64 arg6, u8 arg7)"));
+    // What it prints parses as a spec.
+    auto spec = parse_probe_spec("usdt:" + bin + ":usdt_test:forms(s32 arg0, s64 arg1)");
+    EXPECT_TRUE(spec.ok());
 }
 
 }  // namespace
