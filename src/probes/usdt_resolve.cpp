@@ -12,6 +12,7 @@ namespace {
 using symbols::UsdtNote;
 
 constexpr size_t kMaxSuggestions = 3;
+constexpr size_t kMaxListed = 8;
 
 std::string full_name(const UsdtNote& n) {
     return n.provider + ":" + n.name;
@@ -26,17 +27,41 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-// Up to kMaxSuggestions of `names` closest to `query`.
+// Up to kMaxSuggestions of `names` close to `query` (a typo away), best first.
 std::vector<std::string> closest(const std::set<std::string>& names, std::string_view query) {
+    size_t max_distance = std::max<size_t>(2, query.size() / 3);
     std::vector<std::pair<size_t, std::string>> scored;
     scored.reserve(names.size());
-    for (const std::string& n : names)
-        scored.emplace_back(symbols::edit_distance(n, query), n);
+    for (const std::string& n : names) {
+        size_t d = symbols::edit_distance(n, query);
+        if (d <= max_distance) scored.emplace_back(d, n);
+    }
     std::sort(scored.begin(), scored.end());
     std::vector<std::string> out;
     for (size_t i = 0; i < scored.size() && i < kMaxSuggestions; ++i)
         out.push_back(scored[i].second);
     return out;
+}
+
+// "did you mean a, b?" or, with nothing close, the first names there are.
+// Names are shown as PROVIDER:NAME when a provider is given.
+std::string hint(const std::set<std::string>& names, std::string_view query, std::string_view what,
+                 const std::string& provider = {}) {
+    auto shown = [&](std::vector<std::string> list) {
+        if (!provider.empty()) {
+            for (std::string& n : list)
+                n.insert(0, provider + ":");
+        }
+        return joined(list);
+    };
+    auto near = closest(names, query);
+    if (!near.empty()) return fmt::format("did you mean {}?", shown(near));
+    std::vector<std::string> some;
+    for (const std::string& n : names) {
+        if (some.size() == kMaxListed) break;
+        some.push_back(n);
+    }
+    return fmt::format("{}: {}{};", what, shown(some), names.size() > some.size() ? ", ..." : "");
 }
 
 std::string base_name(const std::string& path) {
@@ -51,29 +76,21 @@ Error not_found(const ProbeSpec& spec, const std::vector<UsdtNote>& notes,
     for (const UsdtNote& n : notes)
         providers.insert(n.provider);
     if (!spec.usdt_provider.empty() && providers.count(spec.usdt_provider) == 0) {
-        return make_error(
-            "{} has no USDT provider '{}' (did you mean {}?; --probe-list {} shows "
-            "every probe)",
-            binary, spec.usdt_provider, joined(closest(providers, spec.usdt_provider)), binary);
+        return make_error("{} has no USDT provider '{}' ({} --probe-list {} shows every probe)",
+                          binary, spec.usdt_provider,
+                          hint(providers, spec.usdt_provider, "its providers"), binary);
     }
+    // The names (of the provider, if one is given) are compared without it:
+    // a shared prefix would make every name of the provider look close.
     std::set<std::string> names;
     for (const UsdtNote& n : notes) {
-        if (spec.usdt_provider.empty() || n.provider == spec.usdt_provider)
-            names.insert(full_name(n));
+        if (spec.usdt_provider.empty() || n.provider == spec.usdt_provider) names.insert(n.name);
     }
+    std::string near = hint(names, spec.usdt_name, "its probes", spec.usdt_provider);
     std::string query =
         spec.usdt_provider.empty() ? spec.usdt_name : spec.usdt_provider + ":" + spec.usdt_name;
-    // Without a provider, compare with the names alone.
-    std::set<std::string> compared;
-    if (spec.usdt_provider.empty()) {
-        for (const UsdtNote& n : notes)
-            compared.insert(n.name);
-    }
-    auto near = closest(spec.usdt_provider.empty() ? compared : names, query);
-    return make_error(
-        "{} has no USDT probe '{}' (did you mean {}?; --probe-list {} shows every "
-        "probe)",
-        binary, query, joined(near), binary);
+    return make_error("{} has no USDT probe '{}' ({} --probe-list {} shows every probe)", binary,
+                      query, near, binary);
 }
 
 }  // namespace

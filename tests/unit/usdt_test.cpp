@@ -325,9 +325,13 @@ TEST(UsdtResolve, ErrorsNameWhatIsWrong) {
     EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_tst:multi")),
                          "has no USDT provider 'usdt_tst' (did you mean usdt_test"));
     EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:mult")),
-                         "has no USDT probe 'usdt_test:mult' (did you mean usdt_test:multi"));
+                         "has no USDT probe 'usdt_test:mult' (did you mean usdt_test:multi? "));
     EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:gaurded")),
-                         "has no USDT probe 'gaurded' (did you mean guarded"));
+                         "has no USDT probe 'gaurded' (did you mean guarded?"));
+    // Nothing close: the probes there are.
+    EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:zzzzzzzzzzzz")),
+                         "(its probes: usdt_test:forms, usdt_test:guarded, usdt_test:multi, "
+                         "usdt_test:strs; --probe-list "));
     EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:multi(int a, int b)")),
                          "USDT probe usdt_test:multi has 1 argument (-8@"));
     EXPECT_TRUE(contains(error_text(sites_of("usdt:usdt_target:usdt_test:multi(int a@rdi)")),
