@@ -68,15 +68,19 @@ enum pl_probe_loc_kind {
     PL_LOC_STACK = 2, /* the 8 bytes at (stack pointer + off) in user memory */
     PL_LOC_CONST = 3, /* the constant `imm` */
     PL_LOC_MEM = 4,   /* the 8 bytes at (register `reg` + off) in user memory */
+    /* The 8 bytes at (register `reg` + register `index` * scale + off) in user
+     * memory: a USDT argument such as 8@(%rdx,%rax,8) (issue 17). */
+    PL_LOC_MEM_INDEX = 5,
 };
 
 struct pl_probe_loc {
-    __u8 kind; /* enum pl_probe_loc_kind */
-    __u8 reg;  /* PL_LOC_REG: enum pl_probe_reg */
-    __u16 pad;
-    __s32 off; /* PL_LOC_STACK: byte offset from the stack pointer at the probe site;
-                  PL_LOC_MEM: from the register's value */
-    __u64 imm; /* PL_LOC_CONST */
+    __u8 kind;  /* enum pl_probe_loc_kind */
+    __u8 reg;   /* PL_LOC_REG, PL_LOC_MEM, PL_LOC_MEM_INDEX: enum pl_probe_reg */
+    __u8 index; /* PL_LOC_MEM_INDEX: the index register (enum pl_probe_reg) */
+    __u8 scale; /* PL_LOC_MEM_INDEX: 1, 2, 4 or 8 */
+    __s32 off;  /* PL_LOC_STACK: byte offset from the stack pointer at the probe site;
+                   PL_LOC_MEM, PL_LOC_MEM_INDEX: from the register's value */
+    __u64 imm;  /* PL_LOC_CONST */
 };
 PL_STATIC_ASSERT(sizeof(struct pl_probe_loc) == 16, "pl_probe_loc layout changed");
 
@@ -202,7 +206,9 @@ struct pl_probe_config {
     __u8 key_kind; /* enum pl_probe_key_kind */
     __u8 key_reg;  /* PL_KEY_REG: enum pl_probe_reg */
     __u8 flags;    /* enum pl_probe_config_flags */
-    __u16 pad0;
+    /* `rate N/s`: 0, the probe's own token bucket; K, probe K - 1's. The
+     * sites of a USDT probe (a config each) share their first site's. */
+    __u16 rate_shared;
     /* stack pointer at the return site minus the entry's: 8 for a uretprobe (the
      * return address has been popped), 0 for a uprobe on a RET instruction. */
     __s32 ret_sp_delta;

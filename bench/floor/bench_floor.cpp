@@ -6,12 +6,15 @@
 //   probelog-bench-floor [probelog options]      e.g. --trace exec --comm wl_exec
 //   probelog-bench-floor BIN SYMBOL PID [--ret|--rets]  an empty uprobe on
 //       BIN:SYMBOL in process PID (and a uretprobe, or with --rets a uprobe on
-//       every RET instruction, as probelog does for Go; bench/go_probes.sh)
+//       every RET instruction, as probelog does for Go; bench/go_probes.sh);
+//       SYMBOL usdt:PROVIDER:NAME: at the USDT probe's first site (bench/usdt.sh)
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "symbols/disasm.hpp"
 #include "symbols/elf_file.hpp"
 #include "symbols/lookup.hpp"
+#include "symbols/usdt_notes.hpp"
 
 namespace {
 
@@ -40,15 +44,30 @@ int empty_uprobe(int argc, char** argv) {
         fmt::print(stderr, "{}\n", file.error().message);
         return 1;
     }
-    auto found = symbols::find_functions(*file, argv[2]);
-    if (found.size() != 1) {
-        fmt::print(stderr, "{}: {} functions named {}\n", bin, found.size(), argv[2]);
-        return 1;
-    }
-    auto offset = file->file_offset(found[0]->address);
-    if (!offset) {
-        fmt::print(stderr, "{}\n", offset.error().message);
-        return 1;
+    // usdt:PROVIDER:NAME: an empty uprobe at the probe's first site (bench/usdt.sh).
+    std::optional<uint64_t> offset;
+    std::vector<const symbols::ElfSymbol*> found;
+    if (std::string_view sym = argv[2]; sym.starts_with("usdt:")) {
+        auto notes = symbols::read_usdt_notes(*file);
+        for (const symbols::UsdtNote& n : notes ? *notes : std::vector<symbols::UsdtNote>{}) {
+            if (!offset && "usdt:" + n.provider + ":" + n.name == sym) offset = n.pc_offset;
+        }
+        if (!offset) {
+            fmt::print(stderr, "{}: no USDT probe {}\n", bin, sym.substr(5));
+            return 1;
+        }
+    } else {
+        found = symbols::find_functions(*file, argv[2]);
+        if (found.size() != 1) {
+            fmt::print(stderr, "{}: {} functions named {}\n", bin, found.size(), argv[2]);
+            return 1;
+        }
+        auto at = file->file_offset(found[0]->address);
+        if (!at) {
+            fmt::print(stderr, "{}\n", at.error().message);
+            return 1;
+        }
+        offset = *at;
     }
     if (auto st = bpf::ensure_tracefs(); !st) {
         fmt::print(stderr, "{}\n", st.error().message);
@@ -73,7 +92,7 @@ int empty_uprobe(int argc, char** argv) {
             return 1;
         }
     }
-    if (with_rets) {
+    if (with_rets && !found.empty()) {
         auto code = file->read_at(found[0]->address, found[0]->size);
         auto insns = code ? symbols::decode_instructions(*code, found[0]->address)
                           : Result<std::vector<symbols::Instruction>>(code.error());

@@ -124,6 +124,15 @@ static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const stru
         if (bpf_probe_read_user(&v, sizeof(v), at) != 0) *flags |= PL_VALUE_FAULT;
         return v;
     }
+    if (kind == PL_LOC_MEM_INDEX) {
+        __u32 r = loc->reg;
+        __u32 x = loc->index;
+        __u64 v = 0;
+        if (r >= PL_REG_COUNT || x >= PL_REG_COUNT) return 0;
+        __u64 addr = c->regs[r] + c->regs[x] * (__u64)loc->scale + (__s64)loc->off;
+        if (bpf_probe_read_user(&v, sizeof(v), (const void*)addr) != 0) *flags |= PL_VALUE_FAULT;
+        return v;
+    }
     return 0;
 }
 
@@ -437,7 +446,8 @@ static __always_inline bool cond_holds(const struct pl_probe_config* cfg,
 static __always_inline bool rate_allows(const struct pl_probe_config* cfg, __u32 id, __u64 now) {
     __u64 interval = cfg->rate_interval_ns;
     if (interval == 0) return true;
-    struct pl_probe_rate* r = bpf_map_lookup_elem(&probe_rate, &id);
+    __u32 bucket = cfg->rate_shared ? (__u32)cfg->rate_shared - 1 : id;
+    struct pl_probe_rate* r = bpf_map_lookup_elem(&probe_rate, &bucket);
     if (!r) return true;
     for (int i = 0; i < 4; i++) {
         __u64 spent = r->next_ns;

@@ -193,7 +193,8 @@ Status Object::attach_all() {
 }
 
 Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = target.cookie, .retprobe = target.retprobe,
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = target.ref_ctr_offset,
+                .bpf_cookie = target.cookie, .retprobe = target.retprobe,
                 .func_name = target.function.empty() ? nullptr : target.function.c_str());
     bpf_link* link = bpf_program__attach_uprobe_opts(
         program, target.pid, target.binary_path.c_str(), target.file_offset, &opts);

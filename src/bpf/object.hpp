@@ -55,6 +55,9 @@ struct UprobeTarget {
     int pid = -1;              // -1: every process that maps the file
     bool retprobe = false;
     uint64_t cookie = 0;  // bpf_get_attach_cookie() in the program
+    // A USDT probe's semaphore (file offset): the kernel counts it up in every
+    // process that maps the file while the uprobe is attached. 0: none.
+    uint64_t ref_ctr_offset = 0;
     // When set, libbpf finds this function's symbol in binary_path and file_offset
     // is an offset from its start (0: the function's entry).
     std::string function;

@@ -107,6 +107,10 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
     }
     out.add_str("probe", probe.name);
     out.add_str("stage", stage, fixed.stage == PL_PROBE_STAGE_CALL ? kHideInTable : kFieldNone);
+    if (!probe.usdt_provider.empty()) {  // the table's probe column already names them
+        out.add_str("usdt_provider", probe.usdt_provider, kHideInTable);
+        out.add_str("usdt_name", probe.usdt_name, kHideInTable);
+    }
 
     const char* area = reinterpret_cast<const char*>(event.data()) + kFixedSize;
     const char* data = area + values_size;

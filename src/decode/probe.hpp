@@ -82,6 +82,10 @@ struct MessagePart {
 
 struct ProbeInfo {
     std::string name;  // the "probe" field
+    // A USDT probe (issue 17): the usdt_provider and usdt_name fields; empty
+    // for other probes (no such fields).
+    std::string usdt_provider;
+    std::string usdt_name;
     std::vector<ProbeSlotInfo> slots;
     uint8_t n_entry = 0;               // slots [0, n_entry) are read at entry, the rest at return
     std::vector<MessagePart> message;  // empty: no `message` field

@@ -82,6 +82,22 @@ size_t abi_index_of(const ResolvedProbe& probe, size_t k) {
     return abi >= 0 ? static_cast<size_t>(abi) : k;
 }
 
+pl_probe_loc sysv_argument_loc(uint32_t index);
+
+// Where argument `index` is: by the SysV ABI at a function's entry, or where
+// a USDT site's note says.
+pl_probe_loc argument_loc(const ResolvedProbe& probe, size_t index) {
+    if (probe.usdt)
+        return index < probe.usdt_args.size() ? probe.usdt_args[index].loc : pl_probe_loc{};
+    return sysv_argument_loc(static_cast<uint32_t>(index));
+}
+
+// A stack argument read away from a function's entry (where it is not at a
+// known place); USDT arguments are where their note says.
+bool stack_arg_off_entry(const ResolvedProbe& probe, size_t index) {
+    return !probe.usdt && !probe.function_entry && index >= std::size(kSysvArgRegs);
+}
+
 // Captures that records show (not those read for a condition only).
 bool has_shown_captures(const ProbeSpec& spec) {
     return std::any_of(spec.captures.begin(), spec.captures.end(),
@@ -174,6 +190,11 @@ Result<ProbeMode> parse_probe_mode(std::string_view text) {
 }
 
 pl_probe_loc sysv_argument(uint32_t index) {
+    return sysv_argument_loc(index);
+}
+
+namespace {
+pl_probe_loc sysv_argument_loc(uint32_t index) {
     if (index < std::size(kSysvArgRegs)) return reg_loc(kSysvArgRegs[index]);
     // At the entry the stack pointer points at the return address; the 7th
     // integer argument is just above it.
@@ -182,13 +203,14 @@ pl_probe_loc sysv_argument(uint32_t index) {
     loc.off = static_cast<int32_t>(8 * (index - std::size(kSysvArgRegs) + 1));
     return loc;
 }
+}  // namespace
 
 namespace {
 
 // Every field a record of this probe can have must fit in a Record, and all
 // captures of a call in PL_PROBE_DATA_MAX.
 Status check_sizes(const CompiledProbe& out, uint32_t budget, const CompileOptions& options) {
-    size_t fields = kCommonFields;
+    size_t fields = kCommonFields + (out.info.usdt_provider.empty() ? 0 : 2);
     for (const ProbeSlotInfo& info : out.info.slots) {
         fields += 2;  // the value, and its _error field if a read faults
         if (info.kind == decode::ProbeValueKind::Str) fields += info.len_name.empty() ? 1 : 2;
@@ -434,6 +456,8 @@ namespace {
 
 Result<CompiledProbe> compile_c_probe(const ResolvedProbe& probe, const CompileOptions& options) {
     CompiledProbe out;
+    out.info.usdt_provider = probe.usdt_provider;
+    out.info.usdt_name = probe.usdt_name;
     pl_probe_config& cfg = out.config;
     ProbeMode mode = options.mode;
     if (!probe.function_entry) mode = ProbeMode::Entry;
@@ -474,13 +498,13 @@ Result<CompiledProbe> compile_c_probe(const ResolvedProbe& probe, const CompileO
                 names.push_back(p.name);
                 if (p.name != c.root) continue;
                 size_t abi = abi_index_of(probe, k);
-                if (!probe.function_entry && !p.reg && abi >= std::size(kSysvArgRegs)) {
+                if (!p.reg && stack_arg_off_entry(probe, abi)) {
                     return make_error(
                         "capture {}: {} is a stack argument, which can only be read "
                         "at a function's entry",
                         c.expr, p.name);
                 }
-                root.loc = p.reg ? reg_loc(*p.reg) : sysv_argument(static_cast<uint32_t>(abi));
+                root.loc = p.reg ? reg_loc(*p.reg) : argument_loc(probe, abi);
                 root.spec_type = p.type;
                 if (probe.params_from == "DWARF" || p.type == ValueType::Ptr)
                     root.type = param_type(ft, p.name, abi);
@@ -518,8 +542,7 @@ Result<CompiledProbe> compile_c_probe(const ResolvedProbe& probe, const CompileO
     for (size_t k = 0; k < n_params; ++k) {
         const ParamSpec& p = probe.params[k];
         pl_probe_slot& slot = cfg.slots[k];
-        slot.value =
-            p.reg ? reg_loc(*p.reg) : sysv_argument(static_cast<uint32_t>(abi_index_of(probe, k)));
+        slot.value = p.reg ? reg_loc(*p.reg) : argument_loc(probe, abi_index_of(probe, k));
         uint32_t fixed_len = UINT32_MAX;
         if (p.type == ValueType::Buf) {
             switch (p.len.kind) {
@@ -532,19 +555,18 @@ Result<CompiledProbe> compile_c_probe(const ResolvedProbe& probe, const CompileO
                                           p.name, p.len.param);
                     }
                     size_t j = static_cast<size_t>(it - probe.params.begin());
-                    slot.len = it->reg
-                                   ? reg_loc(*it->reg)
-                                   : sysv_argument(static_cast<uint32_t>(abi_index_of(probe, j)));
+                    slot.len =
+                        it->reg ? reg_loc(*it->reg) : argument_loc(probe, abi_index_of(probe, j));
                     break;
                 }
                 case LenRef::Kind::Arg:
-                    if (!probe.function_entry && p.len.arg >= std::size(kSysvArgRegs)) {
+                    if (stack_arg_off_entry(probe, p.len.arg)) {
                         return make_error(
                             "the length of buf {} is a stack argument (arg{}), which "
                             "can only be read at a function's entry",
                             p.name, p.len.arg);
                     }
-                    slot.len = sysv_argument(p.len.arg);
+                    slot.len = argument_loc(probe, p.len.arg);
                     break;
                 case LenRef::Kind::Fixed:
                     slot.len.kind = PL_LOC_CONST;

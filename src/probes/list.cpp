@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "probes/list_fields.hpp"
+#include "probes/list_usdt.hpp"
 #include "probes/resolve.hpp"
 #include "symbols/demangle.hpp"
 #include "symbols/dwarf.hpp"
@@ -215,6 +216,7 @@ Result<std::string> list_functions(std::string_view target, std::string_view pat
         if (s == exact && !s->ifunc)
             out += list_fields(dwarf ? &*dwarf : nullptr, s->address, go_fn);
     }
+    out += list_usdt(*file, target, pattern);
     return out;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // --probe-list BIN [PATTERN]: the functions of a binary or library that a
 // --probe spec can name, each written as a spec location with its DWARF
-// signature when the file has debug info, ready to paste into --probe.
+// signature when the file has debug info, ready to paste into --probe; then
+// its USDT probes (list_usdt.hpp).
 
 #include <optional>
 #include <string>

@@ -14,6 +14,7 @@
 #include "common/result.hpp"
 #include "probes/go_abi.hpp"
 #include "probes/spec.hpp"
+#include "probes/usdt_args.hpp"
 #include "symbols/dwarf.hpp"
 
 namespace probelog::probes {
@@ -51,6 +52,16 @@ struct ResolvedProbe {
     std::string ret_error;        // why they could not be found, if not
     int32_t g_stack_hi = 8;       // offsetof(runtime.g, stack.hi): the pairing key's base
     std::string g_stack_hi_from;  // "DWARF (runtime.g)" or "the Go 1.17+ layout"
+
+    // One site of a USDT probe (issue 17, usdt_resolve.hpp): its arguments
+    // are where the note's recipe says (params' abi_index is the argument's
+    // position), it has no return, and its semaphore is counted by the
+    // kernel while the uprobe is attached.
+    bool usdt = false;
+    std::string usdt_provider;
+    std::string usdt_name;
+    std::vector<UsdtArg> usdt_args;
+    uint64_t ref_ctr_offset = 0;  // file offset of the semaphore; 0: none
 };
 
 // Errors are one line: what is wrong and what to do about it.

@@ -55,8 +55,9 @@ constexpr std::array<std::string_view, PL_REG_COUNT> kRegisterNames = {
     "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",  "eflags", "rsp", "ss"};
 
 constexpr std::string_view kReservedFields[] = {
-    "time", "event_type", "pid", "tid",   "ppid",  "uid", "gid",        "cgroup_id",
-    "comm", "cpu",        "seq", "probe", "stage", "ret", "latency_ns", "message"};
+    "time",  "event_type", "pid",        "tid",     "ppid",          "uid",
+    "gid",   "cgroup_id",  "comm",       "cpu",     "seq",           "probe",
+    "stage", "ret",        "latency_ns", "message", "usdt_provider", "usdt_name"};
 
 std::optional<uint64_t> parse_number(std::string_view s) {
     uint64_t v = 0;
@@ -79,8 +80,15 @@ class Parser : SpecCursor {
         ProbeSpec spec;
         spec.text = std::string(s_);
         skip_ws();
-        if (Status st = target(spec); !st) return st.error();
-        if (Status st = location(spec); !st) return st.error();
+        if (usdt_prefix()) {
+            i_ += kUsdtPrefix.size();
+            spec.usdt = true;
+            if (Status st = target(spec); !st) return st.error();
+            if (Status st = usdt_location(spec); !st) return st.error();
+        } else {
+            if (Status st = target(spec); !st) return st.error();
+            if (Status st = location(spec); !st) return st.error();
+        }
         skip_ws();
         if (peek() == '(') {
             if (Status st = params(spec); !st) return st.error();
@@ -113,6 +121,57 @@ class Parser : SpecCursor {
     }
 
   private:
+    static constexpr std::string_view kUsdtPrefix = "usdt:";
+
+    // "usdt:TARGET:..." with a ':' after the target; "usdt:main" stays a
+    // function in a file named usdt.
+    bool usdt_prefix() const {
+        std::string_view rest = s_.substr(i_);
+        if (!rest.starts_with(kUsdtPrefix)) return false;
+        rest.remove_prefix(kUsdtPrefix.size());
+        size_t colon = rest.find(':');
+        return colon != std::string_view::npos && rest.find_first_of("({") > colon;
+    }
+
+    // [PROVIDER ':'] (NAME | '*')
+    Status usdt_location(ProbeSpec& spec) {
+        skip_ws();
+        spec.location_column = column();
+        auto word = [&]() -> std::string_view {
+            if (peek() == '*') return s_.substr(i_++, 1);
+            return identifier();
+        };
+        size_t start = i_;
+        std::string_view first = word();
+        if (first.empty()) {
+            return fail(fmt::format(
+                "expected a USDT probe name (usdt:TARGET:PROVIDER:NAME or usdt:TARGET:NAME), "
+                "found {}",
+                found_text()));
+        }
+        if (peek() != ':') {
+            if (first == "*") {
+                return fail_at(start,
+                               "'*' needs a provider: usdt:TARGET:PROVIDER:* (--probe-list "
+                               "TARGET shows the providers)");
+            }
+            spec.usdt_name = std::string(first);
+            spec.symbol = spec.usdt_name;
+            return {};
+        }
+        ++i_;
+        if (first == "*") return fail_at(start, "the provider cannot be '*': name it");
+        std::string_view second = word();
+        if (second.empty()) {
+            return fail(fmt::format("expected a USDT probe name or '*' after '{}:', found {}",
+                                    first, found_text()));
+        }
+        spec.usdt_provider = std::string(first);
+        spec.usdt_name = std::string(second);
+        spec.symbol = spec.usdt_provider + ":" + spec.usdt_name;
+        return {};
+    }
+
     Status target(ProbeSpec& spec) {
         // The file ends at the first ':' that is not part of a C++ "::".
         size_t start = i_;

@@ -3,6 +3,8 @@
 //
 //   TARGET ':' LOCATION [ '(' [PARAM {',' PARAM}] ')' ] [ 'ret:' TYPE ] [ '{' CAPTURES '}' ]
 //            [ 'if' COND ] [ 'log' '"' TEMPLATE '"' ] [ 'rate' N '/s' ]   (clause_spec.hpp)
+//   'usdt:' TARGET ':' [PROVIDER ':'] (NAME | '*') [ '(' PARAMS ')' ] [ '{' ... (the same)
+//            a USDT probe (issue 17): PARAMs name and type its arguments by position
 //   TARGET   a path, a library short name (libc) or a program name
 //   LOCATION SYMBOL ['+' OFFSET] | ''' C++ NAME ''' ['+' OFFSET] | ADDRESS (0x...)
 //   PARAM    TYPE [NAME] [':' FORMAT] ['@' REG] | 'buf' NAME '[' LEN ']' [':' FORMAT] ['@' REG]
@@ -73,6 +75,10 @@ struct ProbeSpec {
     size_t location_column = 0;
     std::vector<CaptureSpec> captures;  // '{ ... }': what records carry besides ret
     ProbeClauses clauses;               // if COND, log "TEXT", rate N/s
+    // usdt:TARGET:PROVIDER:NAME (issue 17): a USDT probe instead of a function.
+    bool usdt = false;
+    std::string usdt_provider;  // empty: usdt:TARGET:NAME, any provider
+    std::string usdt_name;      // "*": every probe of the provider
 };
 
 // Errors start with "column N: ..." (1-based, in `text`).

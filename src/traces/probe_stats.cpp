@@ -17,6 +17,12 @@ ProbeStats::ProbeStats(const bpf_map* map, std::vector<Probe> probes, metrics::R
       delivered_(probes_.size()),
       totals_(probes_.size()),
       reported_limited_(probes_.size()) {
+    for (uint32_t id = 0; id < probes_.size(); ++id) {
+        uint32_t first = id;
+        while (first > 0 && probes_[first - 1].name == probes_[id].name)
+            --first;
+        first_of_name_.push_back(first);
+    }
     if (metrics == nullptr) return;
     auto& calls = metrics->counter("probelog_probe_calls_total",
                                    "Calls per --probe (hits in the traced processes)", {"probe"});
@@ -57,13 +63,29 @@ void ProbeStats::update(Pipeline& pipeline, bool now) {
         if (per_cpu == nullptr) continue;
         totals_[id] = total(*per_cpu);
         if (probes_[id].rate_per_s != 0) report_rate_limited(id, *per_cpu, pipeline);
-        if (id < metrics_.size()) {
-            metrics_[id].calls->set(totals_[id].calls);
-            metrics_[id].records->set(delivered_[id]);
-            metrics_[id].filtered->set(totals_[id].filtered);
-            metrics_[id].rate_limited->set(totals_[id].rate_limited);
-        }
     }
+    for (uint32_t id = 0; id < probes_.size() && id < metrics_.size(); ++id) {
+        if (first_of_name_[id] != id) continue;
+        auto [t, delivered] = total_of_name(id);
+        metrics_[id].calls->set(t.calls);
+        metrics_[id].records->set(delivered);
+        metrics_[id].filtered->set(t.filtered);
+        metrics_[id].rate_limited->set(t.rate_limited);
+    }
+}
+
+std::pair<pl_probe_stats, uint64_t> ProbeStats::total_of_name(uint32_t first) const {
+    pl_probe_stats t{};
+    uint64_t delivered = 0;
+    for (uint32_t id = first; id < probes_.size() && first_of_name_[id] == first; ++id) {
+        t.calls += totals_[id].calls;
+        t.filtered += totals_[id].filtered;
+        t.passed += totals_[id].passed;
+        t.rate_limited += totals_[id].rate_limited;
+        t.lost += totals_[id].lost;
+        delivered += delivered_[id];
+    }
+    return {t, delivered};
 }
 
 void ProbeStats::report_rate_limited(uint32_t id, const std::vector<pl_probe_stats>& per_cpu,
@@ -90,12 +112,13 @@ void ProbeStats::report_rate_limited(uint32_t id, const std::vector<pl_probe_sta
 std::vector<std::string> ProbeStats::summary() const {
     std::vector<std::string> out;
     for (uint32_t id = 0; id < probes_.size(); ++id) {
+        if (first_of_name_[id] != id) continue;
         const Probe& p = probes_[id];
-        const pl_probe_stats& t = totals_[id];
+        auto [t, delivered] = total_of_name(id);
         // passed = delivered + rate-limited + lost, exactly (once drained).
         std::string line = fmt::format("probe {}: {} calls", p.name, t.calls);
         if (p.has_condition) line += fmt::format(", {} filtered out by its condition", t.filtered);
-        line += fmt::format(", {} passed: {} delivered", t.passed, delivered_[id]);
+        line += fmt::format(", {} passed: {} delivered", t.passed, delivered);
         if (p.rate_per_s != 0)
             line += fmt::format(", {} rate-limited ({}/s)", t.rate_limited, p.rate_per_s);
         line += fmt::format(", {} lost", t.lost);

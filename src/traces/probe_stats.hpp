@@ -4,12 +4,13 @@
 // records delivered. Read from the kernel's per-cpu counters every second and
 // at exit; published in /metrics; rate-limited records are reported as `lost`
 // records (stage rate_limit, per probe and cpu: nothing is dropped silently);
-// one summary line per probe at exit.
+// one summary line per probe at exit (the sites of a USDT probe add up).
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bpf/map.hpp"
@@ -53,6 +54,8 @@ class ProbeStats {
     };
 
     static pl_probe_stats total(const std::vector<pl_probe_stats>& per_cpu);
+    // The totals and deliveries of the probes named as probe `first`.
+    std::pair<pl_probe_stats, uint64_t> total_of_name(uint32_t first) const;
     void report_rate_limited(uint32_t id, const std::vector<pl_probe_stats>& per_cpu,
                              Pipeline& pipeline);
 
@@ -61,7 +64,11 @@ class ProbeStats {
     std::vector<uint64_t> delivered_;
     std::vector<pl_probe_stats> totals_;                   // per probe, at the last read
     std::vector<std::vector<uint64_t>> reported_limited_;  // per probe and cpu
-    std::vector<Metrics> metrics_;
+    // Probes of the same name (the sites of a USDT probe, each its own
+    // config) share one summary line and one set of metric series: ids by
+    // the first id of their name.
+    std::vector<uint32_t> first_of_name_;
+    std::vector<Metrics> metrics_;  // per probe id, the first id's series for the others
     std::chrono::steady_clock::time_point next_read_{};
     Record record_;
 };

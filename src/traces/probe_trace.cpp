@@ -14,6 +14,7 @@
 #include "probes/compile.hpp"
 #include "probes/resolve.hpp"
 #include "probes/spec.hpp"
+#include "probes/usdt_resolve.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -30,15 +31,33 @@ struct Plan {
     probes::CompiledProbe compiled;
 };
 
-Result<Plan> plan_probe(const std::string& text, const probes::ResolveOptions& ro,
-                        const probes::CompileOptions& co) {
+// A spec's plans: one, or one per site of its USDT probes (each site has its
+// own argument recipe, so its own config).
+Result<std::vector<Plan>> plan_probe(const std::string& text, const probes::ResolveOptions& ro,
+                                     const probes::CompileOptions& co) {
     auto spec = probes::parse_probe_spec(text);
     if (!spec) return spec.error();
-    auto resolved = probes::resolve_probe(*spec, ro);
-    if (!resolved) return resolved.error();
-    auto compiled = probes::compile_probe(*resolved, co);
-    if (!compiled) return compiled.error();
-    return Plan{std::move(*resolved), std::move(*compiled)};
+    std::vector<probes::ResolvedProbe> sites;
+    if (spec->usdt) {
+        auto resolved = probes::resolve_usdt(*spec, ro);
+        if (!resolved) return resolved.error();
+        sites = std::move(*resolved);
+    } else {
+        auto resolved = probes::resolve_probe(*spec, ro);
+        if (!resolved) return resolved.error();
+        sites.push_back(std::move(*resolved));
+    }
+    std::vector<Plan> out;
+    for (probes::ResolvedProbe& site : sites) {
+        auto compiled = probes::compile_probe(site, co);
+        if (!compiled) {
+            if (!site.usdt) return compiled.error();
+            return compiled.error().prefixed(
+                fmt::format("USDT probe {} at 0x{:x}: ", site.function, site.vaddr));
+        }
+        out.push_back(Plan{std::move(site), std::move(*compiled)});
+    }
+    return out;
 }
 
 bool thread_exists(uint32_t pid, uint32_t tid) {
@@ -166,40 +185,61 @@ Status ProbeTrace::start(const TraceContext& context) {
     std::vector<Plan> plans;
     auto table = std::make_unique<decode::ProbeTable>();
     for (const std::string& text : settings.specs) {
-        auto plan = plan_probe(text, ro, co);
-        if (!plan) return make_error("--probe '{}': {}", text, plan.error().message);
-        const probes::ResolvedProbe& r = plan->resolved;
-        const probes::CompiledProbe& c = plan->compiled;
-        for (const std::string& note : r.notes)
-            fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
-        for (const std::string& note : c.notes)
-            fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
-        if (r.go && r.spec.ret && !c.ret_probe_offsets.empty()) {
-            fmt::print(stderr,
-                       "probelog: --probe '{}': note: {} is a Go function: its return is read by "
-                       "uprobes on its {} RET instruction{}, not by a uretprobe (which would "
-                       "crash the program when the Go runtime moves the goroutine's stack)\n",
-                       text, r.function, c.ret_probe_offsets.size(),
-                       c.ret_probe_offsets.size() == 1 ? "" : "s");
+        auto spec_plans = plan_probe(text, ro, co);
+        if (!spec_plans) return make_error("--probe '{}': {}", text, spec_plans.error().message);
+        if (plans.size() + spec_plans->size() > PL_PROBE_CONFIG_MAX) {
+            return make_error(ErrorKind::Usage,
+                              "--probe '{}': more than {} probes (USDT sites count one each)", text,
+                              PL_PROBE_CONFIG_MAX);
         }
-        if (runtime.verbose()) {
-            std::string how = c.attach_return ? ", with return" : "";
-            if (r.go) {
-                how =
-                    fmt::format(", Go function ({}; g.stack.hi at +{} from {}), entry probe at +{}",
-                                r.go_version.empty() ? "version unknown" : r.go_version,
-                                r.g_stack_hi, r.g_stack_hi_from, r.entry_skip);
-                if (!c.ret_probe_offsets.empty()) {
-                    how += fmt::format(", return at {} RET instruction(s)",
-                                       c.ret_probe_offsets.size());
-                }
+        // The sites of a USDT probe share one rate limit: the first site's.
+        auto first_site = static_cast<uint16_t>(plans.size() + 1);
+        for (Plan& plan : *spec_plans) {
+            if (plan.resolved.usdt) plan.compiled.config.rate_shared = first_site;
+            const probes::ResolvedProbe& r = plan.resolved;
+            const probes::CompiledProbe& c = plan.compiled;
+            for (const std::string& note : r.notes)
+                fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
+            for (const std::string& note : c.notes)
+                fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
+            if (r.go && r.spec.ret && !c.ret_probe_offsets.empty()) {
+                fmt::print(
+                    stderr,
+                    "probelog: --probe '{}': note: {} is a Go function: its return is read by "
+                    "uprobes on its {} RET instruction{}, not by a uretprobe (which would "
+                    "crash the program when the Go runtime moves the goroutine's stack)\n",
+                    text, r.function, c.ret_probe_offsets.size(),
+                    c.ret_probe_offsets.size() == 1 ? "" : "s");
             }
-            fmt::print(stderr,
-                       "probelog: probe {}: {} at 0x{:x} (file offset 0x{:x}), values from {}{}\n",
-                       r.name, r.binary, r.vaddr, r.file_offset, r.params_from, how);
+            if (runtime.verbose()) {
+                std::string how = c.attach_return ? ", with return" : "";
+                if (r.go) {
+                    how = fmt::format(
+                        ", Go function ({}; g.stack.hi at +{} from {}), entry probe at +{}",
+                        r.go_version.empty() ? "version unknown" : r.go_version, r.g_stack_hi,
+                        r.g_stack_hi_from, r.entry_skip);
+                    if (!c.ret_probe_offsets.empty()) {
+                        how += fmt::format(", return at {} RET instruction(s)",
+                                           c.ret_probe_offsets.size());
+                    }
+                }
+                if (r.usdt) {
+                    std::string recipe;
+                    for (const probes::UsdtArg& a : r.usdt_args)
+                        recipe += (recipe.empty() ? "" : " ") + a.text;
+                    how = fmt::format(", USDT arguments '{}', semaphore {}", recipe,
+                                      r.ref_ctr_offset != 0
+                                          ? fmt::format("at file offset 0x{:x}", r.ref_ctr_offset)
+                                          : std::string("none"));
+                }
+                fmt::print(
+                    stderr,
+                    "probelog: probe {}: {} at 0x{:x} (file offset 0x{:x}), values from {}{}\n",
+                    r.name, r.binary, r.vaddr, r.file_offset, r.params_from, how);
+            }
+            table->probes.push_back(plan.compiled.info);
+            plans.push_back(std::move(plan));
         }
-        table->probes.push_back(plan->compiled.info);
-        plans.push_back(std::move(*plan));
     }
 
     auto skel = runtime.open<pl_uprobe>("uprobe");
@@ -231,6 +271,7 @@ Status ProbeTrace::start(const TraceContext& context) {
         for (int pid : pids) {
             bpf::UprobeTarget target{plan.resolved.binary, plan.resolved.file_offset, pid, false,
                                      id};
+            target.ref_ctr_offset = plan.resolved.ref_ctr_offset;
             if (Status st = attach(entry_program, target); !st) return st;
             // Go: the return program as a plain uprobe on every RET.
             for (uint64_t ret_offset : plan.compiled.ret_probe_offsets) {
