@@ -2,9 +2,9 @@
 
 #include "agent/options.hpp"
 #include "bpf/map.hpp"
-#include "common/parse.hpp"
 #include "decode/builtin.hpp"
 #include "decode/io.hpp"
+#include "traces/option_values.hpp"
 
 extern "C" {
 #include "io.h"
@@ -15,20 +15,13 @@ extern "C" {
 namespace probelog {
 namespace {
 
-Status set_duration(std::string_view value, uint64_t& out) {
-    auto d = parse_duration(value);
-    if (!d) return Error{d.error().message, ErrorKind::Usage};
-    out = static_cast<uint64_t>(d->count());
-    return {};
-}
-
 constexpr OptionDef kOptions[] = {
     {.flag = "--io-min-latency",
      .value = "TIME",
      .help = "io: only calls at least this slow (1ms, 250us), filtered in the kernel",
      .apply =
          [](std::string_view value, Options& o) {
-             return set_duration(value, o.settings.get<IoSettings>().min_latency_ns);
+             return set_duration_ns(value, o.settings.get<IoSettings>().min_latency_ns);
          }},
     {.flag = "--io-all-files",
      .help = "io: also pipes, sockets, ttys and other non-regular files",
@@ -39,28 +32,17 @@ constexpr OptionDef kOptions[] = {
     {.flag = "--io-aggregate",
      .value = "TIME",
      .help = "io: per (process, file) totals every TIME instead of one record per call",
-     .apply = [](std::string_view value, Options& o) -> Status {
-         uint64_t ns = 0;
-         if (Status st = set_duration(value, ns); !st) return st;
-         if (ns < 100'000'000) {
-             return make_error(ErrorKind::Usage, "'{}' is too short an interval (at least 100ms)",
-                               value);
-         }
-         o.settings.get<IoSettings>().aggregate_ns = ns;
-         return {};
-     }},
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_aggregate_interval_ns(value, o.settings.get<IoSettings>().aggregate_ns);
+         }},
     {.flag = "--io-map-size",
      .value = "N",
      .help = "io: calls in flight tracked at once (default 10240; more are counted as map_full)",
-     .apply = [](std::string_view value, Options& o) -> Status {
-         auto n = parse_uint(value);
-         if (!n || *n == 0 || *n > (1u << 20)) {
-             return make_error(ErrorKind::Usage,
-                               "'{}' is not a number of entries from 1 to 1048576", value);
-         }
-         o.settings.get<IoSettings>().map_size = static_cast<uint32_t>(*n);
-         return {};
-     }},
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_map_entries(value, o.settings.get<IoSettings>().map_size);
+         }},
 };
 
 constexpr EventDef kEvents[] = {{PL_EVENT_IO, "io", &decode::decode_io}};

@@ -6,22 +6,15 @@
 
 #include "agent/options.hpp"
 #include "bpf/map.hpp"
-#include "common/parse.hpp"
 #include "decode/sched.hpp"
 #include "traces/aggregate_flip.hpp"
+#include "traces/option_values.hpp"
 #include "traces/trace.hpp"
 
 #include "sched.skel.h"
 
 namespace probelog {
 namespace {
-
-Status set_duration(std::string_view value, uint64_t& out) {
-    auto d = parse_duration(value);
-    if (!d) return Error{d.error().message, ErrorKind::Usage};
-    out = static_cast<uint64_t>(d->count());
-    return {};
-}
 
 constexpr OptionDef kOptions[] = {
     {.flag = "--sched-min-latency",
@@ -30,35 +23,24 @@ constexpr OptionDef kOptions[] = {
              "context switch, as Fluent Bit), filtered in the kernel",
      .apply =
          [](std::string_view value, Options& o) {
-             return set_duration(value, o.settings.get<SchedSettings>().min_latency_ns);
+             return set_duration_ns(value, o.settings.get<SchedSettings>().min_latency_ns);
          }},
     {.flag = "--sched-aggregate",
      .value = "TIME",
      .help = "sched: per-process wait counts and latency histogram every TIME instead of "
              "records",
-     .apply = [](std::string_view value, Options& o) -> Status {
-         uint64_t ns = 0;
-         if (Status st = set_duration(value, ns); !st) return st;
-         if (ns < 100'000'000) {
-             return make_error(ErrorKind::Usage, "'{}' is too short an interval (at least 100ms)",
-                               value);
-         }
-         o.settings.get<SchedSettings>().aggregate_ns = ns;
-         return {};
-     }},
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_aggregate_interval_ns(value, o.settings.get<SchedSettings>().aggregate_ns);
+         }},
     {.flag = "--sched-map-size",
      .value = "N",
      .help = "sched: processes per aggregate interval (default 10240; more are counted as "
              "map_full)",
-     .apply = [](std::string_view value, Options& o) -> Status {
-         auto n = parse_uint(value);
-         if (!n || *n == 0 || *n > (1u << 20)) {
-             return make_error(ErrorKind::Usage,
-                               "'{}' is not a number of entries from 1 to 1048576", value);
-         }
-         o.settings.get<SchedSettings>().map_size = static_cast<uint32_t>(*n);
-         return {};
-     }},
+     .apply =
+         [](std::string_view value, Options& o) {
+             return set_map_entries(value, o.settings.get<SchedSettings>().map_size);
+         }},
 };
 
 constexpr EventDef kEvents[] = {{PL_EVENT_SCHED, "sched", &decode::decode_sched}};
