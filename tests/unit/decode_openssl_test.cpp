@@ -39,7 +39,7 @@ std::vector<std::byte> bytes_of(pl_tls_event e, std::string_view data = {}) {
         event_bytes(e, static_cast<uint16_t>(PL_EVENT_TLS_HANDSHAKE + e.op), PL_TRACE_OPENSSL);
     size_t fixed = bytes.size();
     bytes.resize(fixed + data.size());
-    std::memcpy(bytes.data() + fixed, data.data(), data.size());
+    if (!data.empty()) std::memcpy(bytes.data() + fixed, data.data(), data.size());
     return resized(std::move(bytes), fixed + data.size());
 }
 
