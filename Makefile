@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 # What `make test-asan` runs under the sanitizers (a ctest label regex).
 ASAN_LABELS ?= unit|kernel|e2e
 # What it builds there (not the benchmarks).
-ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests
+ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests e2e_probe_tests
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 CLANG_FORMAT ?= clang-format-16
@@ -33,7 +33,10 @@ run: build
 
 # Every test: unit (no root), kernel and end-to-end (root). One ctest test per
 # GoogleTest test, named unit.*, kernel.*, e2e.* (ctest -N lists them).
-CTEST = ctest --output-on-failure --timeout 300
+# TEST_JOBS at once: the tests that share kernel state hold a ctest resource
+# lock (tests/CMakeLists.txt), so they still run one at a time.
+TEST_JOBS ?= 2
+CTEST = ctest --output-on-failure --timeout 300 -j$(TEST_JOBS)
 
 test: build
 	@cd $(BUILD) && $(CTEST) $(CTEST_ARGS)

@@ -46,65 +46,105 @@ std::vector<const JsonRecord*> probe_records(const ClauseRun& run) {
     return select(run.records, [](const JsonRecord& r) { return r.str("event_type") == "probe"; });
 }
 
-// The ids of the requests a condition keeps.
-std::set<int64_t> kept(const std::string& cond, const std::string& params = "") {
-    std::string spec = fmt::format("{}:pc_handle{} {{ id = req->id }} if {}",
-                                   testprog("probe_clauses"), params, cond);
-    ClauseRun run = run_clauses(spec, {"requests"});
-    EXPECT_EQ(run.finished.exit_code, 0) << cond << "\n" << run.finished.err;
-    std::set<int64_t> ids;
-    for (const JsonRecord* r : probe_records(run))
-        ids.insert(r->num("id"));
-    // The summary counts the calls and those the condition filtered out.
-    EXPECT_NE(run.finished.err.find(fmt::format("probe probe_clauses:pc_handle: 8 calls, {} "
+using Ids = std::set<int64_t>;
+
+struct Condition {
+    std::string cond;
+    std::string params;  // the parameter list, when the condition needs one
+};
+
+// The ids of the requests each condition keeps. One probelog run puts one
+// probe per condition on pc_handle, each capturing the id under its own
+// name (c0, c1, ...): a record's capture name says which condition kept it.
+// (One run instead of one per condition: these tests are ~25 conditions.)
+std::vector<Ids> kept(const std::vector<Condition>& conditions) {
+    std::vector<std::string> extra;
+    for (size_t i = 1; i < conditions.size(); ++i) {
+        extra.push_back("--probe");
+        extra.push_back(fmt::format("{}:pc_handle{} {{ c{} = req->id }} if {}",
+                                    testprog("probe_clauses"), conditions[i].params, i,
+                                    conditions[i].cond));
+    }
+    ClauseRun run = run_clauses(
+        fmt::format("{}:pc_handle{} {{ c0 = req->id }} if {}", testprog("probe_clauses"),
+                    conditions[0].params, conditions[0].cond),
+        {"requests"}, extra);
+    EXPECT_EQ(run.finished.exit_code, 0) << run.finished.err;
+    std::vector<Ids> ids(conditions.size());
+    for (const JsonRecord* r : probe_records(run)) {
+        size_t found = 0;
+        for (size_t i = 0; i < conditions.size(); ++i) {
+            std::string key = fmt::format("c{}", i);
+            if (!r->has(key.c_str())) continue;
+            ids[i].insert(r->num(key.c_str()));
+            ++found;
+        }
+        EXPECT_EQ(found, 1u) << r->line();
+    }
+    // The summary counts the calls and those the conditions filtered out
+    // (the probes share a name: one line for all of them).
+    size_t passed = 0;
+    for (const Ids& kept_ids : ids)
+        passed += kept_ids.size();
+    size_t calls = 8 * conditions.size();
+    EXPECT_NE(run.finished.err.find(fmt::format("probe probe_clauses:pc_handle: {} calls, {} "
                                                 "filtered out by its condition, {} passed: {} "
                                                 "delivered",
-                                                8 - ids.size(), ids.size(), ids.size())),
+                                                calls, calls - passed, passed, passed)),
               std::string::npos)
-        << cond << "\n"
         << run.finished.err;
     return ids;
 }
 
-using Ids = std::set<int64_t>;
-
 TEST(ProbeClausesE2E, IntegerConditionsAtEachBoundary) {
     PROBELOG_REQUIRE_ROOT();
-    EXPECT_EQ(kept("req->len >= 1000"), (Ids{1, 2, 3, 5, 7}));
-    EXPECT_EQ(kept("req->len > 1000"), (Ids{2, 3, 5, 7}));
-    EXPECT_EQ(kept("req->len < 1000"), (Ids{0, 4, 6}));
-    EXPECT_EQ(kept("req->len <= 1000"), (Ids{0, 1, 4, 6}));
-    EXPECT_EQ(kept("req->len == 1000"), (Ids{1}));
-    EXPECT_EQ(kept("req->len != 1000"), (Ids{0, 2, 3, 4, 5, 6, 7}));
-    EXPECT_EQ(kept("req->len < 0"), (Ids{4}));  // signed: -1 is below 0
-    EXPECT_EQ(kept("req->len == -1"), (Ids{4}));
-    EXPECT_EQ(kept("req->flags & 4"), (Ids{1, 2, 5}));
-    EXPECT_EQ(kept("req->flags & 0x3"), (Ids{2, 3, 7}));
-    EXPECT_EQ(kept("req->kind == PC_POST"), (Ids{1, 2, 3, 5}));  // an enumerator by name
+    EXPECT_EQ(kept({{"req->len >= 1000"},
+                    {"req->len > 1000"},
+                    {"req->len < 1000"},
+                    {"req->len <= 1000"},
+                    {"req->len == 1000"},
+                    {"req->len != 1000"},
+                    {"req->len < 0"},  // signed: -1 is below 0
+                    {"req->len == -1"},
+                    {"req->flags & 4"},
+                    {"req->flags & 0x3"},
+                    {"req->kind == PC_POST"}}),  // an enumerator by name
+              (std::vector<Ids>{{1, 2, 3, 5, 7},
+                                {2, 3, 5, 7},
+                                {0, 4, 6},
+                                {0, 1, 4, 6},
+                                {1},
+                                {0, 2, 3, 4, 5, 6, 7},
+                                {4},
+                                {4},
+                                {1, 2, 5},
+                                {2, 3, 7},
+                                {1, 2, 3, 5}}));
 }
 
 TEST(ProbeClausesE2E, StringConditions) {
     PROBELOG_REQUIRE_ROOT();
     // "POSTX" is not "POST"; a NULL method is neither equal nor different.
-    EXPECT_EQ(kept(R"(req->method == "POST")"), (Ids{1, 2, 3}));
-    EXPECT_EQ(kept(R"(req->method != "POST")"), (Ids{0, 4, 5, 6}));
-    EXPECT_EQ(kept(R"(req->method == "")"), (Ids{6}));
-    EXPECT_EQ(kept(R"(req->path startswith "/api/")"), (Ids{0, 1, 2, 6}));
-    EXPECT_EQ(kept(R"(req->path startswith "")"), (Ids{0, 1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(
+        kept({{R"(req->method == "POST")"},
+              {R"(req->method != "POST")"},
+              {R"(req->method == "")"},
+              {R"(req->path startswith "/api/")"},
+              {R"(req->path startswith "")"}}),
+        (std::vector<Ids>{{1, 2, 3}, {0, 4, 5, 6}, {6}, {0, 1, 2, 6}, {0, 1, 2, 3, 4, 5, 6}}));
 }
 
 TEST(ProbeClausesE2E, CombinedConditionsAndRet) {
     PROBELOG_REQUIRE_ROOT();
-    EXPECT_EQ(kept(R"(req->method == "POST" && req->len > 1000)"), (Ids{2, 3}));
-    EXPECT_EQ(kept(R"(req->method == "GET" || req->len < 0)"), (Ids{0, 4}));
-    EXPECT_EQ(kept(R"((req->method == "GET" || req->method == "PUT") && req->len < 1000)"),
-              (Ids{0, 4}));
-    EXPECT_EQ(kept(R"(req->len > 1000 && (req->flags & 4 || req->path startswith "/apix"))"),
-              (Ids{2, 3, 5}));
-    // ret (len * 2) is read at the return: the condition runs there.
-    EXPECT_EQ(kept("ret >= 2000"), (Ids{1, 2, 3, 5, 7}));
-    EXPECT_EQ(kept("ret > 2000 && req->flags & 1"), (Ids{2, 3}));
-    EXPECT_EQ(kept("ret < 0", "(ptr req) ret:s64"), (Ids{4}));
+    EXPECT_EQ(kept({{R"(req->method == "POST" && req->len > 1000)"},
+                    {R"(req->method == "GET" || req->len < 0)"},
+                    {R"((req->method == "GET" || req->method == "PUT") && req->len < 1000)"},
+                    {R"(req->len > 1000 && (req->flags & 4 || req->path startswith "/apix"))"},
+                    // ret (len * 2) is read at the return: the condition runs there.
+                    {"ret >= 2000"},
+                    {"ret > 2000 && req->flags & 1"},
+                    {"ret < 0", "(ptr req) ret:s64"}}),
+              (std::vector<Ids>{{2, 3}, {0, 4}, {0, 4}, {2, 3, 5}, {1, 2, 3, 5, 7}, {2, 3}, {4}}));
 }
 
 TEST(ProbeClausesE2E, ConditionValuesNotCapturedStayOutOfRecords) {
