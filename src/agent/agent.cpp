@@ -38,6 +38,7 @@
 #include "probes/list.hpp"
 #include "sinks/factory.hpp"
 #include "traces/io_trace.hpp"
+#include "traces/probe_trace.hpp"
 #include "traces/trace.hpp"
 
 // The follow-children programs (bpf/progs/core.bpf.c), after the headers that
@@ -247,6 +248,7 @@ class Run {
     Status start_signals_and_servers();
     Status spawn_child();
     Status start_kernel_side();
+    Status start_containers_side();
     Status start_selected_traces();
     void start_hist();
     Status make_pipeline();
@@ -298,6 +300,7 @@ std::optional<Stop> Run::setup() {
     if (Status st = start_signals_and_servers(); !st) return Stop{st.error()};
     if (Status st = spawn_child(); !st) return Stop{st.error(), 127};
     if (Status st = start_kernel_side(); !st) return Stop{st.error()};
+    if (Status st = start_containers_side(); !st) return Stop{st.error()};
     if (Status st = start_selected_traces(); !st) return Stop{st.error()};
     start_hist();
     if (Status st = make_pipeline(); !st) return Stop{st.error()};
@@ -362,9 +365,35 @@ Status Run::start_kernel_side() {
     return {};
 }
 
+// Probes name files as the selected container sees them (with --pid, as
+// that process sees them).
+bool probes_in_a_container(const Options& o) {
+    return !o.settings.value<ProbeSettings>().specs.empty() && !o.containers.names_or_ids.empty() &&
+           uprobe_pids_for(o).empty();
+}
+
+// Container fields: without a cgroup v2 hierarchy records simply go without
+// (unless --container asked for containers). Before the traces: the selected
+// containers are in the kernel's filter when they attach, and probes find
+// their files in a selected container.
+Status Run::start_containers_side() {
+    std::string note;
+    auto enricher =
+        start_containers(o_.containers, *runtime_, &say, note, probes_in_a_container(o_));
+    if (!enricher) return enricher.error();
+    if (!note.empty() && o_.verbose) say(note);
+    containers_ = std::move(*enricher);
+    return {};
+}
+
 Status Run::start_selected_traces() {
     attach_started_ = Clock::now();
     TraceContext context{*runtime_, o_.settings, uprobe_pids_for(o_), &registry_, &participants_};
+    if (probes_in_a_container(o_) && containers_) {
+        auto task = container_files_task(o_.containers, *containers_);
+        if (!task) return task.error();
+        context.files_pid = *task;
+    }
     started_ = start_traces(selected_traces(o_), context, &say);
     if (started_.fatal) return *started_.fatal;  // a trace configured explicitly could not start
     if (started_.traces.empty()) return make_error("no trace could start; nothing to do");
@@ -401,13 +430,6 @@ Status Run::make_pipeline() {
         pipeline_->add_sink(std::move(*sink));
     }
     pipeline_->set_max_records(o_.max_records);
-    // Container fields: without a cgroup v2 hierarchy records simply go
-    // without (unless --container asked for containers).
-    std::string note;
-    auto enricher = start_containers(o_.containers, *runtime_, &say, note);
-    if (!enricher) return enricher.error();
-    if (!note.empty() && o_.verbose) say(note);
-    containers_ = std::move(*enricher);
     if (containers_) pipeline_->set_enricher(containers_.get());
     register_decoders(pipeline_->decoder());
     for (LoopParticipant* p : participants_)

@@ -1,16 +1,30 @@
 #include "agent/container_filter.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "containers/host.hpp"
+#include "containers/task_finder.hpp"
 
 namespace probelog {
+namespace {
+
+Error no_container_for_probes(std::string_view names) {
+    return make_error(ErrorKind::Usage,
+                      "--probe with --container {}: no such container is running; a probe's file "
+                      "is found in the container's file system, so start the container first (or "
+                      "name the file by its path on the host)",
+                      names);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<containers::Enricher>> start_containers(
     const containers::ContainerSelection& selection, bpf::Runtime& runtime, SayFn say,
-    std::string& note) {
+    std::string& note, bool probes_need_it) {
     auto made = containers::make_host_enricher(selection.active());
     if (!made) {
         if (selection.active()) return made.error().prefixed("--container: ");
@@ -47,6 +61,7 @@ Result<std::unique_ptr<containers::Enricher>> start_containers(
         enricher->for_each_container([&](uint64_t, const containers::ContainerInfo& c) {
             found = found || selection.which(c) == s;
         });
+        if (!found && probes_need_it) return no_container_for_probes(s);
         if (!found) {
             say(
                 fmt::format("--container {}: no such container is running; its tasks are traced "
@@ -55,6 +70,35 @@ Result<std::unique_ptr<containers::Enricher>> start_containers(
         }
     }
     return enricher;
+}
+
+Result<int> container_files_task(const containers::ContainerSelection& selection,
+                                 containers::Enricher& enricher) {
+    std::string names = fmt::format("{}", fmt::join(selection.names_or_ids, ", "));
+    std::vector<containers::ContainerInfo> matched;
+    enricher.for_each_container([&](uint64_t, const containers::ContainerInfo& c) {
+        bool known = std::any_of(matched.begin(), matched.end(),
+                                 [&](const containers::ContainerInfo& m) { return m.id == c.id; });
+        if (!c.id.empty() && selection.matches(c) && !known) matched.push_back(c);
+    });
+    if (matched.empty()) return no_container_for_probes(names);
+    if (matched.size() > 1) {
+        std::vector<std::string> which;
+        for (const containers::ContainerInfo& c : matched)
+            which.push_back(c.name.empty() ? c.id.substr(0, 12) : c.name);
+        return make_error(ErrorKind::Usage,
+                          "--probe with --container {}: {} containers match ({}); a probe's path "
+                          "names a file in one container's file system: name one container",
+                          names, matched.size(), fmt::join(which, ", "));
+    }
+    std::optional<int> pid = containers::find_container_task(matched[0].id);
+    if (!pid) {
+        return make_error(
+            "--probe with --container {}: container {} exited while probelog looked "
+            "for its tasks",
+            names, matched[0].id.substr(0, 12));
+    }
+    return *pid;
 }
 
 }  // namespace probelog

@@ -171,6 +171,16 @@ Result<TargetFile> from_path_env(std::string_view target) {
     return make_error("cannot find '{}': not a file, a library or a program in PATH", target);
 }
 
+// Whether process `pid` sees the same root directory as probelog (not in a
+// container, a chroot or another mount namespace's root).
+bool same_root_as_ours(int pid) {
+    struct stat theirs {};
+    struct stat ours {};
+    if (::stat(fmt::format("/proc/{}/root/", pid).c_str(), &theirs) != 0) return true;
+    if (::stat("/", &ours) != 0) return true;
+    return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
 }  // namespace
 
 std::vector<LdCacheEntry> parse_ld_so_cache(std::span<const std::byte> image) {
@@ -232,7 +242,15 @@ Result<TargetFile> resolve_target(std::string_view target, std::optional<int> pi
         auto abs = std::filesystem::absolute(std::filesystem::path(path), ec);
         return ec ? std::string(path) : abs.lexically_normal().string();
     };
-    if (target.find('/') != std::string_view::npos) return TargetFile{absolute(target), ""};
+    if (target.find('/') != std::string_view::npos) {
+        // An absolute path names the file the traced process sees: in a
+        // container, under its own root.
+        if (pid && target.starts_with('/') && !same_root_as_ours(*pid)) {
+            return TargetFile{fmt::format("/proc/{}/root{}", *pid, absolute(target)),
+                              fmt::format("in process {}'s root", *pid)};
+        }
+        return TargetFile{absolute(target), ""};
+    }
     if (looks_like_library(target)) {
         if (pid) return from_maps(target, *pid);
         return from_system(target);

@@ -179,7 +179,11 @@ Status ProbeTrace::start(const TraceContext& context) {
     if (!mode) return mode.error();
     probes::CompileOptions co{*mode, settings.str_max, settings.buf_max};
     probes::ResolveOptions ro;
-    if (!context.uprobe_pids.empty()) ro.pid = static_cast<int>(context.uprobe_pids[0]);
+    if (!context.uprobe_pids.empty()) {
+        ro.pid = static_cast<int>(context.uprobe_pids[0]);
+    } else {
+        ro.pid = context.files_pid;
+    }
 
     // Everything is resolved before anything is attached.
     std::vector<Plan> plans;

@@ -78,6 +78,9 @@ struct TraceContext {
     // Where a trace registers what the event loop must drive; null: nothing is
     // driven (tests that call the trace themselves).
     std::vector<LoopParticipant*>* loop = nullptr;
+    // Without --pid, the process whose root and memory maps give the probed
+    // files their meaning: a task of the one --container (its file system).
+    std::optional<int> files_pid;
 
     void join_loop(LoopParticipant* participant) const {
         if (loop != nullptr) loop->push_back(participant);

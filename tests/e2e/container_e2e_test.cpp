@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/podman.hpp"
 #include "e2e/run_probelog.hpp"
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
@@ -21,74 +22,6 @@
 
 namespace probelog::test {
 namespace {
-
-constexpr const char* kImage = "localhost/probelog-e2e:busybox";
-constexpr const char* kApiSocket = "/run/podman/podman.sock";
-
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-        s.pop_back();
-    return s;
-}
-
-// The image, built once per machine: a root file system of busybox and the
-// applet links the tests use, imported into podman's store.
-::testing::AssertionResult ensure_image() {
-    if (run({"/usr/bin/podman", "image", "exists", kImage}).exit_code == 0)
-        return ::testing::AssertionSuccess();
-    TempDir root("probelog-rootfs");
-    std::filesystem::create_directories(root.path() + "/bin");
-    std::filesystem::copy_file("/bin/busybox", root.path() + "/bin/busybox");
-    for (const char* applet : {"sh", "echo", "sleep", "cat", "true"})
-        std::filesystem::create_symlink("busybox", root.path() + "/bin/" + applet);
-    Finished f = run(
-        {"/bin/sh", "-c", fmt::format("tar -C {} -c . | podman import - {}", root.path(), kImage)});
-    if (f.exit_code != 0) return ::testing::AssertionFailure() << "podman import failed: " << f.err;
-    return ::testing::AssertionSuccess();
-}
-
-// This host's cgroup hierarchy is hybrid, which crun refuses: runc, and the
-// ulimits podman would otherwise try to raise past the hybrid defaults.
-std::vector<std::string> podman_run(const std::string& name, const std::string& script) {
-    return {"/usr/bin/podman",
-            "--runtime",
-            "runc",
-            "run",
-            "--name",
-            name,
-            "--ulimit",
-            "nofile=1024:1024",
-            "--ulimit",
-            "nproc=1024:1024",
-            kImage,
-            "/bin/sh",
-            "-c",
-            script};
-}
-
-// podman's Docker-compatible API where probelog looks for it, for the names.
-class ApiService {
-  public:
-    ApiService() {
-        if (std::filesystem::exists(kApiSocket)) return;  // one runs already: use it
-        std::filesystem::create_directories("/run/podman");
-        service_ = std::make_unique<Process>(
-            std::vector<std::string>{"/usr/bin/podman", "system", "service", "--time=0",
-                                     fmt::format("unix://{}", kApiSocket)});
-        for (int i = 0; i < 200 && !std::filesystem::exists(kApiSocket); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ~ApiService() {
-        if (!service_) return;
-        service_->signal(SIGTERM);
-        service_->wait(std::chrono::seconds(10));
-        std::filesystem::remove(kApiSocket);
-    }
-    bool up() const { return std::filesystem::exists(kApiSocket); }
-
-  private:
-    std::unique_ptr<Process> service_;
-};
 
 TEST(ContainerE2E, ExecInAPodmanContainerCarriesTheContainerHostExecsDoNot) {
     PROBELOG_REQUIRE_ROOT();
