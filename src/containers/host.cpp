@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "containers/oci_bundle.hpp"
 #include "containers/path_resolver.hpp"
 #include "containers/runtime_api.hpp"
 
@@ -27,8 +28,12 @@ Result<std::unique_ptr<Enricher>> make_host_enricher(bool following) {
     auto enricher = std::make_unique<Enricher>(std::make_unique<PathResolver>(
         std::move(tree),
         [api = RuntimeApi()](ContainerInfo& info) mutable {
-            // A runtime that is not there or does not answer leaves the names out.
-            return api.describe(info).ok();
+            // A runtime that is not there or does not answer leaves the names
+            // out; the bundle's annotations fill what is still missing (the
+            // pods of containerd and cri-o, whose CRI is gRPC).
+            bool asked = api.describe(info).ok();
+            bool read = describe_from_bundle(info);
+            return asked || read;
         },
         std::move(watch)));
     // Containers that run already are known from their first record on.

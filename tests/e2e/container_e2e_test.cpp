@@ -127,5 +127,39 @@ TEST(ContainerE2E, ContainersOnlyKeepsContainerTasksOnly) {
     }
 }
 
+// A pod's container as cri-o starts it: the Kubernetes annotations are in its
+// OCI bundle (config.json), which probelog reads as it does for containerd
+// and cri-o, whose CRI the Docker-compatible API does not serve.
+TEST(ContainerE2E, PodAnnotationsOfTheBundleNameThePod) {
+    PROBELOG_REQUIRE_ROOT();
+    ASSERT_TRUE(ensure_image());
+    auto p = start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20"});
+    std::string name = unique_token("plk");
+    std::string token = unique_token("pod");
+    std::vector<std::string> args = podman_run(name, "sleep 0.5; exec /bin/echo " + token);
+    std::vector<std::string> annotations = {
+        "io.kubernetes.pod.name=web-0", "io.kubernetes.pod.namespace=shop",
+        "io.kubernetes.pod.uid=5c9f0a43-2b1e-4c55-9a51-3f6c2d1e8b7a",
+        "io.kubernetes.container.name=nginx"};
+    for (const std::string& a : annotations) {
+        args.insert(args.begin() + 4, a);
+        args.insert(args.begin() + 4, "--annotation");
+    }
+    Finished c = run(args);
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    run({"/usr/bin/podman", "rm", "-f", name});
+    auto records = stop_and_parse(*p);
+
+    auto inside = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(inside.size(), 1u) << p->out();
+    const JsonRecord& r = *inside[0];
+    EXPECT_EQ(r.str("pod_name"), "web-0") << r.line();
+    EXPECT_EQ(r.str("pod_namespace"), "shop") << r.line();
+    EXPECT_EQ(r.str("pod_uid"), "5c9f0a43-2b1e-4c55-9a51-3f6c2d1e8b7a") << r.line();
+    // podman's API names it when its service runs; the annotation otherwise.
+    std::string expected_name = std::filesystem::exists(kApiSocket) ? name : "nginx";
+    EXPECT_EQ(r.str("container_name"), expected_name) << r.line();
+}
+
 }  // namespace
 }  // namespace probelog::test
