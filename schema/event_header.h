@@ -101,6 +101,9 @@ enum pl_filter_flags {
     /* only tasks whose cgroup, or its parent, is in the pl_cgroups map (the
      * cgroups of the containers --container / --containers-only select) */
     PL_FILTER_CONTAINER = 1u << 5,
+    /* Not a filter: a task's cgroup (records' cgroup_id, the container filter)
+     * is its v1 memory controller's, on hosts without cgroup v2. */
+    PL_CGROUP_V1_MEMORY = 1u << 6,
 };
 
 struct pl_filter_config {

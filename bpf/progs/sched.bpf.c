@@ -72,20 +72,8 @@ static __always_inline bool task_in_cgroup(struct task_struct* task) {
     return BPF_CORE_READ(ancestor, kn, id) == pl_filter.cgroup_id;
 }
 
-/* --container / --containers-only for a task that is not the current one: its
- * cgroup, or its parent, is a selected container's (as pl_in_selected_container). */
-static __always_inline bool task_in_selected_container(struct task_struct* task) {
-    struct cgroup* cgrp = task->cgroups->dfl_cgrp;
-    __u64 id = cgrp->kn->id;
-    if (bpf_map_lookup_elem(&pl_cgroups, &id)) return true;
-    int level = cgrp->level;
-    if (level < 1) return false;
-    struct cgroup* parent = NULL;
-    if (bpf_probe_read_kernel(&parent, sizeof(parent), &cgrp->ancestors[level - 1]) != 0 || !parent)
-        return false;
-    id = BPF_CORE_READ(parent, kn, id);
-    return bpf_map_lookup_elem(&pl_cgroups, &id) != NULL;
-}
+/* --container / --containers-only for a task that is not the current one:
+ * pl_task_in_selected_container (common.bpf.h) takes any task. */
 
 /* Every kernel-side filter, for `task` (which need not be the current task). */
 static __always_inline bool task_wanted(struct task_struct* task) {
@@ -95,7 +83,8 @@ static __always_inline bool task_wanted(struct task_struct* task) {
         if (!bpf_map_lookup_elem(&pl_pids, &tgid)) return false;
     }
     if ((pl_filter.flags & PL_FILTER_CGROUP) && !task_in_cgroup(task)) return false;
-    if ((pl_filter.flags & PL_FILTER_CONTAINER) && !task_in_selected_container(task)) return false;
+    if ((pl_filter.flags & PL_FILTER_CONTAINER) && !pl_task_in_selected_container(task))
+        return false;
     if ((pl_filter.flags & PL_FILTER_COMM) && !pl_comm_matches(task->comm)) return false;
     return true;
 }

@@ -34,6 +34,7 @@
 #include "metrics/registry.hpp"
 #include "metrics/server.hpp"
 #include "agent/container_filter.hpp"
+#include "containers/host.hpp"
 #include "pipeline/pipeline.hpp"
 #include "probes/list.hpp"
 #include "sinks/factory.hpp"
@@ -120,6 +121,8 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
     if (o.bench_floor) rc.filter.flags |= PL_FILTER_FLOOR;
     if (o.containers.active()) rc.filter.flags |= PL_FILTER_CONTAINER;
+    if (auto root = containers::host_cgroup_root(); root && root->v1_memory)
+        rc.filter.flags |= PL_CGROUP_V1_MEMORY;
     if (!o.comm.empty()) {
         rc.filter.flags |= PL_FILTER_COMM;
         std::memcpy(rc.filter.comm, o.comm.data(),

@@ -8,32 +8,68 @@
 
 namespace probelog::containers {
 
-Result<std::string> find_cgroup2_mount(std::string_view mounts) {
-    // Lines: "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,... 0 0". Prefer
-    // /sys/fs/cgroup itself; else the first cgroup2 mount (the hybrid layout's).
-    std::optional<std::string> first;
+namespace {
+
+// Calls f(dir, type, options) for each line of /proc/self/mounts text
+// ("cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nsdelegate 0 0").
+template <typename F>
+void for_each_mount(std::string_view mounts, F f) {
     size_t pos = 0;
     while (pos < mounts.size()) {
         size_t end = mounts.find('\n', pos);
         if (end == std::string_view::npos) end = mounts.size();
         std::string_view line = mounts.substr(pos, end - pos);
         pos = end + 1;
-        size_t a = line.find(' ');
-        if (a == std::string_view::npos) continue;
-        size_t b = line.find(' ', a + 1);
-        if (b == std::string_view::npos) continue;
-        size_t c = line.find(' ', b + 1);
-        std::string_view dir = line.substr(a + 1, b - a - 1);
-        std::string_view type = line.substr(b + 1, c == std::string_view::npos ? c : c - b - 1);
-        if (type != "cgroup2") continue;
-        if (dir == "/sys/fs/cgroup") return std::string(dir);
-        if (!first) first = std::string(dir);
+        std::string_view fields[4];
+        size_t n = 0;
+        for (size_t at = 0; n < 4 && at <= line.size();) {
+            size_t space = line.find(' ', at);
+            if (space == std::string_view::npos) space = line.size();
+            fields[n++] = line.substr(at, space - at);
+            at = space + 1;
+        }
+        if (n == 4) f(fields[1], fields[2], fields[3]);
     }
+}
+
+}  // namespace
+
+Result<std::string> find_cgroup2_mount(std::string_view mounts) {
+    // Prefer /sys/fs/cgroup itself; else the first cgroup2 mount (the hybrid
+    // layout's).
+    std::optional<std::string> first;
+    for_each_mount(mounts, [&](std::string_view dir, std::string_view type, std::string_view) {
+        if (type != "cgroup2") return;
+        if (dir == "/sys/fs/cgroup") first = std::string(dir);
+        if (!first) first = std::string(dir);
+    });
     if (first) return *first;
     return make_error(ErrorKind::Unsupported,
                       "no cgroup v2 hierarchy is mounted (see /proc/mounts): records cannot be "
                       "matched to containers; mount one (mount -t cgroup2 none "
                       "/sys/fs/cgroup/unified) or boot with systemd.unified_cgroup_hierarchy");
+}
+
+Result<CgroupRoot> find_cgroup_root(std::string_view mounts, bool prefer_v1) {
+    auto v2 = find_cgroup2_mount(mounts);
+    if (v2 && !prefer_v1) return CgroupRoot{*v2, false};
+    std::optional<std::string> memory;
+    for_each_mount(mounts,
+                   [&](std::string_view dir, std::string_view type, std::string_view options) {
+                       if (type != "cgroup" || memory) return;
+                       for (size_t at = 0; at <= options.size();) {
+                           size_t comma = options.find(',', at);
+                           if (comma == std::string_view::npos) comma = options.size();
+                           if (options.substr(at, comma - at) == "memory")
+                               memory = std::string(dir);
+                           at = comma + 1;
+                       }
+                   });
+    if (memory) return CgroupRoot{*memory, true};
+    if (v2) return CgroupRoot{*v2, false};
+    return make_error(ErrorKind::Unsupported,
+                      "no cgroup v2 hierarchy and no v1 memory controller are mounted (see "
+                      "/proc/mounts): records cannot be matched to containers");
 }
 
 std::optional<std::string> CgroupTree::path_of(uint64_t id) const {

@@ -21,6 +21,15 @@ namespace probelog::containers {
 // the v2 root's id for every task and no container can be told from it.
 Result<std::string> find_cgroup2_mount(std::string_view mounts);
 
+// The hierarchy whose cgroups name containers: v2 where it is mounted; on a
+// v1-only host (or with `prefer_v1`, for tests on a hybrid host) the memory
+// controller's, which the kernel side then reads (PL_CGROUP_V1_MEMORY).
+struct CgroupRoot {
+    std::string path;
+    bool v1_memory = false;
+};
+Result<CgroupRoot> find_cgroup_root(std::string_view mounts, bool prefer_v1 = false);
+
 class CgroupTree {
   public:
     explicit CgroupTree(std::string root) : root_(std::move(root)) {}

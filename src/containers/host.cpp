@@ -1,6 +1,7 @@
 #include "containers/host.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -10,19 +11,25 @@
 
 namespace probelog::containers {
 
-Result<std::unique_ptr<Enricher>> make_host_enricher(bool following) {
+Result<CgroupRoot> host_cgroup_root() {
     std::ifstream in("/proc/self/mounts");
     std::stringstream text;
     text << in.rdbuf();
-    auto root = find_cgroup2_mount(text.str());
-    if (!root) return root.error();
+    const char* v1 = std::getenv("PROBELOG_CGROUP_V1");
+    return find_cgroup_root(text.str(), v1 != nullptr && std::string_view(v1) == "1");
+}
+
+Result<std::unique_ptr<Enricher>> make_host_enricher(bool following) {
+    auto found = host_cgroup_root();
+    if (!found) return found.error();
+    auto root = std::move(found->path);
     // Without inotify the watch (Enricher::watch) walks the hierarchy instead.
     std::optional<CgroupWatch> watch;
-    if (auto w = CgroupWatch::open(*root); w) watch.emplace(std::move(*w));
+    if (auto w = CgroupWatch::open(root); w) watch.emplace(std::move(*w));
     std::chrono::milliseconds interval = watch       ? std::chrono::milliseconds(50)
                                          : following ? std::chrono::milliseconds(100)
                                                      : std::chrono::milliseconds(1000);
-    CgroupTree tree(std::move(*root));
+    CgroupTree tree(std::move(root));
     tree.rescan();
     std::vector<uint64_t> existing = tree.ids();
     auto enricher = std::make_unique<Enricher>(std::make_unique<PathResolver>(

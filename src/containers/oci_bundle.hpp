@@ -24,7 +24,8 @@ bool parse_bundle_annotations(std::string_view config_json, ContainerInfo& info)
 // Where the config.json of container `id` may be, under `root` ("" for the
 // host's /): containerd's task bundles (every namespace: k8s.io, moby, ...),
 // cri-o's and podman's userdata (run and lib roots).
-std::vector<std::string> bundle_config_candidates(std::string_view id, const std::string& root = "");
+std::vector<std::string> bundle_config_candidates(std::string_view id,
+                                                  const std::string& root = "");
 
 // parse_bundle_annotations on the first candidate that exists (files over
 // 4 MiB are not read). False if none was found or none parsed.

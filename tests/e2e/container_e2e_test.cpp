@@ -161,5 +161,40 @@ TEST(ContainerE2E, PodAnnotationsOfTheBundleNameThePod) {
     EXPECT_EQ(r.str("container_name"), expected_name) << r.line();
 }
 
+// A host without cgroup v2, as this hybrid one is with PROBELOG_CGROUP_V1=1:
+// records name the task's v1 memory cgroup, which names the container as
+// well, and the container filter works on it.
+TEST(ContainerE2E, V1MemoryHierarchyWhereThereIsNoV2) {
+    PROBELOG_REQUIRE_ROOT();
+    if (!std::filesystem::exists("/sys/fs/cgroup/memory")) GTEST_SKIP() << "no v1 memory hierarchy";
+    ASSERT_TRUE(ensure_image());
+    ::setenv("PROBELOG_CGROUP_V1", "1", 1);
+    auto p =
+        start_probelog({"--trace", "exec", "-o", "json", "--poll-ms", "20", "--containers-only"});
+    ::unsetenv("PROBELOG_CGROUP_V1");
+    std::string name = unique_token("plv");
+    std::string token = unique_token("v1");
+    std::string host_token = unique_token("host");
+    Finished c = run(podman_run(name, "sleep 0.5; exec /bin/echo " + token));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    pid_t host_child = spawn({"/bin/echo", host_token});
+    ASSERT_EQ(wait_exit(host_child), 0);
+    std::string id = trim(run({"/usr/bin/podman", "inspect", "--format", "{{.Id}}", name}).out);
+    std::string memory_cgroup = "/sys/fs/cgroup/memory/machine.slice/libpod-" + id + ".scope";
+    struct stat st {};
+    bool have_dir = ::stat(memory_cgroup.c_str(), &st) == 0;
+    run({"/usr/bin/podman", "rm", "-f", name});
+    auto records = stop_and_parse(*p);
+
+    auto inside = select(records, [&](const JsonRecord& r) { return r.str("argv1") == token; });
+    ASSERT_EQ(inside.size(), 1u) << p->out() << p->err();
+    EXPECT_EQ(inside[0]->str("container_id"), id) << inside[0]->line();
+    if (have_dir) {
+        EXPECT_EQ(inside[0]->unum("cgroup_id"), st.st_ino) << inside[0]->line();
+    }
+    for (const JsonRecord& r : records)
+        EXPECT_NE(r.str("argv1"), host_token) << r.line();
+}
+
 }  // namespace
 }  // namespace probelog::test

@@ -28,8 +28,8 @@ class Running {
   public:
     explicit Running(std::vector<std::string> names) : names_(std::move(names)) {
         for (const std::string& name : names_) {
-            std::vector<std::string> args = podman_run(name, std::string("exec ") + kInside,
-                                                       kProbeImage);
+            std::vector<std::string> args =
+                podman_run(name, std::string("exec ") + kInside, kProbeImage);
             args.insert(args.begin() + 4, "-d");  // after "podman --runtime runc run"
             Finished f = run(args);
             EXPECT_EQ(f.exit_code, 0) << f.err;
@@ -61,14 +61,16 @@ TEST(ContainerProbeE2E, AProgramOnlyInTheContainerProbedInThatContainerOnly) {
     auto p = start_probelog({"-o", "json", "--poll-ms", "20", "--verbose", "--container", name,
                              "--probe", fmt::format("{}:cw_step(int n) ret:int", kInside)});
     // Found through a task of the container: /proc/PID/root/opt/...
-    EXPECT_TRUE(std::regex_search(p->err(), std::regex(fmt::format("/proc/[0-9]+/root{}", kInside))))
+    EXPECT_TRUE(
+        std::regex_search(p->err(), std::regex(fmt::format("/proc/[0-9]+/root{}", kInside))))
         << p->err();
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     auto records = stop_and_parse(*p);
 
     std::string id = containers.id(0);
     ASSERT_EQ(id.size(), 64u) << id;
-    auto calls = select(records, [](const JsonRecord& r) { return r.str("event_type") == "probe"; });
+    auto calls =
+        select(records, [](const JsonRecord& r) { return r.str("event_type") == "probe"; });
     ASSERT_GE(calls.size(), 3u) << p->err();
     for (const JsonRecord* r : calls) {
         EXPECT_EQ(r->str("container_id"), id) << r->line();
@@ -81,8 +83,8 @@ TEST(ContainerProbeE2E, AProgramOnlyInTheContainerProbedInThatContainerOnly) {
         EXPECT_EQ(calls[i]->num("n"), calls[i - 1]->num("n") + 1) << calls[i]->line();
 
     // --pid of the other container's task: the path is found in its root.
-    std::string pid_text = trim(
-        run({"/usr/bin/podman", "inspect", "--format", "{{.State.Pid}}", other}).out);
+    std::string pid_text =
+        trim(run({"/usr/bin/podman", "inspect", "--format", "{{.State.Pid}}", other}).out);
     auto q = start_probelog({"-o", "json", "--poll-ms", "20", "--pid", pid_text, "--probe",
                              fmt::format("{}:cw_step(int n)", kInside)});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -349,5 +349,30 @@ TEST(CgroupMount, UnifiedHybridAndNone) {
     EXPECT_EQ(none.error().kind, ErrorKind::Unsupported);
 }
 
+TEST(CgroupMount, V1MemoryControllerWhereThereIsNoV2) {
+    constexpr const char* kHybrid =
+        "cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\n"
+        "cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n"
+        "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n";
+    auto v2 = find_cgroup_root(kHybrid);
+    ASSERT_TRUE(v2.ok());
+    EXPECT_EQ(v2->path, "/sys/fs/cgroup/unified");
+    EXPECT_FALSE(v2->v1_memory);
+    auto forced = find_cgroup_root(kHybrid, true);
+    ASSERT_TRUE(forced.ok());
+    EXPECT_EQ(forced->path, "/sys/fs/cgroup/memory");
+    EXPECT_TRUE(forced->v1_memory);
+    // v1 only, memory mounted with another controller.
+    auto v1 = find_cgroup_root(
+        "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n"
+        "cgroup /sys/fs/cgroup/mem cgroup rw,memory,hugetlb 0 0\n");
+    ASSERT_TRUE(v1.ok());
+    EXPECT_EQ(v1->path, "/sys/fs/cgroup/mem");
+    EXPECT_TRUE(v1->v1_memory);
+    auto none = find_cgroup_root("cgroup /sys/fs/cgroup/cpu cgroup rw,memoryx,cpu 0 0\n");
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().kind, ErrorKind::Unsupported);
+}
+
 }  // namespace
 }  // namespace probelog::containers

@@ -80,7 +80,8 @@ TEST(ContainerOciBundle, WhatTheApiSaidStaysAndGarbageChangesNothing) {
 TEST(ContainerOciBundle, FoundUnderContainerdsNamespacesAndCriosUserdata) {
     test::TempDir root("bundles");
     auto write = [&](const std::string& path, const char* text) {
-        std::filesystem::create_directories(std::filesystem::path(root.path() + path).parent_path());
+        std::filesystem::create_directories(
+            std::filesystem::path(root.path() + path).parent_path());
         std::ofstream(root.path() + path) << text;
     };
     ContainerInfo none{.id = kId};

@@ -72,18 +72,34 @@ static __always_inline bool pl_comm_matches(const char* comm) {
     return have[0] == want[0] && have[1] == want[1];
 }
 
-/* The task's cgroup, or its parent, is a selected container's. The parent
- * covers a container's own sub-cgroups (crun's "<scope>/container") before
- * user space has seen them. */
-static __always_inline bool pl_in_selected_container(void) {
-    struct task_struct* task = bpf_get_current_task_btf();
-    struct cgroup* cgrp = task->cgroups->dfl_cgrp;
+/* The cgroup records name and the container filter reads: the default (v2)
+ * hierarchy's; on a host without cgroup v2 (PL_CGROUP_V1_MEMORY) the v1
+ * memory controller's, whose cgroups container runtimes name as on v2. */
+static __always_inline struct cgroup* pl_task_cgroup(struct task_struct* task) {
+    if ((pl_filter.flags & PL_CGROUP_V1_MEMORY) &&
+        bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+        struct cgroup_subsys_state* css =
+            task->cgroups->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)];
+        if (css) return css->cgroup;
+    }
+    return task->cgroups->dfl_cgrp;
+}
+
+/* `task`'s cgroup, or its parent, is a selected container's. The parent covers
+ * a container's own sub-cgroups (crun's "<scope>/container") before user
+ * space has seen them. */
+static __always_inline bool pl_task_in_selected_container(struct task_struct* task) {
+    struct cgroup* cgrp = pl_task_cgroup(task);
     __u64 id = cgrp->kn->id;
     if (bpf_map_lookup_elem(&pl_cgroups, &id)) return true;
-    int level = cgrp->level;
-    if (level < 1) return false;
-    id = bpf_get_current_ancestor_cgroup_id(level - 1);
+    struct cgroup_subsys_state* parent = cgrp->self.parent;
+    if (!parent) return false;
+    id = parent->cgroup->kn->id;
     return bpf_map_lookup_elem(&pl_cgroups, &id) != NULL;
+}
+
+static __always_inline bool pl_in_selected_container(void) {
+    return pl_task_in_selected_container(bpf_get_current_task_btf());
 }
 
 /* The pid and cgroup filters (cheap, and stable across an exec). */
@@ -194,7 +210,7 @@ static __always_inline void pl_fill_header_of(struct pl_event_header* h, __u16 t
     h->ppid = task->real_parent->tgid;
     h->uid = cred->uid.val;
     h->gid = cred->gid.val;
-    h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+    h->cgroup_id = pl_task_cgroup(task)->kn->id;
     __builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
     h->ns_pid = pl_ns_tgid(task);
     h->reserved = 0;
