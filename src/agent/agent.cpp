@@ -577,6 +577,16 @@ bool output_lost_records(const Pipeline& pipeline) {
 }
 
 int Run::shutdown() {
+    // The run ended before the command (--duration, --max-records, a broken
+    // output, a second Ctrl-C): the command ends with it, as with bpftrace -c,
+    // while the hooks still see it go.
+    if (child_ && !exit_code_) {
+        if (auto status = child_->stop(std::chrono::seconds(1))) {
+            exit_code_ = exit_code_of(*status);
+            say(fmt::format("the run ended before the command: stopped it (pid {}, exit status {})",
+                            child_->pid(), *exit_code_));
+        }
+    }
     // Detach first, then drain: once no hook can fire, the last drain reads every
     // event the kernel generated, and generated = delivered + lost holds exactly.
     std::chrono::milliseconds detach_ms = detach_traces();

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 namespace probelog {
@@ -137,6 +138,23 @@ std::optional<int> GatedChild::poll_exit() {
 
 void GatedChild::send_signal(int sig) const {
     if (pid_ > 0 && !reaped_) ::kill(pid_, sig);
+}
+
+std::optional<int> GatedChild::stop(std::chrono::milliseconds grace) {
+    if (pid_ <= 0 || !released_ || reaped_) return std::nullopt;
+    if (auto status = poll_exit()) return status;
+    ::kill(pid_, SIGTERM);
+    auto until = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < until) {
+        if (auto status = poll_exit()) return status;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    return status;
 }
 
 }  // namespace probelog

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ class GatedChild {
     // The wait status once the child has ended (reaps it), else nothing.
     std::optional<int> poll_exit();
     void send_signal(int sig) const;
+    // Ends a released child that still runs: SIGTERM, then SIGKILL once
+    // `grace` has passed. Its wait status (reaped); nothing if it had ended.
+    std::optional<int> stop(std::chrono::milliseconds grace);
 
   private:
     GatedChild() = default;

@@ -172,7 +172,9 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         ->allow_extra_args(false)
         ->type_name("NAME");
     app.add_flag("--list-traces", o.list_traces, "List every trace with what it covers, and exit");
-    app.add_option("-d,--duration", raw.duration, "Stop after this long (10s, 2m, 500ms)")
+    app.add_option("-d,--duration", raw.duration,
+                   "Stop after this long (10s, 2m, 500ms); a -- CMD still running is stopped "
+                   "(SIGTERM, SIGKILL a second later)")
         ->type_name("TIME");
     app.add_option("-n,--max-records", raw.max_records, "Stop after this many records")
         ->type_name("N");

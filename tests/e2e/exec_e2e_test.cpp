@@ -164,6 +164,27 @@ TEST(ExecE2E, CommandModeExitsWithTheCommandsStatus) {
               "probelog: cannot run 'no-such-command-xyz': command not found in PATH\n");
 }
 
+// --duration ends the run before the command: the command ends too (SIGTERM,
+// SIGKILL after a second for one that ignores it), and its status is the run's.
+TEST(ExecE2E, CommandEndsWithTheRun) {
+    PROBELOG_REQUIRE_ROOT();
+    auto started = std::chrono::steady_clock::now();
+    Finished f = run(
+        {probelog_bin(), "--trace", "exit", "-o", "json", "-d", "500ms", "--", "/bin/sleep", "30"});
+    EXPECT_EQ(f.exit_code, 128 + SIGTERM) << f.err;
+    EXPECT_NE(f.err.find("the run ended before the command: stopped it"), std::string::npos)
+        << f.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+    // The hooks were still there to see it go.
+    auto records = parse_json_lines(f.out);
+    auto exits = select(records, [](const JsonRecord& r) { return r.str("comm") == "sleep"; });
+    ASSERT_EQ(exits.size(), 1u) << f.out;
+
+    Finished stubborn = run({probelog_bin(), "--trace", "exec", "-d", "500ms", "--", "/bin/sh",
+                             "-c", "trap '' TERM; while :; do sleep 0.1; done"});
+    EXPECT_EQ(stubborn.exit_code, 128 + SIGKILL) << stubborn.err;
+}
+
 TEST(ExecE2E, TinyRingBufferDeliveredPlusLostEqualsExecsPerformed) {
     PROBELOG_REQUIRE_ROOT();
     // The command stops probelog (its parent) so that nothing is read while it
