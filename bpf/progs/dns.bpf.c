@@ -13,6 +13,7 @@
  * parsed in user space, with every length checked.
  */
 #include "pl/common.bpf.h"
+#include "pl/kread.bpf.h"
 #include "pl/sock.bpf.h"
 #include "dns_event.h"
 
@@ -52,7 +53,7 @@ struct {
     __type(value, struct dns_sock_state);
 } dns_socks SEC(".maps");
 
-/* A receive in flight on a DNS socket, from its entry to its exit (by thread). */
+/* A receive in flight on a DNS socket, from its entry to its exit. */
 struct dns_recv_call {
     __u64 sk;
     __u64 arg;   /* recvfrom/read: the buffer; recvmsg: the msghdr; readv: the iovecs;
@@ -60,14 +61,17 @@ struct dns_recv_call {
     __u32 count; /* readv: iovecs; recvmmsg: vlen */
     __u8 syscall;
     __u8 tcp;
-    __u8 pad[2];
+    __u8 active; /* between a DNS socket's receive entry and its exit */
+    __u8 pad;
     struct pl_sockaddr server;
 };
 
+/* Task storage, not a hash by tid: every receive's exit on the machine looks
+ * here, and a task without storage answers with one load. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
-    __type(key, __u32);
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
     __type(value, struct dns_recv_call);
 } dns_recv_calls SEC(".maps");
 
@@ -99,6 +103,7 @@ struct dns_msg {
     __u8 syscall;
     __u8 tcp;
     __u8 response;
+    __u8 unconnected; /* a UDP send whose destination came with the call */
 };
 
 static __always_inline bool dns_port(__u16 port) {
@@ -108,13 +113,6 @@ static __always_inline bool dns_port(__u16 port) {
         if (dns_ports[i] == port) return true;
     }
     return false;
-}
-
-/* IPPROTO_UDP or IPPROTO_TCP for an IPv4/IPv6 socket of that protocol, else 0. */
-static __always_inline __u8 dns_sock_proto(struct sock* sk) {
-    if (!pl_is_inet_family(pl_sock_family(sk))) return 0;
-    __u16 proto = BPF_CORE_READ(sk, sk_protocol);
-    return proto == PL_IPPROTO_UDP || proto == PL_IPPROTO_TCP ? (__u8)proto : 0;
 }
 
 /* The first two buffers of an iovec array of `count`, and no more than `bytes` in all. */
@@ -136,10 +134,12 @@ static __always_inline void dns_read_iov(struct dns_segs* segs, const struct iov
 /*
  * Copies a message's first bytes, emits its event, and pairs a query with its
  * response. A TCP message starts with its 2-byte length unless `tcp_body_len`
- * says a read took that already. Not inlined: sendmmsg and recvmmsg call it
- * once per message.
+ * says a read took that already. A global function: the verifier checks it
+ * once, whatever its callers know of `m` (as a static one, it was checked
+ * again for every call site and every path into it: seconds of loading).
  */
-static __noinline int dns_message(struct dns_msg* m, __u32 tcp_body_len) {
+__noinline int dns_message(struct dns_msg* m, __u32 tcp_body_len) {
+    if (!m) return 0;
     __u32 zero = 0;
     struct dns_scratch* s = bpf_map_lookup_elem(&dns_scratch, &zero);
     if (!s) return 0;
@@ -197,8 +197,12 @@ static __noinline int dns_message(struct dns_msg* m, __u32 tcp_body_len) {
     } else {
         if (captured >= DNS_HEADER_LEN && !qr)
             bpf_map_update_elem(&dns_queries, &key, &now, BPF_ANY);
-        struct dns_sock_state st = {.server = m->server};
-        bpf_map_update_elem(&dns_socks, &m->sk, &st, BPF_ANY);
+        /* Only an unconnected socket needs remembering: its responses come
+         * from no DNS peer. (An LRU update costs a few hundred ns.) */
+        if (m->unconnected) {
+            struct dns_sock_state st = {.server = m->server};
+            bpf_map_update_elem(&dns_socks, &m->sk, &st, BPF_ANY);
+        }
     }
 
     __builtin_memset(e, 0, sizeof(*e));
@@ -218,26 +222,71 @@ static __noinline int dns_message(struct dns_msg* m, __u32 tcp_body_len) {
     return 0;
 }
 
-/* The socket behind fd if it is UDP or TCP, with its peer in `server`. */
+/*
+ * The socket behind fd if it is an IPv4/IPv6 UDP or TCP one (its protocol in
+ * `proto`, its peer in `server`), else NULL. Every send and receive on the
+ * machine comes here, so the walk uses direct loads (pl/kread.bpf.h), not
+ * pl_fd_sock's helper calls: a file that is no socket costs ~10 loads.
+ */
 static __always_inline struct sock* dns_sock(int fd, __u8* proto, struct pl_sockaddr* server) {
-    struct sock* sk = pl_fd_sock(fd);
+    struct file* file = pl_fd_file(fd);
+    if (!file) return NULL;
+    struct inode* inode = KREAD(file, f_inode);
+    if (!inode || (KREAD(inode, i_mode) & PL_S_IFMT) != PL_S_IFSOCK) return NULL;
+    /* A socket file's private_data is its struct socket, which points back at the file. */
+    struct socket* sock = KCAST(KREAD(file, private_data), struct socket);
+    if (!sock || KREAD(sock, file) != file) return NULL;
+    struct sock* sk = KREAD(sock, sk);
     if (!sk) return NULL;
-    *proto = dns_sock_proto(sk);
-    if (!*proto) return NULL;
-    pl_sock_peer(sk, server);
+    __u16 family = KREAD(sk, __sk_common.skc_family);
+    if (!pl_is_inet_family(family)) return NULL;
+    __u16 protocol = KREAD(sk, sk_protocol);
+    if (protocol != PL_IPPROTO_UDP && protocol != PL_IPPROTO_TCP) return NULL;
+    *proto = (__u8)protocol;
+    server->family = family;
+    server->port = bpf_ntohs(KREAD(sk, __sk_common.skc_dport));
+    server->scope_id = 0;
+    if (family == PL_AF_INET) {
+        __be32 a = KREAD(sk, __sk_common.skc_daddr);
+        __builtin_memcpy(server->addr, &a, 4);
+    } else {
+        struct in6_addr a6 = KREAD(sk, __sk_common.skc_v6_daddr);
+        __builtin_memcpy(server->addr, &a6, 16);
+    }
     return sk;
 }
 
-/* A send: a query if it goes to a DNS port (the address given, else the peer's). */
-static __always_inline int dns_send(int fd, const void* uaddr, int addrlen, struct dns_msg* m) {
-    __u8 proto = 0;
-    struct sock* sk = dns_sock(fd, &proto, &m->server);
-    if (!sk) return 0;
+/*
+ * The socket of a send that may be DNS, its peer in `peer`: one connected to
+ * a DNS port, or an unconnected UDP one (its destination comes with the
+ * call). Checked before any of the caller's memory is read.
+ */
+static __always_inline struct sock* dns_send_sock(int fd, __u8* proto, struct pl_sockaddr* peer) {
+    struct sock* sk = dns_sock(fd, proto, peer);
+    if (!sk) return NULL;
+    if (dns_port(peer->port) || (*proto == PL_IPPROTO_UDP && peer->port == 0)) return sk;
+    return NULL;
+}
+
+static __always_inline __u64 dns_iov_total(const struct dns_segs* segs) {
+    return segs->len[0] + segs->len[1];
+}
+
+/* A send on sk (m->server holds its peer): a query if it goes to a DNS port,
+ * the address given to a UDP socket, else the peer's. A sendmsg's buffers
+ * (`h`) are read only then: a server's replies from port 53 stop before. */
+static __always_inline int dns_send(__u64 sk, __u8 proto, const void* uaddr, int addrlen,
+                                    const struct user_msghdr* h, struct dns_msg* m) {
+    m->unconnected = m->server.port == 0;
     if (uaddr && addrlen > 0 && proto == PL_IPPROTO_UDP) {
         if (!pl_read_user_sockaddr(uaddr, addrlen, &m->server)) return 0;
     }
     if (!dns_port(m->server.port)) return 0;
-    m->sk = (__u64)sk;
+    if (h) {
+        dns_read_iov(&m->segs, h->msg_iov, h->msg_iovlen, ~0ULL);
+        m->total = dns_iov_total(&m->segs);
+    }
+    m->sk = sk;
     m->tcp = proto == PL_IPPROTO_TCP;
     m->response = 0;
     return dns_message(m, 0);
@@ -248,15 +297,14 @@ static __always_inline int dns_send_buf(int fd, const void* buf, __u64 len, cons
     PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
+    __u8 proto = 0;
+    struct sock* sk = dns_send_sock(fd, &proto, &m.server);
+    if (!sk) return 0;
     m.segs.base[0] = (__u64)buf;
     m.segs.len[0] = len;
     m.total = len;
     m.syscall = syscall;
-    return dns_send(fd, uaddr, addrlen, &m);
-}
-
-static __always_inline __u64 dns_iov_total(const struct dns_segs* segs) {
-    return segs->len[0] + segs->len[1];
+    return dns_send((__u64)sk, proto, uaddr, addrlen, NULL, &m);
 }
 
 /* A struct user_msghdr's buffers (`bytes` at most) and its address. */
@@ -284,10 +332,13 @@ int pl_dns_writev(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
+    __u8 proto = 0;
+    struct sock* sk = dns_send_sock(ctx->args[0], &proto, &m.server);
+    if (!sk) return 0;
     dns_read_iov(&m.segs, (const struct iovec*)ctx->args[1], ctx->args[2], ~0ULL);
     m.total = dns_iov_total(&m.segs);
     m.syscall = PL_DNS_SYS_WRITEV;
-    return dns_send(ctx->args[0], NULL, 0, &m);
+    return dns_send((__u64)sk, proto, NULL, 0, NULL, &m);
 }
 
 SEC("tp/syscalls/sys_enter_sendmsg")
@@ -295,28 +346,48 @@ int pl_dns_sendmsg(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
+    __u8 proto = 0;
+    struct sock* sk = dns_send_sock(ctx->args[0], &proto, &m.server);
+    if (!sk) return 0;
     struct user_msghdr h = {};
-    if (!dns_read_msghdr((const struct user_msghdr*)ctx->args[1], ~0ULL, &m.segs, &h)) return 0;
-    m.total = dns_iov_total(&m.segs);
+    if (bpf_probe_read_user(&h, sizeof(h), (const void*)ctx->args[1]) != 0) return 0;
     m.syscall = PL_DNS_SYS_SENDMSG;
-    return dns_send(ctx->args[0], h.msg_name, h.msg_namelen, &m);
+    return dns_send((__u64)sk, proto, h.msg_name, h.msg_namelen, &h, &m);
+}
+
+/* sendmmsg and recvmmsg: the call's messages, one bpf_loop step each (the
+ * verifier checks a step once, not once per message). */
+struct dns_mmsg {
+    const struct mmsghdr* vec;
+    __u32 vlen; /* messages to read */
+    __u8 proto;
+    struct pl_sockaddr peer;
+    struct dns_recv_call call; /* recvmmsg */
+    __u64 sk;
+};
+
+static long dns_sendmmsg_step(__u32 i, void* arg) {
+    struct dns_mmsg* x = arg;
+    if (i >= x->vlen) return 1;
+    struct dns_msg m = {.server = x->peer};
+    struct user_msghdr h = {};
+    if (bpf_probe_read_user(&h, sizeof(h), &x->vec[i].msg_hdr) != 0) return 1;
+    m.syscall = PL_DNS_SYS_SENDMMSG;
+    dns_send(x->sk, x->proto, h.msg_name, h.msg_namelen, &h, &m);
+    return 0;
 }
 
 SEC("tp/syscalls/sys_enter_sendmmsg")
 int pl_dns_sendmmsg(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
-    const struct mmsghdr* vec = (const struct mmsghdr*)ctx->args[1];
-    __u32 vlen = ctx->args[2];
-    for (__u32 i = 0; i < PL_DNS_MMSG_MAX; i++) {
-        if (i >= vlen) break;
-        struct dns_msg m = {};
-        struct user_msghdr h = {};
-        if (!dns_read_msghdr(&vec[i].msg_hdr, ~0ULL, &m.segs, &h)) break;
-        m.total = dns_iov_total(&m.segs);
-        m.syscall = PL_DNS_SYS_SENDMMSG;
-        dns_send(ctx->args[0], h.msg_name, h.msg_namelen, &m);
-    }
+    struct dns_mmsg x = {};
+    struct sock* sk = dns_send_sock(ctx->args[0], &x.proto, &x.peer);
+    if (!sk) return 0;
+    x.sk = (__u64)sk;
+    x.vec = (const struct mmsghdr*)ctx->args[1];
+    x.vlen = ctx->args[2];
+    bpf_loop(PL_DNS_MMSG_MAX, dns_sendmmsg_step, &x, 0);
     return 0;
 }
 
@@ -325,33 +396,41 @@ int pl_dns_sendmmsg(struct trace_event_raw_sys_enter* ctx) {
 static __always_inline int dns_recv_enter(int fd, __u64 arg, __u32 count, __u8 syscall) {
     PL_FLOOR_GATE(0);
     if (!pl_pass_filters()) return 0;
-    struct dns_recv_call c = {};
+    struct pl_sockaddr server = {};
     __u8 proto = 0;
-    struct sock* sk = dns_sock(fd, &proto, &c.server);
+    struct sock* sk = dns_sock(fd, &proto, &server);
     if (!sk) return 0;
-    c.sk = (__u64)sk;
-    if (!dns_port(c.server.port)) {
-        if (proto != PL_IPPROTO_UDP) return 0;
-        struct dns_sock_state* st = bpf_map_lookup_elem(&dns_socks, &c.sk);
+    __u64 key = (__u64)sk;
+    if (!dns_port(server.port)) {
+        /* Not connected to a DNS port: only an unconnected UDP socket that sent a query. */
+        if (proto != PL_IPPROTO_UDP || server.port != 0) return 0;
+        struct dns_sock_state* st = bpf_map_lookup_elem(&dns_socks, &key);
         if (!st) return 0;
-        c.server = st->server;
+        server = st->server;
     }
-    c.arg = arg;
-    c.count = count;
-    c.syscall = syscall;
-    c.tcp = proto == PL_IPPROTO_TCP;
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    bpf_map_update_elem(&dns_recv_calls, &tid, &c, BPF_ANY);
+    struct dns_recv_call* c = bpf_task_storage_get(&dns_recv_calls, bpf_get_current_task_btf(), 0,
+                                                   BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!c) {
+        pl_count_map_full(PL_TRACE_DNS);
+        return 0;
+    }
+    c->sk = key;
+    c->server = server;
+    c->arg = arg;
+    c->count = count;
+    c->syscall = syscall;
+    c->tcp = proto == PL_IPPROTO_TCP;
+    c->active = 1;
     return 0;
 }
 
 /* A receive's exit: the call noted at its entry, if it was one of `syscall`. */
 static __always_inline bool dns_recv_call_of(__u8 syscall, struct dns_recv_call* out) {
-    __u32 tid = (__u32)bpf_get_current_pid_tgid();
-    struct dns_recv_call* c = bpf_map_lookup_elem(&dns_recv_calls, &tid);
-    if (!c) return false;
+    struct dns_recv_call* c =
+        bpf_task_storage_get(&dns_recv_calls, bpf_get_current_task_btf(), 0, 0);
+    if (!c || !c->active) return false;
     *out = *c;
-    bpf_map_delete_elem(&dns_recv_calls, &tid);
+    c->active = 0;
     return out->syscall == syscall;
 }
 
@@ -448,21 +527,26 @@ int pl_dns_recvmsg_exit(struct trace_event_raw_sys_exit* ctx) {
     return dns_received(&c, &m);
 }
 
+static long dns_recvmmsg_step(__u32 i, void* arg) {
+    struct dns_mmsg* x = arg;
+    if (i >= x->vlen) return 1;
+    struct mmsghdr mm = {};
+    if (bpf_probe_read_user(&mm, sizeof(mm), &x->vec[i]) != 0) return 1;
+    struct dns_msg m = {};
+    dns_read_iov(&m.segs, mm.msg_hdr.msg_iov, mm.msg_hdr.msg_iovlen, mm.msg_len);
+    m.total = mm.msg_len;
+    dns_received(&x->call, &m);
+    return 0;
+}
+
 SEC("tp/syscalls/sys_exit_recvmmsg")
 int pl_dns_recvmmsg_exit(struct trace_event_raw_sys_exit* ctx) {
     PL_FLOOR_GATE(0);
-    struct dns_recv_call c;
+    struct dns_mmsg x = {};
     long ret = ctx->ret;
-    if (!dns_recv_call_of(PL_DNS_SYS_RECVMMSG, &c) || ret <= 0) return 0;
-    const struct mmsghdr* vec = (const struct mmsghdr*)c.arg;
-    for (__u32 i = 0; i < PL_DNS_MMSG_MAX; i++) {
-        if (i >= (__u64)ret || i >= c.count) break;
-        struct mmsghdr mm = {};
-        if (bpf_probe_read_user(&mm, sizeof(mm), &vec[i]) != 0) break;
-        struct dns_msg m = {};
-        dns_read_iov(&m.segs, mm.msg_hdr.msg_iov, mm.msg_hdr.msg_iovlen, mm.msg_len);
-        m.total = mm.msg_len;
-        dns_received(&c, &m);
-    }
+    if (!dns_recv_call_of(PL_DNS_SYS_RECVMMSG, &x.call) || ret <= 0) return 0;
+    x.vec = (const struct mmsghdr*)x.call.arg;
+    x.vlen = (__u64)ret < x.call.count ? (__u32)ret : x.call.count;
+    bpf_loop(PL_DNS_MMSG_MAX, dns_recvmmsg_step, &x, 0);
     return 0;
 }
