@@ -259,9 +259,11 @@ static __always_inline struct sock* dns_sock(int fd, __u8* proto, struct pl_sock
 /*
  * The socket of a send that may be DNS, its peer in `peer`: one connected to
  * a DNS port, or an unconnected UDP one (its destination comes with the
- * call). Checked before any of the caller's memory is read.
+ * call), from a task the filters pass. Checked before any of the caller's
+ * memory is read.
  */
 static __always_inline struct sock* dns_send_sock(int fd, __u8* proto, struct pl_sockaddr* peer) {
+    if (!pl_pass_filters()) return NULL;
     struct sock* sk = dns_sock(fd, proto, peer);
     if (!sk) return NULL;
     if (dns_port(peer->port) || (*proto == PL_IPPROTO_UDP && peer->port == 0)) return sk;
@@ -295,7 +297,6 @@ static __always_inline int dns_send(__u64 sk, __u8 proto, const void* uaddr, int
 static __always_inline int dns_send_buf(int fd, const void* buf, __u64 len, const void* uaddr,
                                         int addrlen, __u8 syscall) {
     PL_FLOOR_GATE(0);
-    if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
     __u8 proto = 0;
     struct sock* sk = dns_send_sock(fd, &proto, &m.server);
@@ -330,7 +331,6 @@ int pl_dns_write(struct trace_event_raw_sys_enter* ctx) {
 SEC("tp/syscalls/sys_enter_writev")
 int pl_dns_writev(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
-    if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
     __u8 proto = 0;
     struct sock* sk = dns_send_sock(ctx->args[0], &proto, &m.server);
@@ -344,7 +344,6 @@ int pl_dns_writev(struct trace_event_raw_sys_enter* ctx) {
 SEC("tp/syscalls/sys_enter_sendmsg")
 int pl_dns_sendmsg(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
-    if (!pl_pass_filters()) return 0;
     struct dns_msg m = {};
     __u8 proto = 0;
     struct sock* sk = dns_send_sock(ctx->args[0], &proto, &m.server);
@@ -380,7 +379,6 @@ static long dns_sendmmsg_step(__u32 i, void* arg) {
 SEC("tp/syscalls/sys_enter_sendmmsg")
 int pl_dns_sendmmsg(struct trace_event_raw_sys_enter* ctx) {
     PL_FLOOR_GATE(0);
-    if (!pl_pass_filters()) return 0;
     struct dns_mmsg x = {};
     struct sock* sk = dns_send_sock(ctx->args[0], &x.proto, &x.peer);
     if (!sk) return 0;
