@@ -29,8 +29,9 @@ constexpr int kBigRecords = 100;  // A records of big.test: more than fit a UDP 
 // bind-mounts /etc/netns/NAME/resolv.conf), and dnsmasq serving in it.
 class DnsLab {
   public:
-    // resolv_options: added to resolv.conf's options ("use-vc": glibc over TCP).
-    explicit DnsLab(const TempDir& dir, const std::string& resolv_options = "")
+    // resolv_options: added to resolv.conf's options ("use-vc": glibc over
+    // TCP); port: dnsmasq's.
+    explicit DnsLab(const TempDir& dir, const std::string& resolv_options = "", int port = 53)
         : name_(fmt::format("pl-dns-{}", ::getpid())), etc_("/etc/netns/" + name_) {
         run({"/usr/sbin/ip", "netns", "del", name_});
         ok_ = run({"/usr/sbin/ip", "netns", "add", name_}).exit_code == 0 &&
@@ -44,12 +45,13 @@ class DnsLab {
         for (int i = 1; i <= kBigRecords; ++i)
             hosts += fmt::format("10.9.0.{} big.test\n", i);
         std::string hosts_file = dir.write("big.hosts", hosts);
-        dnsmasq_ = std::make_unique<Process>(in(
-            {"/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53",
-             "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
-             "--log-facility=-", "--address=/a.test/10.1.2.3", "--address=/a.test/fd00::5",
-             "--host-record=real.test,10.1.2.4,fd00::6", "--cname=c.test,real.test",
-             "--address=/missing.test/", "--addn-hosts=" + hosts_file}));
+        dnsmasq_ = std::make_unique<Process>(
+            in({"/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                "--port=" + std::to_string(port), "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--pid-file=", "--user=root", "--log-facility=-", "--address=/a.test/10.1.2.3",
+                "--address=/a.test/fd00::5", "--host-record=real.test,10.1.2.4,fd00::6",
+                "--cname=c.test,real.test", "--address=/missing.test/",
+                "--addn-hosts=" + hosts_file}));
         ok_ = ok_ && dnsmasq_->wait_for_stderr("started, version");
     }
     DnsLab(const DnsLab&) = delete;
@@ -86,12 +88,17 @@ struct Dig {
     std::string out;
 };
 
-Dig dig(const DnsLab& lab, const std::string& name, const std::string& type) {
-    Process p(lab.in({"/usr/bin/dig", "@127.0.0.1", "+tries=1", "+time=2", name, type}));
+// dig asking 127.0.0.1:port; `answered`: it must get an answer.
+Dig dig(const DnsLab& lab, const std::string& name, const std::string& type, int port = 53,
+        bool answered = true) {
+    Process p(lab.in({"/usr/bin/dig", "@127.0.0.1", "-p", std::to_string(port), "+tries=1",
+                      "+time=2", name, type}));
     Dig d{.pid = p.pid()};
     Finished f = p.wait();
     d.out = f.out;
-    EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+    if (answered) {
+        EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+    }
     std::smatch m;
     std::string::const_iterator from = d.out.cbegin();
     static const std::regex kId("->>HEADER<<- .* id: ([0-9]+)");
@@ -129,11 +136,11 @@ std::pair<const JsonRecord*, const JsonRecord*> query_then_response(
 
 // What every record of a query to dnsmasq shares.
 void expect_common(const JsonRecord& r, const std::string& name, uint64_t type,
-                   const std::string& protocol) {
+                   const std::string& protocol, uint64_t port = 53) {
     EXPECT_EQ(r.str("query"), name) << r.line();
     EXPECT_EQ(r.unum("query_type"), type) << r.line();
     EXPECT_EQ(r.str("server_addr"), "127.0.0.1") << r.line();
-    EXPECT_EQ(r.unum("server_port"), 53u) << r.line();
+    EXPECT_EQ(r.unum("server_port"), port) << r.line();
     EXPECT_EQ(r.str("protocol"), protocol) << r.line();
     EXPECT_EQ(r.num("error_raw"), 0) << r.line();
     EXPECT_FALSE(r.has("malformed")) << r.line();
@@ -334,6 +341,33 @@ TEST(DnsE2E, GetaddrinfoOverTcpReadsTheLengthThenTheBody) {
     EXPECT_GT(r->unum("latency_ns"), 0u) << r->line();
     EXPECT_EQ(r->strings("answers"), (std::vector<std::string>{"real.test", "10.1.2.4"}))
         << r->line();
+}
+
+// --dns-ports 5353: a server on 5353 is DNS, port 53 no longer is (dig's
+// query there, refused, makes no record).
+TEST(DnsE2E, DnsPortsReplacesPort53) {
+    PROBELOG_REQUIRE_ROOT();
+    TempDir dir{"probelog-dns-e2e"};
+    DnsLab lab(dir, "", 5353);
+    ASSERT_TRUE(lab.ok()) << lab.why();
+    auto p =
+        start_probelog({"-o", "json", "--poll-ms", "20", "--trace", "dns", "--dns-ports", "5353"});
+    Dig seen = dig(lab, "a.test", "A", 5353);
+    Dig unseen = dig(lab, "a.test", "A", 53, false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto records = stop_and_parse(*p);
+    auto all = dns_of(records, seen.pid, 0);
+    for (const JsonRecord* r : dns_of(records, seen.pid, 1))
+        all.push_back(r);
+    ASSERT_EQ(all.size(), 2u) << seen.out;
+    auto [q, r] = query_then_response(all);
+    for (const JsonRecord* x : {q, r}) {
+        expect_common(*x, "a.test", 1, "udp", 5353);
+        EXPECT_EQ(x->unum("txid"), seen.id) << x->line();
+    }
+    EXPECT_EQ(r->strings("answers"), (std::vector<std::string>{"10.1.2.3"})) << r->line();
+    EXPECT_TRUE(dns_of(records, unseen.pid, 0).empty()) << unseen.out;
+    EXPECT_TRUE(dns_of(records, unseen.pid, 1).empty()) << unseen.out;
 }
 
 }  // namespace
