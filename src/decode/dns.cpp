@@ -35,6 +35,8 @@ constexpr std::array<std::string_view, PL_DNS_SYS_COUNT> kSyscalls = {
 #undef PL_DNS_SYSCALL_NAME
 };
 
+// Lengths are compared as bytes left (eom - p), never as p + n: a pointer
+// past the end of the bytes is undefined even when only compared.
 uint16_t get16(const uint8_t* p) {
     return static_cast<uint16_t>((p[0] << 8) | p[1]);
 }
@@ -94,7 +96,7 @@ DnsMessage parse_dns_message(std::span<const uint8_t> msg, std::span<char> name,
     for (size_t q = 0; q < m.qdcount && q < kMaxQuestions; ++q) {
         int n = q == 0 ? ::ns_name_uncompress(start, eom, p, name.data(), name.size())
                        : (::ns_name_skip(&p, eom) < 0 ? -1 : 0);
-        if (n < 0 || p + n + 4 > eom) {
+        if (n < 0 || eom - p < n + 4) {
             m.complete = false;
             return m;
         }
@@ -111,14 +113,14 @@ DnsMessage parse_dns_message(std::span<const uint8_t> msg, std::span<char> name,
     size_t used = 0;
     for (size_t a = 0; a < m.ancount; ++a) {
         // Each record takes at least 11 bytes: the loop ends with the bytes.
-        if (::ns_name_skip(&p, eom) < 0 || p + 10 > eom) {
+        if (::ns_name_skip(&p, eom) < 0 || eom - p < 10) {
             m.complete = false;
             break;
         }
         uint16_t type = get16(p);
         uint16_t rdlen = get16(p + 8);
         p += 10;
-        if (p + rdlen > eom) {
+        if (eom - p < rdlen) {
             m.complete = false;
             break;
         }
