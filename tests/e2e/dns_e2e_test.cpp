@@ -1,5 +1,5 @@
 // The dns trace end to end, against real software: Debian's dnsmasq serves
-// names the test chooses on 127.0.0.1:53 in a network namespace the test
+// names the test chooses on 127.0.0.1:53 and [::1]:53 in a network namespace the test
 // makes, and dig (bind9's resolver: sendmmsg, recvmsg; over TCP writev and
 // read), Go's own resolver (write and read on connected UDP sockets) and
 // glibc's getaddrinfo (sendmmsg of A and AAAA, recvfrom) ask it.
@@ -47,11 +47,11 @@ class DnsLab {
         std::string hosts_file = dir.write("big.hosts", hosts);
         dnsmasq_ = std::make_unique<Process>(
             in({"/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-                "--port=" + std::to_string(port), "--listen-address=127.0.0.1", "--bind-interfaces",
-                "--pid-file=", "--user=root", "--log-facility=-", "--address=/a.test/10.1.2.3",
-                "--address=/a.test/fd00::5", "--host-record=real.test,10.1.2.4,fd00::6",
-                "--cname=c.test,real.test", "--address=/missing.test/",
-                "--addn-hosts=" + hosts_file}));
+                "--port=" + std::to_string(port), "--listen-address=127.0.0.1,::1",
+                "--bind-interfaces", "--pid-file=", "--user=root", "--log-facility=-",
+                "--address=/a.test/10.1.2.3", "--address=/a.test/fd00::5",
+                "--host-record=real.test,10.1.2.4,fd00::6", "--cname=c.test,real.test",
+                "--address=/missing.test/", "--addn-hosts=" + hosts_file}));
         ok_ = ok_ && dnsmasq_->wait_for_stderr("started, version");
     }
     DnsLab(const DnsLab&) = delete;
@@ -83,6 +83,7 @@ class DnsLab {
 };
 
 struct Dig {
+    std::string server;  // the address dig asked
     pid_t pid = -1;
     uint64_t id = 0;  // the id of the answer dig printed (the last one: TCP after TC)
     std::string out;
@@ -90,10 +91,10 @@ struct Dig {
 
 // dig asking 127.0.0.1:port; `answered`: it must get an answer.
 Dig dig(const DnsLab& lab, const std::string& name, const std::string& type, int port = 53,
-        bool answered = true) {
-    Process p(lab.in({"/usr/bin/dig", "@127.0.0.1", "-p", std::to_string(port), "+tries=1",
+        bool answered = true, const std::string& server = "127.0.0.1") {
+    Process p(lab.in({"/usr/bin/dig", "@" + server, "-p", std::to_string(port), "+tries=1",
                       "+time=2", name, type}));
-    Dig d{.pid = p.pid()};
+    Dig d{.server = server, .pid = p.pid()};
     Finished f = p.wait();
     d.out = f.out;
     if (answered) {
@@ -136,10 +137,11 @@ std::pair<const JsonRecord*, const JsonRecord*> query_then_response(
 
 // What every record of a query to dnsmasq shares.
 void expect_common(const JsonRecord& r, const std::string& name, uint64_t type,
-                   const std::string& protocol, uint64_t port = 53) {
+                   const std::string& protocol, uint64_t port = 53,
+                   const std::string& server = "127.0.0.1") {
     EXPECT_EQ(r.str("query"), name) << r.line();
     EXPECT_EQ(r.unum("query_type"), type) << r.line();
-    EXPECT_EQ(r.str("server_addr"), "127.0.0.1") << r.line();
+    EXPECT_EQ(r.str("server_addr"), server) << r.line();
     EXPECT_EQ(r.unum("server_port"), port) << r.line();
     EXPECT_EQ(r.str("protocol"), protocol) << r.line();
     EXPECT_EQ(r.num("error_raw"), 0) << r.line();
@@ -160,8 +162,8 @@ const JsonRecord* expect_exchange(const std::vector<JsonRecord>& records, const 
     if (queries.size() != 1 || responses.size() != 1) return nullptr;
     const JsonRecord& q = *queries[0];
     const JsonRecord& r = *responses[0];
-    expect_common(q, name, type, protocol);
-    expect_common(r, name, type, protocol);
+    expect_common(q, name, type, protocol, 53, d.server);
+    expect_common(r, name, type, protocol, 53, d.server);
     EXPECT_EQ(q.unum("txid"), d.id) << q.line();
     EXPECT_EQ(r.unum("txid"), d.id) << r.line();
     EXPECT_EQ(q.unum("latency_ns"), 0u) << q.line();
@@ -173,7 +175,7 @@ const JsonRecord* expect_exchange(const std::vector<JsonRecord>& records, const 
     return responses[0];
 }
 
-TEST(DnsE2E, DigAAaaaCnameNxdomainATcpRetryAfterTcAndGo) {
+TEST(DnsE2E, DigAAaaaIpv6CnameNxdomainATcpRetryAfterTcAndGo) {
     PROBELOG_REQUIRE_ROOT();
     TempDir dir{"probelog-dns-e2e"};
     DnsLab lab(dir);
@@ -184,6 +186,7 @@ TEST(DnsE2E, DigAAaaaCnameNxdomainATcpRetryAfterTcAndGo) {
     Dig cname = dig(lab, "c.test", "A");
     Dig nx = dig(lab, "missing.test", "A");
     Dig big = dig(lab, "big.test", "A");
+    Dig v6 = dig(lab, "a.test", "AAAA", 53, true, "::1");
     Process go(lab.in({testprog("go_resolve"), "c.test"}));
     Finished go_done = go.wait();
     EXPECT_EQ(go_done.exit_code, 0) << go_done.err;
@@ -201,6 +204,9 @@ TEST(DnsE2E, DigAAaaaCnameNxdomainATcpRetryAfterTcAndGo) {
     if (const JsonRecord* r = expect_exchange(records, aaaa, "a.test", 28)) {
         EXPECT_EQ(r->strings("answers"), (std::vector<std::string>{"fd00::5"}));
         EXPECT_EQ(r->str("query_type_name"), "AAAA");
+    }
+    if (const JsonRecord* r = expect_exchange(records, v6, "a.test", 28)) {  // over IPv6
+        EXPECT_EQ(r->strings("answers"), (std::vector<std::string>{"fd00::5"}));
     }
     if (const JsonRecord* r = expect_exchange(records, cname, "c.test", 1)) {
         EXPECT_EQ(r->strings("answers"), (std::vector<std::string>{"real.test", "10.1.2.4"}));
