@@ -23,6 +23,7 @@ enum pl_trace_id {
     PL_TRACE_XDP = 10,
     PL_TRACE_SCHED = 11,
     PL_TRACE_OPENSSL = 12,
+    PL_TRACE_DNS = 13,
     PL_TRACE_MAX = 32, /* size of the per-trace counter array */
 };
 
@@ -46,6 +47,7 @@ enum pl_event_type {
     PL_EVENT_TLS_READ = 15,
     PL_EVENT_TLS_WRITE = 16,
     PL_EVENT_TLS_SHUTDOWN = 17,
+    PL_EVENT_DNS = 18,
     PL_EVENT_TYPE_MAX = 64, /* decoder table size */
 };
 

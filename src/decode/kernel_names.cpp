@@ -12,16 +12,6 @@ namespace {
 
 static_assert(PL_AF_INET == AF_INET && PL_AF_INET6 == AF_INET6 && PL_AF_UNIX == AF_UNIX);
 
-// Formats into the record's arena (no allocation); "" if the arena is full.
-template <typename... Args>
-std::string_view arena_format(Record& out, size_t max, fmt::format_string<Args...> format,
-                              Args&&... args) {
-    std::span<char> room = out.store_begin(max);
-    auto result = fmt::format_to_n(room.data(), room.size(), format, std::forward<Args>(args)...);
-    if (result.size > room.size()) return out.store_commit(0);
-    return out.store_commit(result.size);
-}
-
 constexpr std::array<std::string_view, 32> kSignals = {
     "",          "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
     "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",

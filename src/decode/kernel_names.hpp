@@ -3,8 +3,11 @@
 // protocols, TCP states) and socket addresses as text. Nothing here allocates:
 // text that must be formatted goes into the Record's arena.
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "pipeline/record.hpp"
 
@@ -13,6 +16,16 @@ extern "C" {
 }
 
 namespace probelog::decode {
+
+// Formats into the record's arena (no allocation); "" if the arena is full.
+template <typename... Args>
+std::string_view arena_format(Record& out, size_t max, fmt::format_string<Args...> format,
+                              Args&&... args) {
+    std::span<char> room = out.store_begin(max);
+    auto result = fmt::format_to_n(room.data(), room.size(), format, std::forward<Args>(args)...);
+    if (result.size > room.size()) return out.store_commit(0);
+    return out.store_commit(result.size);
+}
 
 // "SIGTERM", "SIGRTMIN+3", "SIG0"-style for numbers without a name.
 std::string_view signal_name(int sig, Record& out);

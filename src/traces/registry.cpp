@@ -20,6 +20,7 @@
     X(io)                    \
     X(sched)                 \
     X(openssl)               \
+    X(dns)                   \
     X(probe)
 // clang-format on
 

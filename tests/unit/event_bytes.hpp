@@ -10,6 +10,7 @@
 
 #include "decode/builtin.hpp"
 #include "decode/decoder.hpp"
+#include "decode/dns.hpp"
 #include "decode/openssl.hpp"
 #include "decode/sched.hpp"
 
@@ -61,6 +62,7 @@ inline decode::Decoder builtin_decoder() {
     d.add(PL_EVENT_TLS_READ, "tls_read", &decode::decode_tls);
     d.add(PL_EVENT_TLS_WRITE, "tls_write", &decode::decode_tls);
     d.add(PL_EVENT_TLS_SHUTDOWN, "tls_shutdown", &decode::decode_tls);
+    d.add(PL_EVENT_DNS, "dns", &decode::decode_dns);
     return d;
 }
 

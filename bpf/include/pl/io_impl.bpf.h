@@ -1,6 +1,6 @@
 /*
  * The io trace's programs: file I/O system calls, entry and exit correlated per
- * thread. Compiled twice, as bpf/progs/io.bpf.c and io_compat.bpf.c (see KREAD).
+ * thread. Compiled twice, as bpf/progs/io.bpf.c and io_compat.bpf.c (see pl/kread.bpf.h).
  *
  * Entry (tp/syscalls/sys_enter_*): the kernel filters (pid, comm, cgroup), then
  * the fd is resolved to its struct file through current->files, and the file's
@@ -27,6 +27,7 @@
 #define PROBELOG_BPF_IO_IMPL_BPF_H
 
 #include "pl/common.bpf.h"
+#include "pl/kread.bpf.h"
 #include "io.h"
 
 #define S_IFMT 00170000
@@ -42,21 +43,8 @@
 #define E2BIG 7
 #define ENOMEM 12
 
-/*
- * Kernel structs (file, inode, dentry, mount) are read with direct loads through
- * bpf_rdonly_cast (kernel 6.2+): the verifier turns them into fault-safe loads,
- * a few ns each. io_compat.bpf.c builds this file with PL_IO_PORTABLE for older
- * kernels, where every field costs a bpf_probe_read_kernel call instead; user
- * space loads it when this object is refused.
- */
-#ifdef PL_IO_PORTABLE
-#define KREAD(p, field) BPF_CORE_READ(p, field)
-#define KCAST(p, type) ((type*)(p))
-#else
-extern void* bpf_rdonly_cast(const void* obj__ign, __u32 btf_id) __ksym;
-#define KREAD(p, field) ((p)->field)
-#define KCAST(p, type) ((type*)bpf_rdonly_cast((const void*)(p), bpf_core_type_id_kernel(type)))
-#endif
+/* Kernel structs are read with KREAD/KCAST (pl/kread.bpf.h): direct loads,
+ * or bpf_probe_read_kernel in io_compat.bpf.c (PL_KREAD_PORTABLE). */
 
 /* Set by user space before load. */
 const volatile __u32 io_all_files = 0;      /* keep every fd type, not only regular files */
@@ -117,22 +105,6 @@ struct {
 static __always_inline struct io_scratch* scratch(void) {
     __u32 zero = 0;
     return bpf_map_lookup_elem(&io_scratch, &zero);
-}
-
-/* The file an fd of the current task refers to, or NULL. */
-static __always_inline struct file* fd_file(__s32 fd) {
-    if (fd < 0) return NULL;
-    struct task_struct* task = bpf_get_current_task_btf();
-    struct files_struct* files = KREAD(task, files);
-    if (!files) return NULL;
-    struct fdtable* fdt = KREAD(files, fdt);
-    if (!fdt) return NULL;
-    if ((__u32)fd >= KREAD(fdt, max_fds)) return NULL;
-    struct file** fds = KREAD(fdt, fd);
-    struct file* file = NULL;
-    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-    if (!file) return NULL;
-    return KCAST(file, struct file);
 }
 
 static __always_inline __u8 file_type_of(umode_t mode, struct super_block* sb) {
@@ -198,7 +170,7 @@ static __always_inline bool is_probelog_task(void) {
 static __always_inline int on_enter(struct trace_event_raw_sys_enter* ctx, __u8 op) {
     if (!pl_pass_filters() || is_probelog_task()) return 0;
     __s32 fd = (__s32)ctx->args[0];
-    struct file* file = fd_file(fd);
+    struct file* file = pl_fd_file(fd);
     if (!file) return 0;
     struct inode* inode = KREAD(file, f_inode);
     if (!inode) return 0;
@@ -346,7 +318,7 @@ static __always_inline void agg_add_to(void* map, const struct pl_io_agg_key* ke
         n->file_type = v->file_type;
         __u8 flags = 0, depth = 0;
         __u32 len = 0;
-        struct file* file = fd_file(v->fd);
+        struct file* file = pl_fd_file(v->fd);
         if (file && (__u64)file == v->file) {
             len = capture_path(file, true, &flags, &depth);
         } else {
@@ -418,7 +390,7 @@ static __always_inline void emit(const struct io_inflight* v, __s64 ret, __u64 l
     __u8 flags = v->flags, depth = 0;
     __u32 len = 0;
     /* The syscall no longer holds the file: use it only if the fd still does. */
-    struct file* file = fd_file(v->fd);
+    struct file* file = pl_fd_file(v->fd);
     if (file && (__u64)file == v->file) {
         len = capture_path(file, false, &flags, &depth);
     } else {
