@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 # What `make test-asan` runs under the sanitizers (a ctest label regex).
 ASAN_LABELS ?= unit|kernel|e2e
 # What it builds there (not the benchmarks).
-ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests e2e_probe_tests
+ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests e2e_probe_tests e2e_serial_tests
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 CLANG_FORMAT ?= clang-format-16
