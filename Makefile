@@ -18,7 +18,7 @@ CLANG_TIDY   ?= clang-tidy-16
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all deps configure build run test unit-test kernel-test test-asan fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean
+.PHONY: all deps configure build run test unit-test kernel-test test-asan asan-build fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean
 
 all: build
 
@@ -56,11 +56,15 @@ kernel-test: build
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-test-asan: deps
+test-asan: asan-build
+	@cd $(ASAN_BUILD) && $(ASAN_ENV) $(CTEST) -L '$(ASAN_LABELS)' $(CTEST_ARGS)
+
+# The build alone (.ci/run fuzzes while the sanitized tests run, not while
+# they build).
+asan-build: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPROBELOG_SANITIZE=ON \
 	       -DPROBELOG_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target $(ASAN_TARGETS)
-	@cd $(ASAN_BUILD) && $(ASAN_ENV) $(CTEST) -L '$(ASAN_LABELS)' $(CTEST_ARGS)
 
 # The libFuzzer targets (tests/fuzz/, docs/DEVELOPING.md "Fuzzing") in
 # $(FUZZ_BUILD)/: clang-16, ASan+UBSan, the libraries they fuzz with coverage
