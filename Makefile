@@ -5,7 +5,12 @@ ASAN_BUILD ?= build-asan
 # What `make test-asan` runs under the sanitizers (a ctest label regex).
 ASAN_LABELS ?= unit|kernel|e2e
 # What it builds there (not the benchmarks).
-ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests e2e_probe_tests e2e_serial_tests
+ASAN_TARGETS = probelog unit_tests unit_agent_tests kernel_tests e2e_tests e2e_probe_tests e2e_serial_tests fuzz_targets
+FUZZ_BUILD ?= build-fuzz
+# `make fuzz`: seconds per target, and how many targets run at once.
+FUZZ_TIME  ?= 60
+FUZZ_JOBS  ?= 2
+FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 CLANG_FORMAT ?= clang-format-16
@@ -13,7 +18,7 @@ CLANG_TIDY   ?= clang-tidy-16
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all deps configure build run test unit-test kernel-test test-asan lint lint-format lint-tidy tidy-only format bench clean
+.PHONY: all deps configure build run test unit-test kernel-test test-asan asan-build fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean
 
 all: build
 
@@ -54,11 +59,30 @@ kernel-test: build
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-test-asan: deps
+test-asan: asan-build
+	@cd $(ASAN_BUILD) && $(ASAN_ENV) $(CTEST) -L '$(ASAN_LABELS)' $(CTEST_ARGS)
+
+# The build alone (.ci/run fuzzes while the sanitized tests run, not while
+# they build).
+asan-build: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPROBELOG_SANITIZE=ON \
 	       -DPROBELOG_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target $(ASAN_TARGETS)
-	@cd $(ASAN_BUILD) && $(ASAN_ENV) $(CTEST) -L '$(ASAN_LABELS)' $(CTEST_ARGS)
+
+# The libFuzzer targets (tests/fuzz/, docs/DEVELOPING.md "Fuzzing") in
+# $(FUZZ_BUILD)/: clang-16, ASan+UBSan, the libraries they fuzz with coverage
+# instrumentation. Replays every target's regressions and seeds (ctest -L
+# fuzz), then fuzzes each for FUZZ_TIME seconds, FUZZ_JOBS at a time; fails
+# on any crash (the input is in $(FUZZ_BUILD)/fuzz/crashes/).
+fuzz: fuzz-build
+	@cd $(FUZZ_BUILD) && $(ASAN_ENV) $(CTEST) -L fuzz
+	@scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+# The build alone (.ci/run starts it in the background while the tests run).
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPROBELOG_FUZZ=ON -DPROBELOG_WERROR=ON \
+	       -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_targets
 
 lint: lint-format lint-tidy
 
@@ -88,4 +112,4 @@ bench: build
 	@bench/run.sh
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config make binutils
     clang-16 llvm-16 clang-format-16 clang-tidy-16
-    libasan8 libubsan1
+    libasan8 libubsan1 libclang-rt-16-dev
     libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
     libcapstone-dev libfmt-dev libcli11-dev libyaml-cpp-dev
     libmsgpack-cxx-dev rapidjson-dev libcpp-httplib-dev

@@ -158,27 +158,50 @@ Status load_include(std::string_view pattern, LoadState& state, std::string_view
 
 }  // namespace detail
 
+namespace {
+
+// Errors are one line (config.hpp), but a message may quote what a file
+// says, and a YAML file can say anything: a double-quoted "a\nb" is a
+// newline, and yaml-cpp's own messages quote the raw character (an unknown
+// escape "\<newline>"). Control characters are shown as \xNN.
+Error one_line(Error error) {
+    std::string& m = error.message;
+    for (size_t i = 0; i < m.size(); ++i) {
+        auto c = static_cast<unsigned char>(m[i]);
+        if (c >= 0x20 && c != 0x7f) continue;
+        m.replace(i, 1, fmt::format("\\x{:02x}", c));
+        i += 3;
+    }
+    return error;
+}
+
+Result<Options> finish(const Status& loaded, const detail::LoadState& state) {
+    if (!loaded) return one_line(loaded.error());
+    auto options = detail::interpret(state);
+    if (!options) return one_line(options.error());
+    return options;
+}
+
+}  // namespace
+
 Result<Options> load_file(const std::string& path, const Context& context) {
     detail::LoadState state;
     state.context = &context;
-    if (Status st = detail::load_path(path, state, {}, 0); !st) return st.error();
-    return detail::interpret(state);
+    return finish(detail::load_path(path, state, {}, 0), state);
 }
 
 Result<Options> parse_classic(std::string_view text, const std::string& file_name,
                               const Context& context) {
     detail::LoadState state;
     state.context = &context;
-    if (Status st = detail::load_classic(text, file_name, state); !st) return st.error();
-    return detail::interpret(state);
+    return finish(detail::load_classic(text, file_name, state), state);
 }
 
 Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
                            const Context& context) {
     detail::LoadState state;
     state.context = &context;
-    if (Status st = detail::load_yaml(text, file_name, state); !st) return st.error();
-    return detail::interpret(state);
+    return finish(detail::load_yaml(text, file_name, state), state);
 }
 
 Context default_context(std::vector<std::string> known_traces,

@@ -8,11 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "decode/builtin.hpp"
-#include "decode/decoder.hpp"
-#include "decode/dns.hpp"
-#include "decode/openssl.hpp"
-#include "decode/sched.hpp"
+#include "support/builtin_decoder.hpp"
 
 extern "C" {
 #include "event_header.h"
@@ -39,31 +35,6 @@ std::vector<std::byte> event_bytes(T e, uint16_t type, uint16_t trace) {
     std::vector<std::byte> bytes(sizeof(T));
     std::memcpy(bytes.data(), &e, sizeof(T));
     return bytes;
-}
-
-// A decoder that knows the built-in event types, as a run's does once every
-// trace's decoders are registered (the unit tests do not link the traces; an
-// agent test checks that register_decoders() registers the same).
-inline decode::Decoder builtin_decoder() {
-    decode::Decoder d;
-    d.add(PL_EVENT_EXEC, "exec", &decode::decode_exec);
-    d.add(PL_EVENT_EXIT, "exit", &decode::decode_exit);
-    d.add(PL_EVENT_SIGNAL, "signal", &decode::decode_signal);
-    d.add(PL_EVENT_BIND, "bind", &decode::decode_bind);
-    d.add(PL_EVENT_LISTEN, "listen", &decode::decode_tcp);
-    d.add(PL_EVENT_ACCEPT, "accept", &decode::decode_tcp);
-    d.add(PL_EVENT_CONNECT, "connect", &decode::decode_tcp);
-    d.add(PL_EVENT_VFS, "vfs", &decode::decode_vfs);
-    d.add(PL_EVENT_MALLOC, "malloc", &decode::decode_malloc);
-    d.add(PL_EVENT_XDP, "xdp_drop", &decode::decode_xdp_drop);
-    d.add(PL_EVENT_IO, "io", &decode::decode_io);
-    d.add(PL_EVENT_SCHED, "sched", &decode::decode_sched);
-    d.add(PL_EVENT_TLS_HANDSHAKE, "tls_handshake", &decode::decode_tls);
-    d.add(PL_EVENT_TLS_READ, "tls_read", &decode::decode_tls);
-    d.add(PL_EVENT_TLS_WRITE, "tls_write", &decode::decode_tls);
-    d.add(PL_EVENT_TLS_SHUTDOWN, "tls_shutdown", &decode::decode_tls);
-    d.add(PL_EVENT_DNS, "dns", &decode::decode_dns);
-    return d;
 }
 
 // Decodes `bytes` into `out`. The record's strings point into the bytes, which

@@ -8,6 +8,7 @@
 
 #include "common/clock.hpp"
 #include "decode/probe.hpp"
+#include "support/probe_slot.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -18,16 +19,7 @@ namespace {
 
 using K = ProbeValueKind;
 
-ProbeSlotInfo slot(K kind, uint8_t bytes, const std::string& name) {
-    ProbeSlotInfo s;
-    s.kind = kind;
-    s.bytes = bytes;
-    s.name = name;
-    s.error_name = name + "_error";
-    if (kind == K::Str || kind == K::Buf) s.truncated_name = name + "_truncated";
-    if (kind == K::Buf) s.len_name = name + "_len";
-    return s;
-}
+constexpr auto slot = &test::probe_slot;
 
 ProbeTable table() {
     ProbeTable t;

@@ -85,5 +85,20 @@ TEST(ConfigLimits, YamlNestedTooDeepSaysSo) {
     EXPECT_NE(error.find("an unclosed [ or {?"), std::string::npos) << error;
 }
 
+// Found by config_fuzz (tests/fuzz/regressions/config_fuzz/): yaml-cpp quotes
+// the raw character of an unknown escape, and a quoted key or value can be any
+// text; the error still is one line, control characters shown as \xNN.
+TEST(ConfigLimits, ErrorsAreOneLineWhateverTheYamlQuotes) {
+    auto yaml_error = [](std::string_view text) {
+        auto r = config::parse_yaml(text, "f.yaml", context());
+        return r.ok() ? "<loaded>" : r.error().message;
+    };
+    EXPECT_EQ(yaml_error("a: \"x\\\x01\"\n"),
+              "f.yaml:1: not valid YAML: unknown escape character: \\x01");
+    std::string key = yaml_error("pipeline:\n  inputs:\n    - name: ebpf\n      \"a\\nb\": 1\n");
+    EXPECT_EQ(key.find('\n'), std::string::npos) << key;
+    EXPECT_NE(key.find("a\\x0ab"), std::string::npos) << key;
+}
+
 }  // namespace
 }  // namespace probelog::test
