@@ -75,15 +75,20 @@ struct pl_trace_stats {
     __u64 generated; /* events that passed the kernel filters; the next seq */
     __u64 lost;      /* of those, events the ring buffer had no room for */
     __u64 map_full;  /* a correlation map had no room (entry state not kept) */
-    __u64 reserved[5];
+    /* events over the trace's --max-rate, dropped before they took a seq (so
+     * not in `generated`): generated + throttled is what the hooks saw */
+    __u64 throttled;
+    __u64 reserved[4];
 };
 PL_STATIC_ASSERT(sizeof(struct pl_trace_stats) == 64, "pl_trace_stats layout changed");
 
-/* Ring buffer wakeups, shared by every object (a one-entry array, mmapped by
- * user space). A producer that finds the ring at least wakeup_bytes full wakes
- * the reader only if no wakeup is pending: it sets wake_pending, and the reader
- * clears it each time it drains. So a busy ring costs one wakeup per drain, not
- * one per event (a wakeup is an irq_work: microseconds in the traced task). */
+/* Ring buffer wakeups: every trace has its own ring (so a flood in one cannot
+ * take the room of another), and each ring its entry in one array indexed by
+ * trace id, mmapped by user space. A producer that finds its ring at least
+ * wakeup_bytes full wakes the reader only if no wakeup is pending: it sets
+ * wake_pending, and the reader clears it each time it drains. So a busy ring
+ * costs one wakeup per drain, not one per event (a wakeup is an irq_work:
+ * microseconds in the traced task). */
 struct pl_ring_ctl {
     __u64 wake_pending;
     __u64 wakeups; /* forced wakeups so far (all cpus) */
@@ -118,6 +123,20 @@ struct pl_filter_config {
     char comm[PL_COMM_LEN];
 };
 PL_STATIC_ASSERT(sizeof(struct pl_filter_config) == 48, "pl_filter_config layout changed");
+
+/* --max-rate: per trace id, the GCRA emission interval and burst tolerance
+ * (0: no limit). Read-only data of every object: the verifier drops the check
+ * of a trace without a limit. */
+struct pl_rate_config {
+    __u64 interval_ns[PL_TRACE_MAX];
+    __u64 burst_ns[PL_TRACE_MAX];
+};
+
+/* The boot-clock time up to which a trace's rate budget is spent (one shared
+ * slot per trace id, all cpus). */
+struct pl_rate_state {
+    __u64 next_ns;
+};
 
 #define PL_PID_FILTER_MAX 65536
 #define PL_CGROUP_FILTER_MAX 4096

@@ -14,7 +14,7 @@ packages=(
     golang-go iproute2 iputils-ping prometheus
     bpftrace libbpf-tools curl openssl
     podman runc busybox-static
-    systemtap-sdt-dev python3
+    systemtap-sdt-dev python3 dnsmasq-base bind9-dnsutils
 )
 
 missing=()

@@ -117,6 +117,16 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     rc.ringbuf_bytes = bpf::ringbuf_size_for(o.ringbuf_size);
     rc.filter.self_tgid = static_cast<uint32_t>(::getpid());
     rc.filter.wakeup_bytes = rc.ringbuf_bytes / 4;
+    for (const TraceDef* def : trace_defs()) {
+        uint16_t id = def->info.id;
+        if (id >= PL_TRACE_MAX || id == PL_TRACE_PROBE) continue;  // probes: each its own rate
+        auto it = o.max_rate.find(std::string(def->info.name));
+        if (it == o.max_rate.end()) it = o.max_rate.find("");
+        if (it == o.max_rate.end()) continue;
+        // GCRA: one record every interval, a second's worth at once at most.
+        rc.rates.interval_ns[id] = 1000000000ULL / it->second;
+        rc.rates.burst_ns[id] = it->second * rc.rates.interval_ns[id];
+    }
     if (!o.pids.empty() || !o.command.empty()) rc.filter.flags |= PL_FILTER_PID;
     if (!o.command.empty()) rc.filter.flags |= PL_FILTER_FOLLOW;
     if (o.bench_floor) rc.filter.flags |= PL_FILTER_FLOOR;
@@ -173,8 +183,8 @@ Result<Outputs> split_outputs(const Options& o) {
 
 // -- CMD: the programs that add the command's new descendants to the followed
 // pid set. The object owns their links.
-Result<bpf::Object> start_follow(const bpf::Runtime& runtime) {
-    auto skel = runtime.open<pl_core>("core");
+Result<bpf::Object> start_follow(bpf::Runtime& runtime) {
+    auto skel = runtime.open<pl_core>("core", PL_TRACE_NONE);
     if (!skel) return skel.error();
     if (Status st = skel->object().load(runtime.verbose()); !st) return st.error();
     bpf::Object object = std::move(skel->object());
@@ -291,7 +301,7 @@ class Run {
     std::vector<Watch> watches_;
     std::optional<LossReport> losses_;
     std::optional<AgentMetrics> agent_metrics_;
-    std::optional<bpf::RingFill> ring_fill_;
+    std::vector<bpf::RingFill> ring_fills_;  // every trace's ring
 
     std::optional<int> exit_code_;  // the command's, once it has ended
     int interrupts_ = 0;            // signals that asked the command to end
@@ -443,9 +453,7 @@ Status Run::make_pipeline() {
 // The ring reader, and epoll over the signals, the ring buffer and the
 // participants' fds.
 Status Run::make_event_loop() {
-    auto ring =
-        bpf::RingReader::create(runtime_->ring_fd(), &Pipeline::on_sample_thunk, &*pipeline_,
-                                runtime_->wake_pending(), runtime_->wakeup_bytes());
+    auto ring = bpf::RingReader::create(*runtime_, &Pipeline::on_sample_thunk, &*pipeline_);
     if (!ring) return ring.error();
     ring_.emplace(std::move(*ring));
     auto loop = EventLoop::create(*signals_, *ring_);
@@ -461,16 +469,21 @@ Status Run::make_event_loop() {
 }
 
 // The loss report and probelog's own metrics over the running traces, and the
-// ring buffer's fill (for a metric; without it, none).
+// ring buffers' fill (for a metric; a ring that cannot be mapped is left out).
 void Run::make_accounting() {
     losses_.emplace(started_.traces);
-    agent_metrics_.emplace(registry_, started_.traces, *pipeline_, runtime_->ringbuf_bytes());
-    auto ring_fill = bpf::RingFill::map(runtime_->ring_fd());
-    if (ring_fill) {
-        ring_fill_.emplace(std::move(*ring_fill));
-    } else if (o_.verbose) {
-        say(ring_fill.error().message);
+    uint64_t ring_bytes = 0;
+    for (const bpf::EventRing& ring : runtime_->rings()) {
+        if (ring.trace == PL_TRACE_NONE) continue;  // -- CMD's follow object: emits nothing
+        ring_bytes += ring.bytes;
+        auto fill = bpf::RingFill::map(ring.fd.get());
+        if (fill) {
+            ring_fills_.push_back(std::move(*fill));
+        } else if (o_.verbose) {
+            say(fill.error().message);
+        }
     }
+    agent_metrics_.emplace(registry_, started_.traces, *pipeline_, ring_bytes);
 }
 
 void Run::announce() const {
@@ -549,7 +562,10 @@ bool Run::child_exited() {
 // One drain of the ring buffer and what follows it: the participants' timers,
 // `lost` records for new losses, the metrics, a flush of the sinks.
 void Run::drain() {
-    if (ring_fill_) agent_metrics_->sample_ring(ring_fill_->used_bytes());
+    uint64_t ring_used = 0;
+    for (const bpf::RingFill& fill : ring_fills_)
+        ring_used += fill.used_bytes();
+    agent_metrics_->sample_ring(ring_used);
     ring_->consume();
     // Containers found by the watch reach the kernel's filter even while it
     // lets no record through.

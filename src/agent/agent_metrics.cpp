@@ -17,6 +17,11 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
                              "sink:NAME (lost by that sink: queue full, refused, unsent at exit)",
                              {"trace", "stage"});
 
+    auto& throttled = reg.counter(
+        "probelog_throttled_events_total",
+        "Events a trace's --max-rate dropped in the kernel (not in kernel_events_total), by trace",
+        {"trace"});
+
     for (const auto& t : traces) {
         PerTrace p;
         p.id = t->info().id;
@@ -26,6 +31,7 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
         p.lost_ring = &lost.labels({name, "ring_buffer"});
         p.lost_map_full = &lost.labels({name, "map_full"});
         p.lost_decoder = &lost.labels({name, "decoder"});
+        p.throttled = &throttled.labels({name});
         traces_.push_back(p);
     }
     lost_decoder_ = &lost.labels({"unknown", "decoder"});
@@ -35,10 +41,12 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
                                 "with a cpu's first loss)",
                                 {"trace", "cpu"});
 
-    auto& ring_size = reg.gauge("probelog_ringbuf_size_bytes", "Size of the event ring buffer");
+    auto& ring_size = reg.gauge("probelog_ringbuf_size_bytes",
+                                "Size of the event ring buffers (one per trace), together");
     ring_size.get().set(static_cast<double>(ringbuf_bytes));
     ring_used_ = &reg.gauge("probelog_ringbuf_used_bytes",
-                            "Ring buffer bytes waiting to be read, sampled before each drain")
+                            "Ring buffer bytes waiting to be read (every trace's ring), sampled "
+                            "before each drain")
                       .get();
     ring_peak_ = &reg.gauge("probelog_ringbuf_used_peak_bytes",
                             "Highest ring buffer fill seen before a drain since start")
@@ -102,6 +110,7 @@ void AgentMetrics::publish(const bpf::Counters& kernel, const Pipeline& pipeline
         t.delivered->set(pc.delivered[t.id]);
         t.lost_ring->set(kernel[t.id].lost);
         t.lost_map_full->set(kernel[t.id].map_full);
+        t.throttled->set(kernel[t.id].throttled);
         t.lost_decoder->set(pc.invalid_by_trace[t.id]);
         if (t.lost_ring_by_cpu.size() < kernel.per_cpu.size())
             t.lost_ring_by_cpu.resize(kernel.per_cpu.size(), nullptr);

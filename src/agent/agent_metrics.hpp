@@ -21,7 +21,7 @@ class AgentMetrics {
     AgentMetrics(metrics::Registry& registry, const std::vector<std::unique_ptr<Trace>>& traces,
                  const Pipeline& pipeline, uint64_t ringbuf_bytes);
 
-    // The ring buffer's fill, sampled just before a drain (its high point).
+    // The ring buffers' fill (all rings), sampled just before a drain (its high point).
     void sample_ring(uint64_t used_bytes);
     // Publishes the current totals (event loop thread).
     void publish(const bpf::Counters& kernel, const Pipeline& pipeline);
@@ -34,6 +34,7 @@ class AgentMetrics {
         metrics::Counter* lost_ring = nullptr;
         metrics::Counter* lost_map_full = nullptr;
         metrics::Counter* lost_decoder = nullptr;
+        metrics::Counter* throttled = nullptr;
         std::vector<metrics::Counter*> lost_ring_by_cpu;  // created on a cpu's first loss
     };
     struct PerSink {

@@ -48,6 +48,20 @@ void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
             r = c;
         }
     }
+    for (uint16_t id : ids_) {
+        uint64_t throttled = counters[id].throttled;
+        if (throttled == reported_throttled_[id]) continue;
+        int64_t now = realtime_now_ns();
+        begin_record(record_, "lost", id, now);
+        record_.add_str("trace", trace_name(id));
+        record_.add_str("stage", "max_rate");
+        record_.add_uint("lost", throttled - reported_throttled_[id]);
+        record_.add_uint("lost_total", throttled);
+        record_.add_str("reason",
+                        "over the trace's --max-rate: dropped in the kernel (not in its seq)");
+        pipeline.emit(record_);
+        reported_throttled_[id] = throttled;
+    }
     const PipelineCounters& pc = pipeline.counters();
     for (uint16_t id : ids_) {
         uint64_t invalid = pc.invalid_by_trace[id];
@@ -119,6 +133,8 @@ std::string LossReport::summary(const bpf::Counters& counters, const Pipeline& p
                                  trace_name(id), d, counters[id].lost);
         if (counters[id].map_full != 0)
             per_trace += fmt::format(", {} map full", counters[id].map_full);
+        if (counters[id].throttled != 0)
+            per_trace += fmt::format(", {} throttled (--max-rate)", counters[id].throttled);
         if (pipeline.counters().invalid_by_trace[id] != 0)
             per_trace += fmt::format(", {} malformed", pipeline.counters().invalid_by_trace[id]);
         if (verbose) per_trace += fmt::format(" of {} generated", counters[id].generated);

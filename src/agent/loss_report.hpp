@@ -4,6 +4,8 @@
 //   - the kernel: a full ring buffer (`lost`) or correlation map (`map_full`),
 //     per trace and per cpu, since sequence numbers are per (trace, cpu): a
 //     consumer can match the gaps it sees in (cpu, seq) against these;
+//   - the kernel: events over a trace's --max-rate (`stage: max_rate`), per
+//     trace; they take no sequence number, so they leave no gap;
 //   - the decoder: malformed events (`stage: decoder`);
 //   - each sink: queue full, refused, write errors, unsent at exit.
 // The exit summary states the totals.
@@ -50,6 +52,7 @@ class LossReport {
     // [cpu][trace]: what the last `lost` records said.
     std::vector<std::array<bpf::TraceCounters, PL_TRACE_MAX>> reported_;
     std::array<uint64_t, PL_TRACE_MAX> reported_invalid_{};
+    std::array<uint64_t, PL_TRACE_MAX> reported_throttled_{};
     std::vector<uint64_t> reported_sink_lost_;
     Record record_;
 };

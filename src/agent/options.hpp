@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct Options {
     std::optional<std::chrono::nanoseconds> duration;
     std::optional<uint64_t> max_records;
     uint64_t ringbuf_size = 4u << 20;
+    // --max-rate [TRACE=]N/s: records per second, by trace name ("": every trace).
+    std::map<std::string, uint64_t> max_rate;
     uint32_t poll_ms = 100;
     std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;

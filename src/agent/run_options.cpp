@@ -4,12 +4,46 @@
 
 #include "agent/options.hpp"
 #include "common/parse.hpp"
+#include "traces/probe_trace.hpp"
 #include "traces/trace.hpp"
 
 namespace probelog {
 namespace {
 
 constexpr uint64_t kMaxPid = 4194304;  // PID_MAX_LIMIT
+
+constexpr uint64_t kMaxRate = 1000000000;
+
+// --max-rate [TRACE=]N/s. A probe's budget is its own (the trace's is not
+// shared between probes): it is the probes' default `rate N/s` clause.
+Status apply_max_rate(std::string_view value, Options& o) {
+    std::string_view trace;
+    std::string_view rate = value;
+    if (size_t eq = value.find('='); eq != std::string_view::npos) {
+        trace = value.substr(0, eq);
+        rate = value.substr(eq + 1);
+        if (find_trace(trace) == nullptr) {
+            return make_error(ErrorKind::Usage,
+                              "--max-rate '{}': no trace '{}' (probelog --list-traces lists them)",
+                              value, trace);
+        }
+    }
+    std::optional<uint64_t> n;
+    if (rate.size() > 2 && rate.ends_with("/s")) {
+        if (auto parsed = parse_uint(rate.substr(0, rate.size() - 2))) n = *parsed;
+    }
+    if (!n || *n == 0 || *n > kMaxRate) {
+        return make_error(ErrorKind::Usage,
+                          "--max-rate '{}': expected [TRACE=]N/s with N from 1 to {}, as in "
+                          "--max-rate malloc=10000/s",
+                          value, kMaxRate);
+    }
+    std::string name(trace.empty() ? "" : find_trace(trace)->name);
+    o.max_rate[name] = *n;
+    if (name == "probe" || (name.empty() && !o.max_rate.contains("probe")))
+        o.settings.get<ProbeSettings>().default_rate_per_s = *n;
+    return {};
+}
 
 constexpr OptionDef kRunOptions[] = {
     {.flag = "--pid",
@@ -67,7 +101,7 @@ constexpr OptionDef kRunOptions[] = {
      }},
     {.flag = "--ringbuf-size",
      .value = "SIZE",
-     .help = "Kernel ring buffer size, rounded up to a power of two (default 4M)",
+     .help = "Each trace's kernel ring buffer size, rounded up to a power of two (default 4M)",
      .apply = [](std::string_view value, Options& o) -> Status {
          auto n = parse_size(value);
          if (!n || *n < 4096 || *n > (1ULL << 30)) {
@@ -76,6 +110,14 @@ constexpr OptionDef kRunOptions[] = {
          o.ringbuf_size = *n;
          return {};
      }},
+    {.flag = "--max-rate",
+     .value = "[TRACE=]N/s",
+     .help = "At most N records per second of TRACE (of each trace without TRACE=; of each "
+             "probe for probe=), dropped in the kernel past it and counted as throttled "
+             "(repeatable)",
+     .apply = apply_max_rate,
+     .list = true,
+     .commas = true},
     {.flag = "--poll-ms",
      .value = "MS",
      .help = "Longest wait between ring buffer drains, in ms (default 100)",

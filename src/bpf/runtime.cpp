@@ -41,8 +41,6 @@ uint32_t ringbuf_size_for(uint64_t requested) {
 
 Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     Runtime rt(config);
-    auto events = create_map(BPF_MAP_TYPE_RINGBUF, "pl_events", 0, 0, config.ringbuf_bytes);
-    if (!events) return events.error();
     auto stats = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "pl_stats", sizeof(uint32_t),
                             sizeof(pl_trace_stats), PL_TRACE_MAX);
     if (!stats) return stats.error();
@@ -52,9 +50,13 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     auto cgroups = create_map(BPF_MAP_TYPE_HASH, "pl_cgroups", sizeof(uint64_t), sizeof(uint8_t),
                               PL_CGROUP_FILTER_MAX, BPF_F_NO_PREALLOC);
     if (!cgroups) return cgroups.error();
+    auto rate = create_map(BPF_MAP_TYPE_ARRAY, "pl_rate", sizeof(uint32_t), sizeof(pl_rate_state),
+                           PL_TRACE_MAX);
+    if (!rate) return rate.error();
     auto ring_ctl = create_map(BPF_MAP_TYPE_ARRAY, "pl_ring_ctl", sizeof(uint32_t),
-                               sizeof(pl_ring_ctl), 1, BPF_F_MMAPABLE);
+                               sizeof(pl_ring_ctl), PL_TRACE_MAX, BPF_F_MMAPABLE);
     if (!ring_ctl) return ring_ctl.error();
+    static_assert(sizeof(pl_ring_ctl) * PL_TRACE_MAX <= 4096, "pl_ring_ctl: one page");
     void* ctl = ::mmap(nullptr, static_cast<size_t>(sysconf(_SC_PAGESIZE)), PROT_READ | PROT_WRITE,
                        MAP_SHARED, ring_ctl->get(), 0);
     if (ctl == MAP_FAILED) {
@@ -62,18 +64,36 @@ Result<Runtime> Runtime::create(const RuntimeConfig& config) {
     }
     rt.ring_ctl_.reset(static_cast<pl_ring_ctl*>(ctl));
     rt.ring_ctl_fd_ = std::move(*ring_ctl);
-    rt.events_ = std::move(*events);
     rt.stats_ = std::move(*stats);
     rt.pids_ = std::move(*pids);
     rt.cgroups_ = std::move(*cgroups);
+    rt.rate_ = std::move(*rate);
     return rt;
 }
 
-Status Runtime::share_maps(Object& object, const SharedMaps& maps) const {
+Result<int> Runtime::ring_for(uint16_t trace) {
+    if (trace >= PL_TRACE_MAX) return make_error("no ring for trace id {}", trace);
+    if (int fd = ring_fd(trace); fd >= 0) return fd;
+    uint32_t bytes = trace == PL_TRACE_NONE ? ringbuf_size_for(0) : config_.ringbuf_bytes;
+    auto ring = create_map(BPF_MAP_TYPE_RINGBUF, "pl_events", 0, 0, bytes);
+    if (!ring) return ring.error();
+    int fd = ring->get();
+    rings_.push_back({trace, bytes, std::move(*ring)});
+    return fd;
+}
+
+int Runtime::ring_fd(uint16_t trace) const {
+    for (const EventRing& r : rings_) {
+        if (r.trace == trace) return r.fd.get();
+    }
+    return -1;
+}
+
+Status Runtime::share_maps(Object& object, const SharedMaps& maps, int ring_fd) const {
     for (auto [map, fd] :
-         {std::pair{maps.events, events_.get()}, std::pair{maps.stats, stats_.get()},
+         {std::pair{maps.events, ring_fd}, std::pair{maps.stats, stats_.get()},
           std::pair{maps.pids, pids_.get()}, std::pair{maps.ring_ctl, ring_ctl_fd_.get()},
-          std::pair{maps.cgroups, cgroups_.get()}}) {
+          std::pair{maps.cgroups, cgroups_.get()}, std::pair{maps.rate, rate_.get()}}) {
         if (Status st = object.share_map(map, fd); !st) return st;
     }
     return {};
@@ -84,7 +104,11 @@ void Runtime::Unmap::operator()(pl_ring_ctl* p) const {
 }
 
 uint64_t Runtime::forced_wakeups() const {
-    return ring_ctl_ ? __atomic_load_n(&ring_ctl_->wakeups, __ATOMIC_RELAXED) : 0;
+    if (!ring_ctl_) return 0;
+    uint64_t sum = 0;
+    for (size_t slot = 0; slot < PL_TRACE_MAX; ++slot)
+        sum += __atomic_load_n(&ring_ctl_.get()[slot].wakeups, __ATOMIC_RELAXED);
+    return sum;
 }
 
 Status Runtime::add_pid(uint32_t pid) {
@@ -119,7 +143,8 @@ Counters Runtime::read_counters(std::span<const uint16_t> traces) const {
         if (bpf_map_lookup_elem(stats_.get(), &trace, per_cpu.data()) != 0) return;
         for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
             const pl_trace_stats& s = per_cpu[cpu];
-            c.per_cpu[cpu][trace] = {s.generated, s.lost, s.map_full};
+            c.per_cpu[cpu][trace] = {s.generated, s.lost, s.map_full, s.throttled};
+            c.total[trace].throttled += s.throttled;
             c.total[trace].generated += s.generated;
             c.total[trace].lost += s.lost;
             c.total[trace].map_full += s.map_full;

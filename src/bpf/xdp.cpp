@@ -151,8 +151,8 @@ std::string attach_error(std::string_view ifname, xdp::Mode mode, int err) {
 
 }  // namespace
 
-Result<XdpProgram> XdpProgram::load(const Runtime& runtime, const XdpProgramConfig& config) {
-    auto skel = runtime.open<pl_xdp>("xdp");
+Result<XdpProgram> XdpProgram::load(Runtime& runtime, const XdpProgramConfig& config) {
+    auto skel = runtime.open<pl_xdp>("xdp", PL_TRACE_XDP);
     if (!skel) return skel.error();
     pl_xdp* s = skel->operator->();
     s->rodata->xdp_drop_records_per_sec = config.drop_records_per_sec;

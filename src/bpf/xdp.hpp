@@ -32,7 +32,7 @@ class XdpProgram {
   public:
     // Opens and loads the xdp object through the runtime (shared ring buffer
     // and counters); nothing is attached yet.
-    static Result<XdpProgram> load(const Runtime& runtime, const XdpProgramConfig& config);
+    static Result<XdpProgram> load(Runtime& runtime, const XdpProgramConfig& config);
 
     int program_fd() const;
 

@@ -32,7 +32,7 @@ const TraceInfo& ExitTrace::info() const {
     return exit_trace.info;
 }
 
-Status ExitTrace::start_variant(const bpf::Runtime& runtime, Variant variant) {
+Status ExitTrace::start_variant(bpf::Runtime& runtime, Variant variant) {
     bool legacy = variant == Variant::LiveCount;
     return start_skeleton<pl_exit>(runtime, "exit", [&](bpf::Skeleton<pl_exit>& skel) {
         bpf::Object& obj = skel.object();

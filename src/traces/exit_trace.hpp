@@ -18,7 +18,7 @@ class ExitTrace final : public ObjectTrace {
     Status start(const TraceContext& context) override;
 
   private:
-    Status start_variant(const bpf::Runtime& runtime, Variant variant);
+    Status start_variant(bpf::Runtime& runtime, Variant variant);
     Variant variant_;
 };
 

@@ -70,9 +70,8 @@ const TraceInfo& IoTrace::info() const {
 }
 
 template <typename Skel>
-Status IoTrace::load(const bpf::Runtime& runtime, const IoSettings& settings,
-                     std::string_view name) {
-    auto skel = runtime.open<Skel>(name);
+Status IoTrace::load(bpf::Runtime& runtime, const IoSettings& settings, std::string_view name) {
+    auto skel = runtime.open<Skel>(name, info().id);
     if (!skel) return skel.error();
     Skel* s = skel->operator->();
     bool aggregate = settings.aggregate_ns != 0;

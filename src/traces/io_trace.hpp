@@ -57,7 +57,7 @@ class IoTrace final : public Trace, private LoopParticipant {
     };
 
     template <typename Skel>
-    Status load(const bpf::Runtime& runtime, const IoSettings& settings, std::string_view name);
+    Status load(bpf::Runtime& runtime, const IoSettings& settings, std::string_view name);
     void drain(uint32_t slot, int64_t time_ns, uint64_t interval_ns, Pipeline& pipeline);
 
     std::string object_name_;

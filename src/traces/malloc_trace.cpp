@@ -82,7 +82,7 @@ Status MallocTrace::start(const TraceContext& context) {
         sites.push_back(*site);
     }
 
-    auto skel = context.runtime.open<pl_malloc>("malloc");
+    auto skel = context.runtime.open<pl_malloc>("malloc", PL_TRACE_MALLOC);
     if (!skel) return skel.error();
     if (Status st = skel->object().load(context.runtime.verbose()); !st) return st;
     const auto& progs = (*skel)->progs;

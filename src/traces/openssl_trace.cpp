@@ -144,7 +144,7 @@ class OpensslTrace final : public ObjectTrace {
         auto sites = find_sites(context);
         if (!sites) return sites.error();
         uint32_t capture = context.settings.value<OpensslSettings>().capture;
-        auto skel = context.runtime.open<pl_openssl>("openssl");
+        auto skel = context.runtime.open<pl_openssl>("openssl", PL_TRACE_OPENSSL);
         if (!skel) return skel.error();
         (*skel)->rodata->openssl_capture = capture;
         if (Status st = skel->object().load(context.runtime.verbose()); !st) return st;

@@ -34,9 +34,10 @@ struct Plan {
 // A spec's plans: one, or one per site of its USDT probes (each site has its
 // own argument recipe, so its own config).
 Result<std::vector<Plan>> plan_probe(const std::string& text, const probes::ResolveOptions& ro,
-                                     const probes::CompileOptions& co) {
+                                     const probes::CompileOptions& co, uint64_t default_rate) {
     auto spec = probes::parse_probe_spec(text);
     if (!spec) return spec.error();
+    if (spec->clauses.rate_per_s == 0) spec->clauses.rate_per_s = default_rate;
     std::vector<probes::ResolvedProbe> sites;
     if (spec->usdt) {
         auto resolved = probes::resolve_usdt(*spec, ro);
@@ -166,7 +167,7 @@ const TraceInfo& ProbeTrace::info() const {
 }
 
 Status ProbeTrace::start(const TraceContext& context) {
-    const bpf::Runtime& runtime = context.runtime;
+    bpf::Runtime& runtime = context.runtime;
     ProbeSettings settings = context.settings.value<ProbeSettings>();
     if (settings.specs.empty()) {
         return make_error(ErrorKind::Usage, "--trace probe needs at least one --probe SPEC");
@@ -189,7 +190,7 @@ Status ProbeTrace::start(const TraceContext& context) {
     std::vector<Plan> plans;
     auto table = std::make_unique<decode::ProbeTable>();
     for (const std::string& text : settings.specs) {
-        auto spec_plans = plan_probe(text, ro, co);
+        auto spec_plans = plan_probe(text, ro, co, settings.default_rate_per_s);
         if (!spec_plans) return make_error("--probe '{}': {}", text, spec_plans.error().message);
         if (plans.size() + spec_plans->size() > PL_PROBE_CONFIG_MAX) {
             return make_error(ErrorKind::Usage,
@@ -246,7 +247,7 @@ Status ProbeTrace::start(const TraceContext& context) {
         }
     }
 
-    auto skel = runtime.open<pl_uprobe>("uprobe");
+    auto skel = runtime.open<pl_uprobe>("uprobe", PL_TRACE_PROBE);
     if (!skel) return skel.error();
     if (Status st = skel->object().load(runtime.verbose()); !st) return st;
     pl_uprobe* s = skel->operator->();

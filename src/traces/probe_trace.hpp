@@ -21,10 +21,11 @@ struct bpf_map;
 namespace probelog {
 
 struct ProbeSettings {
-    std::vector<std::string> specs;  // --probe, as typed
-    std::string mode = "call";       // --probe-mode: call, split or entry
-    uint32_t str_max = 128;          // --probe-str-max
-    uint32_t buf_max = 256;          // --probe-buf-max
+    std::vector<std::string> specs;   // --probe, as typed
+    std::string mode = "call";        // --probe-mode: call, split or entry
+    uint32_t str_max = 128;           // --probe-str-max
+    uint32_t buf_max = 256;           // --probe-buf-max
+    uint64_t default_rate_per_s = 0;  // --max-rate: the `rate N/s` of probes without one
 };
 
 class ProbeTrace final : public ObjectTrace, private LoopParticipant {

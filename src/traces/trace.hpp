@@ -67,7 +67,7 @@ class LoopParticipant {
 
 // What a trace is started with.
 struct TraceContext {
-    const bpf::Runtime& runtime;
+    bpf::Runtime& runtime;
     const TraceSettings& settings;
     // --pid without -- CMD: the processes uprobe traces attach to (empty: every
     // process that maps the probed file; the kernel filters still apply).
@@ -114,9 +114,8 @@ class ObjectTrace : public Trace {
     // autoload flags, loads it and attaches every program where its SEC()
     // says. The object is kept (and owns the links) even if an attach fails.
     template <typename Skel, typename Configure>
-    Status start_skeleton(const bpf::Runtime& runtime, std::string_view name,
-                          Configure&& configure) {
-        auto skel = runtime.open<Skel>(name);
+    Status start_skeleton(bpf::Runtime& runtime, std::string_view name, Configure&& configure) {
+        auto skel = runtime.open<Skel>(name, info().id);
         if (!skel) return skel.error();
         if (Status st = configure(*skel); !st) return st;
         if (Status st = skel->object().load(runtime.verbose()); !st) return st;
@@ -124,7 +123,7 @@ class ObjectTrace : public Trace {
         return object_->attach_all();
     }
     template <typename Skel>
-    Status start_skeleton(const bpf::Runtime& runtime, std::string_view name) {
+    Status start_skeleton(bpf::Runtime& runtime, std::string_view name) {
         return start_skeleton<Skel>(runtime, name, [](bpf::Skeleton<Skel>&) { return Status{}; });
     }
 

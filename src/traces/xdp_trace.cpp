@@ -207,7 +207,7 @@ const TraceInfo& XdpTrace::info() const {
 }
 
 Status XdpTrace::start(const TraceContext& context) {
-    const bpf::Runtime& runtime = context.runtime;
+    bpf::Runtime& runtime = context.runtime;
     opts_ = context.settings.value<XdpSettings>().options;
     if (opts_.interface.empty())
         return make_error(ErrorKind::Usage, "--trace xdp needs --xdp IFACE");

@@ -222,7 +222,9 @@ TEST(UsdtE2E, PythonLineAndAuditProbes) {
         {"-o", "json", "--poll-ms", "20", "--probe",
          std::string("usdt:") + kPython + ":python:line(str file, str function, int line)",
          "--probe", std::string("usdt:") + kPython + ":audit(str event)"});
-    auto python = std::make_unique<Process>(std::vector<std::string>{kPython, script}, fifo);
+    // -S: no site module, so no .pth file of whatever packages are installed
+    // runs thousands of lines before the script (a burst the test does not need).
+    auto python = std::make_unique<Process>(std::vector<std::string>{kPython, "-S", script}, fifo);
     int fd = open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     ASSERT_TRUE(python->wait_for_stderr("ready")) << python->err();

@@ -128,7 +128,7 @@ TEST(IoKernel, ReaperDropsTheEntryOfAThreadThatNeverReturned) {
     ASSERT_TRUE(test::succeeded(h.open(test::comm_filter("io_reaper_test"))));
     // Only the read entry hook and the exit-of-thread reaper: every read leaves an
     // entry behind, as a call that never returns would, until its thread dies.
-    auto skel = h.runtime().open<pl_io>("io");
+    auto skel = h.runtime().open<pl_io>("io", PL_TRACE_IO);
     ASSERT_TRUE(skel.ok()) << skel.error().message;
     bpf::Object& obj = skel->object();
     Status st = obj.load(false);

@@ -43,7 +43,7 @@ TEST(RingWakeupKernel, AWakeupClaimedDuringADrainIsReArmedWhenItEnds) {
     test::KernelHarness h;
     ASSERT_TRUE(test::succeeded(h.open(rc)));
     bpf::Runtime& rt = h.runtime();
-    ASSERT_NE(rt.wake_pending(), nullptr);
+    ASSERT_NE(rt.wake_pending(PL_TRACE_IO), nullptr);
     IoTrace trace;
     h.settings().get<IoSettings>().all_files = true;
     ASSERT_TRUE(test::succeeded(h.start_trace(trace)));
@@ -51,8 +51,8 @@ TEST(RingWakeupKernel, AWakeupClaimedDuringADrainIsReArmedWhenItEnds) {
     Reads reads;
     reads.fd = open("/dev/zero", O_RDONLY);
     ASSERT_GE(reads.fd, 0);
-    auto ring = bpf::RingReader::create(rt.ring_fd(), &Reads::on_sample, &reads, rt.wake_pending(),
-                                        kWakeBytes);
+    const bpf::RingReader::Ring rings[] = {{rt.ring_fd(PL_TRACE_IO), rt.wake_pending(PL_TRACE_IO)}};
+    auto ring = bpf::RingReader::create(rings, &Reads::on_sample, &reads, kWakeBytes);
     ASSERT_TRUE(ring.ok()) << ring.error().message;
     char buf[8];
     ASSERT_EQ(read(reads.fd, buf, sizeof(buf)), 8);  // the event that starts the drain
@@ -65,7 +65,7 @@ TEST(RingWakeupKernel, AWakeupClaimedDuringADrainIsReArmedWhenItEnds) {
     // The scenario happened: a producer claimed the wakeup during the drain...
     EXPECT_GE(rt.forced_wakeups(), wakeups_before + 1);
     // ...and the reader re-armed it before returning.
-    EXPECT_EQ(__atomic_load_n(rt.wake_pending(), __ATOMIC_SEQ_CST), 0u);
+    EXPECT_EQ(__atomic_load_n(rt.wake_pending(PL_TRACE_IO), __ATOMIC_SEQ_CST), 0u);
 }
 
 }  // namespace

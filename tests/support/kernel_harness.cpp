@@ -168,8 +168,8 @@ Status KernelHarness::collect() {
     register_decoders(pipeline_->decoder());
     pipeline_->add_sink(std::make_unique<SeenSink>(records_));
     start_.bind(*pipeline_);
-    auto ring =
-        bpf::RingReader::create(runtime_->ring_fd(), &Pipeline::on_sample_thunk, &*pipeline_);
+    auto ring = bpf::RingReader::create(*runtime_, &Pipeline::on_sample_thunk, &*pipeline_,
+                                        /*claims=*/false);
     if (!ring) return ring.error();
     ring_.emplace(std::move(*ring));
     return {};

@@ -13,7 +13,7 @@ struct TraceStart {
     std::vector<uint32_t> uprobe_pids;
     std::vector<LoopParticipant*> loop;
 
-    TraceContext context(const bpf::Runtime& runtime) {
+    TraceContext context(bpf::Runtime& runtime) {
         return TraceContext{
             .runtime = runtime, .settings = settings, .uprobe_pids = uprobe_pids, .loop = &loop};
     }

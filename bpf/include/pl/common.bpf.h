@@ -14,13 +14,26 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load; the verifier prunes the filters that are off. */
 const volatile struct pl_filter_config pl_filter = {};
+/* --max-rate of every trace (0: none), and the trace id whose ring this object
+ * writes to (its wakeup slot in pl_ring_ctl): set by user space before load. */
+const volatile struct pl_rate_config pl_rates = {};
+const volatile __u32 pl_ring_slot = 0;
 
 /* Shared maps: user space creates them once and hands the same fds to every
- * object (bpf_map__reuse_fd), so the definitions here only describe them. */
+ * object (bpf_map__reuse_fd), so the definitions here only describe them.
+ * pl_events is the exception: user space gives every trace a ring of its own
+ * (the objects of one trace share it), so that no trace takes another's room. */
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 1 << 22);
 } pl_events SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PL_TRACE_MAX);
+    __type(key, __u32);
+    __type(value, struct pl_rate_state);
+} pl_rate SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -31,7 +44,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
+    __uint(max_entries, PL_TRACE_MAX);
     __uint(map_flags, BPF_F_MMAPABLE);
     __type(key, __u32);
     __type(value, struct pl_ring_ctl);
@@ -140,6 +153,34 @@ static __always_inline __u64 pl_next_seq(struct pl_trace_stats* stats) {
     return __sync_fetch_and_add(&stats->generated, 1);
 }
 
+/*
+ * --max-rate: GCRA over all cpus, as the probes' `rate N/s` (one compare and
+ * swap on the trace's slot; a few tries, then the event counts as over the
+ * rate). True if the event may go on; false counts it throttled. A trace
+ * without a limit keeps nothing of this: the interval is read-only data.
+ */
+static __always_inline bool pl_rate_allows(__u32 trace, struct pl_trace_stats* stats) {
+    /* Masked, not range-checked: the compiler keeps a mask where it would drop
+     * a repeated check, and the verifier needs the bound at each access (ids
+     * are below PL_TRACE_MAX, a power of two). */
+    __u32 t = trace & (PL_TRACE_MAX - 1);
+    __u64 interval = pl_rates.interval_ns[t];
+    if (interval == 0) return true;
+    __u64 burst = pl_rates.burst_ns[t];
+    __u32 key = t;
+    struct pl_rate_state* r = bpf_map_lookup_elem(&pl_rate, &key);
+    if (!r) return true;
+    __u64 now = bpf_ktime_get_boot_ns();
+    for (int i = 0; i < 4; i++) {
+        __u64 spent = r->next_ns;
+        __u64 next = (spent > now ? spent : now) + interval;
+        if (next - now > burst) break;
+        if (__sync_val_compare_and_swap(&r->next_ns, spent, next) == spent) return true;
+    }
+    __sync_fetch_and_add(&stats->throttled, 1);
+    return false;
+}
+
 static __always_inline void pl_count_lost(struct pl_trace_stats* stats) {
     __sync_fetch_and_add(&stats->lost, 1);
 }
@@ -158,8 +199,8 @@ static __always_inline void pl_count_map_full(__u32 trace) {
 static __always_inline __u64 pl_wakeup_flags(void) {
     if (bpf_ringbuf_query(&pl_events, BPF_RB_AVAIL_DATA) < pl_filter.wakeup_bytes)
         return BPF_RB_NO_WAKEUP;
-    __u32 zero = 0;
-    struct pl_ring_ctl* ctl = bpf_map_lookup_elem(&pl_ring_ctl, &zero);
+    __u32 slot = pl_ring_slot;
+    struct pl_ring_ctl* ctl = bpf_map_lookup_elem(&pl_ring_ctl, &slot);
     if (!ctl) return BPF_RB_FORCE_WAKEUP;
     if (ctl->wake_pending || __sync_val_compare_and_swap(&ctl->wake_pending, 0, 1) != 0)
         return BPF_RB_NO_WAKEUP;
@@ -230,6 +271,7 @@ static __always_inline void* pl_reserve_for(__u16 type, __u16 trace, __u32 size,
                                             struct task_struct* task) {
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return NULL;
+    if (!pl_rate_allows(trace, stats)) return NULL;
     __u64 seq = pl_next_seq(stats);
     struct pl_event_header* h = bpf_ringbuf_reserve(&pl_events, size, 0);
     if (!h) {
@@ -253,6 +295,7 @@ static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
 static __always_inline void* pl_reserve_notask(__u16 type, __u16 trace, __u32 size) {
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return NULL;
+    if (!pl_rate_allows(trace, stats)) return NULL;
     __u64 seq = pl_next_seq(stats);
     struct pl_event_header* h = bpf_ringbuf_reserve(&pl_events, size, 0);
     if (!h) {
@@ -277,10 +320,11 @@ static __always_inline void pl_submit(void* event) {
  * Copies a variable-size event (header already filled except seq) into the ring
  * buffer, or counts it lost. `size` must be bounded by the caller.
  */
-/* True if the event is in the ring buffer (false: counted lost). */
+/* True if the event is in the ring buffer (false: counted lost or throttled). */
 static __always_inline bool pl_output(struct pl_event_header* h, __u32 trace, __u64 size) {
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return false;
+    if (!pl_rate_allows(trace, stats)) return false;
     h->seq = pl_next_seq(stats);
     if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0) {
         pl_count_lost(stats);
