@@ -32,6 +32,7 @@ Status FdWriter::flush() {
             if (errno == EINTR) continue;
             int err = errno;
             written_ += done;
+            torn_ = done;
             used_ = 0;
             if (err == EPIPE) {
                 broken_ = true;
@@ -42,6 +43,7 @@ Status FdWriter::flush() {
         done += static_cast<size_t>(n);
     }
     written_ += done;
+    torn_ = 0;
     used_ = 0;
     return {};
 }

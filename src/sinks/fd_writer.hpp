@@ -32,6 +32,9 @@ class FdWriter {
     // Bytes written to the fd so far, and bytes buffered now.
     uint64_t written() const { return written_; }
     size_t pending() const { return used_; }
+    // Bytes of the last failed flush that did reach the fd (the start of a
+    // record cut short, e.g. by a full file system); 0 after a good flush.
+    size_t torn() const { return torn_; }
 
   private:
     void spill();
@@ -40,6 +43,7 @@ class FdWriter {
     std::vector<char> buffer_;
     size_t used_ = 0;
     uint64_t written_ = 0;
+    size_t torn_ = 0;
     bool broken_ = false;
 };
 

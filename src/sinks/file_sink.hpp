@@ -4,7 +4,13 @@
 // ..., path becomes path.1, and a new path is started (only ever between two
 // records: every record is in exactly one file, whole). rotate_keep old files
 // are kept; 0 keeps none. Writes happen on the event loop thread, like stdout.
+// A write that fails (a full file system: ENOSPC, EDQUOT, EIO) loses the records
+// of that flush, counted as refused, and cuts the file back to its last whole
+// record; the next flush tries again, so writing resumes once there is room.
+// Each outage is said once on stderr, and its end too.
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -44,7 +50,9 @@ class FileSink final : public Sink {
     std::unique_ptr<FdWriter> out_;
     uint64_t file_size_ = 0;        // bytes in the file before out_ was created
     uint64_t records_pending_ = 0;  // records in out_'s buffer
+    std::array<uint64_t, PL_TRACE_MAX> pending_by_trace_{};  // the same, by trace
     bool reopen_failed_ = false;
+    bool failing_ = false;  // in a write outage (said once)
     JsonEncoder encoder_;
 };
 
