@@ -10,6 +10,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -171,8 +172,9 @@ TEST(FaultSinksE2E, FileOnAFullFileSystemDropsCountsAndResumesWithWholeLines) {
     EXPECT_EQ(sink_summary(f.err, "file.0"), std::make_pair(written, lost_reported)) << f.err;
 }
 
-// A TCP listener that accepts every connection and never reads from it, with
-// small receive buffers so that they fill at once.
+// A Forward receiver stuck for good: it accepts one connection, never reads
+// from it (a small receive buffer, full at once), and listens no more (every
+// reconnection is refused). Nothing probelog queues after that can leave.
 class DeafReceiver {
   public:
     DeafReceiver() {
@@ -186,14 +188,13 @@ class DeafReceiver {
         socklen_t len = sizeof(addr);
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
         port_ = ntohs(addr.sin_port);
-        ::listen(fd_, 64);
+        ::listen(fd_, 1);
         thread_ = std::thread([this] {
-            for (;;) {
-                int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-                if (c < 0) return;  // the listener was shut down
-                std::lock_guard lock(mutex_);
-                accepted_.push_back(c);
-            }
+            int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) return;  // the listener was shut down
+            std::lock_guard lock(mutex_);
+            accepted_.push_back(c);
+            ::shutdown(fd_, SHUT_RDWR);  // listens no more
         });
     }
     ~DeafReceiver() {
@@ -232,14 +233,20 @@ TEST(FaultSinksE2E, ForwardReceiverThatNeverReadsCostsCountedLossesNotABlockedAg
     constexpr int kReads = 20000;
     // dd makes 40000 io calls in a fraction of a second. A ring buffer that
     // holds them all: whatever the forward output does, the kernel loses nothing.
-    auto start = SteadyClock::now();
-    Finished f = run(
-        {probelog_bin(), "--trace", "io", "--io-all-files", "--poll-ms", "20", "--ringbuf-size",
-         "16777216", "-o", "file://" + dir.file("all.jsonl"), "-o",
-         fmt::format("forward://127.0.0.1:{}?queue_size=500&timeout=500ms&grace=1s", rx.port()),
-         "--", "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", fmt::format("count={}", kReads)},
-        std::chrono::seconds(30));
-    auto took = SteadyClock::now() - start;
+    Process p(
+        {probelog_bin(), "--trace", "io", "--io-all-files", "--comm", "dd", "--poll-ms", "20",
+         "--ringbuf-size", "16777216", "-o", "file://" + dir.file("all.jsonl"), "-o",
+         fmt::format("forward://127.0.0.1:{}?queue_size=10000&timeout=500ms&grace=1s", rx.port())});
+    ASSERT_TRUE(p.wait_for_stderr("Ctrl-C to stop")) << p.err();
+    ASSERT_EQ(
+        run({"/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", fmt::format("count={}", kReads)})
+            .exit_code,
+        0);
+    (void)p.wait_for_stderr("\x01", std::chrono::milliseconds(500));  // a few drains
+    auto stop = SteadyClock::now();
+    p.signal(SIGINT);
+    Finished f = p.wait(std::chrono::seconds(15));  // then SIGKILL: status 137
+    auto took = SteadyClock::now() - stop;
     EXPECT_EQ(f.exit_code, 3) << f.err;  // an output lost records
     EXPECT_GE(rx.connections(), 1u);
     // The file output got every one of dd's reads.
@@ -258,7 +265,7 @@ TEST(FaultSinksE2E, ForwardReceiverThatNeverReadsCostsCountedLossesNotABlockedAg
         }
     }
     // Every record for the forward output was sent or counted lost; the queue
-    // (500 records) never grew: the rest was refused as "queue full".
+    // (10000 records) never grew: the rest was refused as "queue full".
     auto [sent, lost] = sink_summary(f.err, "forward.0");
     ASSERT_NE(sent, UINT64_MAX) << f.err;
     EXPECT_GT(lost, 0u) << f.err;
@@ -267,9 +274,9 @@ TEST(FaultSinksE2E, ForwardReceiverThatNeverReadsCostsCountedLossesNotABlockedAg
     EXPECT_TRUE(
         std::regex_search(f.err, std::regex(R"(forward\.0 [^;]* lost \([1-9]\d* queue full)")))
         << f.err;
-    // A blocked event loop would wait out the 500 ms timeout again and again;
-    // here: dd's fraction of a second, attaching, then at most the grace period.
-    EXPECT_LT(took, std::chrono::seconds(10));
+    // Ctrl-C to exit: detaching, then at most the grace period (1 s) for the
+    // stalled output, not a timeout (500 ms) per batch still queued.
+    EXPECT_LT(took, std::chrono::seconds(4)) << f.err;
 }
 
 // An OTLP/HTTP receiver answering 429 (Retry-After: 1), then 503
