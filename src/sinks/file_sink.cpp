@@ -79,13 +79,13 @@ Status FileSink::flush_counted() {
     for (uint16_t t = 0; t < PL_TRACE_MAX; ++t) {
         if (by_trace[t] != 0) stats_.count_lost(t, by_trace[t]);
     }
-    // Part of the flush may have reached the file: cut it back to the last
-    // whole record, so that the records written after the outage start a line.
-    // (The file's own size, not a count of ours: someone may have cut it.)
+    // Part of these records may have reached the file: cut it back to the
+    // last whole record before them, so that the file holds only whole lines.
+    // (From the file's own size, not a count of ours: someone may have cut it.)
+    uint64_t torn = out_->written() - batch_start_;
     struct stat now {};
-    if (out_->torn() != 0 && ::fstat(fd_, &now) == 0 &&
-        static_cast<uint64_t>(now.st_size) >= out_->torn()) {
-        auto whole = static_cast<off_t>(static_cast<uint64_t>(now.st_size) - out_->torn());
+    if (torn != 0 && ::fstat(fd_, &now) == 0 && static_cast<uint64_t>(now.st_size) >= torn) {
+        auto whole = static_cast<off_t>(static_cast<uint64_t>(now.st_size) - torn);
         if (::ftruncate(fd_, whole) == 0) {
             file_size_ = static_cast<uint64_t>(whole);
             out_ = std::make_unique<FdWriter>(fd_);
@@ -148,6 +148,7 @@ void FileSink::write(const Record& record) {
             }
         }
     }
+    if (records_pending_ == 0) batch_start_ = out_->written();
     out_->append(encoder_.encode(record));
     out_->Put('\n');
     ++records_pending_;

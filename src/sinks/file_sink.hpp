@@ -49,7 +49,8 @@ class FileSink final : public Sink {
     int fd_ = -1;
     std::unique_ptr<FdWriter> out_;
     uint64_t file_size_ = 0;        // bytes in the file before out_ was created
-    uint64_t records_pending_ = 0;  // records in out_'s buffer
+    uint64_t records_pending_ = 0;  // records in out_'s buffer (or partly written by it)
+    uint64_t batch_start_ = 0;      // out_->written() before the first of them
     std::array<uint64_t, PL_TRACE_MAX> pending_by_trace_{};  // the same, by trace
     bool reopen_failed_ = false;
     bool failing_ = false;  // in a write outage (said once)
