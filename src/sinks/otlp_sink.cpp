@@ -10,9 +10,9 @@
 #include <array>
 #include <charconv>
 #include <chrono>
-#include <ctime>
 #include <climits>
 #include <cmath>
+#include <ctime>
 #include <optional>
 
 #include "common/clock.hpp"

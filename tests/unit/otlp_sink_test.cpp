@@ -275,9 +275,6 @@ TEST(OtlpEncoding, RequestPrefixAndSuffixMakeValidJson) {
     EXPECT_EQ(doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"].Size(), 2u);
 }
 
-}  // namespace
-}  // namespace probelog
-
 // Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP date, against the
 // clock given; anything else is ignored (the sink's own backoff applies).
 TEST(OtlpRetryAfter, SecondsAndHttpDatesAreTheWaitAsked) {
@@ -293,3 +290,6 @@ TEST(OtlpRetryAfter, SecondsAndHttpDatesAreTheWaitAsked) {
     EXPECT_EQ(parse_retry_after("soon", now), std::nullopt);
     EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT+1", now), std::nullopt);
 }
+
+}  // namespace
+}  // namespace probelog
