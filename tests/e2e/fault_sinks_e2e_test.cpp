@@ -99,9 +99,12 @@ TEST(FaultSinksE2E, FileOnAFullFileSystemDropsCountsAndResumesWithWholeLines) {
     SmallTmpfs fs(dir.file("mnt"), "64k");
     ASSERT_TRUE(fs.mounted()) << std::strerror(errno);
     std::string out = dir.file("mnt") + "/out.jsonl";
-    // A line already in the file: its page has room for a few records, so the
-    // first failed write is a partial one.
-    dir.write("mnt/out.jsonl", "{\"seed\":1}\n");
+    // A line already in the file, 4090 bytes: its page has room for 6 more, so
+    // the first failed write is a partial one (and no record ever fits).
+    std::string seed = "{\"seed\":1,\"pad\":\"\"}\n";
+    seed.insert(seed.size() - 3, std::string(4090 - seed.size(), 'p'));
+    ASSERT_EQ(seed.size(), 4090u);
+    dir.write("mnt/out.jsonl", seed);
     ASSERT_TRUE(fs.fill("filler"));
     // Two FIFOs: the shell says when its first execs are done, and waits for
     // the test's go.
@@ -142,15 +145,14 @@ TEST(FaultSinksE2E, FileOnAFullFileSystemDropsCountsAndResumesWithWholeLines) {
     EXPECT_EQ(count_of(f.err, "writing again"), 1u) << f.err;
 
     // Every line of the file is a whole record (parse_json_lines fails on any
-    // other): the seed, the first execs that fitted in its page, then every
-    // exec made once there was room.
+    // other): the seed, then exactly the execs made once there was room.
     auto in_file = parse_json_lines(read_file(out));
     ASSERT_FALSE(in_file.empty());
     EXPECT_EQ(in_file[0].unum("seed"), 1u);
     auto of_token = [](const std::vector<JsonRecord>& records, const std::string& t) {
         return select(records, [&](const JsonRecord& r) { return r.str("argv1").starts_with(t); });
     };
-    EXPECT_LT(of_token(in_file, a).size(), 30u);
+    EXPECT_EQ(of_token(in_file, a).size(), 0u);
     EXPECT_EQ(of_token(in_file, b).size(), 10u);
 
     // stdout had everything; what the file lacks is exactly what was counted lost.
@@ -167,7 +169,7 @@ TEST(FaultSinksE2E, FileOnAFullFileSystemDropsCountsAndResumesWithWholeLines) {
         }
     }
     uint64_t written = in_file.size() - 1;  // less the seed
-    EXPECT_GE(lost_reported, 30u);          // of the shell's exec and the 40
+    EXPECT_GE(lost_reported, 41u);          // the shell's exec and the 40
     EXPECT_EQ(written + lost_reported, for_file);
     EXPECT_EQ(sink_summary(f.err, "file.0"), std::make_pair(written, lost_reported)) << f.err;
 }
