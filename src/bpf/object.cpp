@@ -1,5 +1,6 @@
 #include "bpf/object.hpp"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -45,6 +46,14 @@ Error attach_error(std::string_view program, std::string_view section, int err) 
                      ErrorKind::Unsupported, err};
     }
     return errno_error(err, "cannot attach {}: {}: {}", program, section, std::strerror(err));
+}
+
+// Whether libbpf finds this kernel's BTF (CO-RE relocations need it).
+bool kernel_btf_readable() {
+    btf* vmlinux = btf__load_vmlinux_btf();
+    if (vmlinux == nullptr) return false;
+    btf__free(vmlinux);
+    return true;
 }
 
 }  // namespace
@@ -160,6 +169,15 @@ Status Object::load(bool verbose) {
         std::string message =
             fmt::format("cannot load BPF object '{}': {}", name_, std::strerror(err));
         if (err == EPERM) message += " (loading BPF needs CAP_BPF and CAP_PERFMON: run as root)";
+        if (!kernel_btf_readable()) {
+            // CO-RE: the programs are fitted to this kernel with its own BTF.
+            message = fmt::format(
+                "cannot load BPF object '{}': this kernel's BTF (/sys/kernel/btf/vmlinux) is "
+                "missing or unreadable; probelog needs a kernel built with "
+                "CONFIG_DEBUG_INFO_BTF=y",
+                name_);
+            return Error{message, ErrorKind::Unsupported, err};
+        }
         return Error{message, Error::kind_of_errno(err), err};
     }
     std::string message =

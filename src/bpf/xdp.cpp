@@ -2,12 +2,18 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fmt/format.h>
 #include <linux/if_link.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "bpf/map.hpp"
@@ -80,6 +86,47 @@ std::string prog_name(uint32_t id) {
     uint32_t len = sizeof(info);
     if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return {};
     return info.name;
+}
+
+// The id of the BPF link that holds program `prog_id` on the interface (0:
+// none, it was attached through netlink).
+uint32_t xdp_link_on(int ifindex, uint32_t prog_id) {
+    uint32_t link_id = 0;
+    while (bpf_link_get_next_id(link_id, &link_id) == 0) {
+        UniqueFd link(bpf_link_get_fd_by_id(link_id));
+        if (!link.valid()) continue;
+        bpf_link_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(link.get(), &info, &len) != 0) continue;
+        if (info.type == BPF_LINK_TYPE_XDP && info.prog_id == prog_id &&
+            info.xdp.ifindex == static_cast<uint32_t>(ifindex))
+            return link_id;
+    }
+    return 0;
+}
+
+// The process that holds BPF link `link_id` open (0: none found), from the
+// fdinfo of every process's BPF link fds.
+pid_t link_holder(uint32_t link_id) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string wanted = fmt::format("link_id:\t{}\n", link_id);
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const std::string name = proc.path().filename().string();
+        if (name.empty() ||
+            !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        std::error_code fd_ec;
+        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
+            std::error_code link_ec;
+            if (fs::read_symlink(fd.path(), link_ec).string() != "anon_inode:bpf_link") continue;
+            std::ifstream info(proc.path() / "fdinfo" / fd.path().filename());
+            std::string text((std::istreambuf_iterator<char>(info)),
+                             std::istreambuf_iterator<char>());
+            if (text.find(wanted) != std::string::npos) return std::stoi(name);
+        }
+    }
+    return 0;
 }
 
 // Removes whatever XDP program is on the interface: netlink-attached ones by
@@ -253,6 +300,18 @@ Result<XdpAttachment> XdpAttachment::attach(int prog_fd, int ifindex, std::strin
     auto existing = query_xdp(ifindex);
     if (!existing) return existing.error();
     if (existing->prog_id != 0) {
+        // Another agent's: a link holds it as long as that agent runs. Not even
+        // --xdp-force takes it away (the agent would go on, seeing nothing).
+        if (existing->prog_name == "pl_xdp") {
+            if (uint32_t link = xdp_link_on(ifindex, existing->prog_id); link != 0) {
+                pid_t holder = link_holder(link);
+                return make_error(
+                    "{} already has the XDP program of another probelog (program id {}, {} "
+                    "mode{}): one agent per interface; stop that one first",
+                    ifname, existing->prog_id, existing->mode,
+                    holder > 0 ? fmt::format(", pid {}", holder) : std::string());
+            }
+        }
         if (!force) {
             return make_error(
                 "{} already has an XDP program (id {}{}, {} mode): probelog does not replace "

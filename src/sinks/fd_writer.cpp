@@ -20,11 +20,22 @@ void FdWriter::append(std::string_view text) {
 }
 
 void FdWriter::spill() {
-    // A full buffer mid-record: write it out; errors surface at the next flush().
-    (void)flush();
+    // A full buffer mid-record: write it out; an error surfaces at the next flush().
+    Status st = write_out();
+    if (!st && spill_error_.empty()) spill_error_ = st.error().message;
 }
 
 Status FdWriter::flush() {
+    if (!spill_error_.empty()) {
+        std::string message = std::move(spill_error_);
+        spill_error_.clear();
+        used_ = 0;
+        return make_error("{}", message);
+    }
+    return write_out();
+}
+
+Status FdWriter::write_out() {
     size_t done = 0;
     while (done < used_ && !broken_) {
         ssize_t n = ::write(fd_, buffer_.data() + done, used_ - done);

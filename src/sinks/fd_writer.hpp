@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,10 @@ class FdWriter {
     void Flush() {}  // rapidjson calls this per value; real flushing is flush()
     void append(std::string_view text);
 
-    // Writes out everything buffered. An EPIPE (reader gone) marks the writer broken.
+    // Writes out everything buffered. An EPIPE (reader gone) marks the writer
+    // broken. If a full buffer could not be written out since the last flush
+    // (a record longer than the buffer), fails too and drops what is buffered:
+    // the caller counts those records lost.
     Status flush();
     bool broken() const { return broken_; }
     int fd() const { return fd_; }
@@ -35,11 +39,13 @@ class FdWriter {
 
   private:
     void spill();
+    Status write_out();
 
     int fd_;
     std::vector<char> buffer_;
     size_t used_ = 0;
     uint64_t written_ = 0;
+    std::string spill_error_;  // a write of a full buffer failed: flush() says so
     bool broken_ = false;
 };
 

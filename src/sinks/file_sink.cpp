@@ -62,11 +62,41 @@ Status FileSink::flush_counted() {
     if (!out_) return {};
     uint64_t records = records_pending_;
     records_pending_ = 0;
+    std::array<uint64_t, PL_TRACE_MAX> by_trace = pending_by_trace_;
+    pending_by_trace_ = {};
+    if (records == 0 && out_->pending() == 0) return {};
     Status st = out_->flush();
-    if (!st) {
-        stats_.rejected.fetch_add(records, std::memory_order_relaxed);
-    } else {
+    if (st) {
         stats_.sent.fetch_add(records, std::memory_order_relaxed);
+        if (failing_) {
+            failing_ = false;
+            fmt::print(stderr, "probelog: output {} ({}): writing again\n", stats_.name,
+                       config_.path);
+        }
+        return st;
+    }
+    stats_.rejected.fetch_add(records, std::memory_order_relaxed);
+    for (uint16_t t = 0; t < PL_TRACE_MAX; ++t) {
+        if (by_trace[t] != 0) stats_.count_lost(t, by_trace[t]);
+    }
+    // Part of these records may have reached the file: cut it back to the
+    // last whole record before them, so that the file holds only whole lines.
+    // (From the file's own size, not a count of ours: someone may have cut it.)
+    uint64_t torn = out_->written() - batch_start_;
+    struct stat now {};
+    if (torn != 0 && ::fstat(fd_, &now) == 0 && static_cast<uint64_t>(now.st_size) >= torn) {
+        auto whole = static_cast<off_t>(static_cast<uint64_t>(now.st_size) - torn);
+        if (::ftruncate(fd_, whole) == 0) {
+            file_size_ = static_cast<uint64_t>(whole);
+            out_ = std::make_unique<FdWriter>(fd_);
+        }
+    }
+    if (!failing_) {
+        failing_ = true;
+        fmt::print(stderr,
+                   "probelog: output {} ({}): {}; its records are dropped (counted as lost) "
+                   "until it can write again\n",
+                   stats_.name, config_.path, st.error().message);
     }
     return st;
 }
@@ -118,15 +148,17 @@ void FileSink::write(const Record& record) {
             }
         }
     }
+    if (records_pending_ == 0) batch_start_ = out_->written();
     out_->append(encoder_.encode(record));
     out_->Put('\n');
     ++records_pending_;
+    ++pending_by_trace_[record.trace() < PL_TRACE_MAX ? record.trace() : 0];
     if (out_->pending() >= kFlushAt) (void)flush_counted();
 }
 
 Status FileSink::flush() {
-    Status st = flush_counted();
-    if (!st) return make_error("{}: {}", config_.path, st.error().message);
+    // A failed write is counted and said by flush_counted(), once per outage.
+    (void)flush_counted();
     return {};
 }
 

@@ -4,7 +4,13 @@
 // ..., path becomes path.1, and a new path is started (only ever between two
 // records: every record is in exactly one file, whole). rotate_keep old files
 // are kept; 0 keeps none. Writes happen on the event loop thread, like stdout.
+// A write that fails (a full file system: ENOSPC, EDQUOT, EIO) loses the records
+// of that flush, counted as refused, and cuts the file back to its last whole
+// record; the next flush tries again, so writing resumes once there is room.
+// Each outage is said once on stderr, and its end too.
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -43,8 +49,11 @@ class FileSink final : public Sink {
     int fd_ = -1;
     std::unique_ptr<FdWriter> out_;
     uint64_t file_size_ = 0;        // bytes in the file before out_ was created
-    uint64_t records_pending_ = 0;  // records in out_'s buffer
+    uint64_t records_pending_ = 0;  // records in out_'s buffer (or partly written by it)
+    uint64_t batch_start_ = 0;      // out_->written() before the first of them
+    std::array<uint64_t, PL_TRACE_MAX> pending_by_trace_{};  // the same, by trace
     bool reopen_failed_ = false;
+    bool failing_ = false;  // in a write outage (said once)
     JsonEncoder encoder_;
 };
 

@@ -6,9 +6,14 @@
 #include <rapidjson/writer.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <chrono>
 #include <climits>
 #include <cmath>
+#include <ctime>
+#include <optional>
 
 #include "common/clock.hpp"
 #include "common/utf8.hpp"
@@ -183,6 +188,10 @@ class Encoder {
     std::string hex_;
 };
 
+// The longest Retry-After taken as given: a day (a larger one is a mistake,
+// and records would only wait in a full queue meanwhile).
+constexpr std::chrono::milliseconds kRetryAfterMax = std::chrono::hours(24);
+
 bool retryable(int status) {
     return status == 429 || status == 502 || status == 503 || status == 504;
 }
@@ -233,7 +242,11 @@ class OtlpTransport final : public Transport {
             return d;
         }
         if (retryable(res->status)) {
-            d.error = make_error("answered HTTP {}", res->status);
+            std::string after = res->get_header_value("Retry-After");
+            d.retry_after = parse_retry_after(after, realtime_now_ns());
+            d.error = d.retry_after ? make_error("answered HTTP {} (Retry-After: {})", res->status,
+                                                 after.substr(0, 64))
+                                    : make_error("answered HTTP {}", res->status);
             return d;
         }
         // The destination will never take these: count them and go on.
@@ -274,6 +287,31 @@ class OtlpTransport final : public Transport {
 };
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, int64_t now_ns) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    if (value.empty()) return std::nullopt;
+    int64_t wait_ms = 0;
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        // delay-seconds
+        if (value.size() > 9) return kRetryAfterMax;
+        int64_t seconds = 0;
+        std::from_chars(value.data(), value.data() + value.size(), seconds);
+        wait_ms = seconds * 1000;
+    } else {
+        // HTTP-date, in its preferred form: "Sun, 06 Nov 1994 08:49:37 GMT".
+        std::string text(value);
+        std::tm tm{};
+        const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        if (end == nullptr || *end != '\0') return std::nullopt;
+        int64_t at_ms = int64_t{::timegm(&tm)} * 1000;
+        wait_ms = std::max<int64_t>(at_ms - now_ns / 1'000'000, 0);
+    }
+    return std::min(std::chrono::milliseconds(wait_ms), kRetryAfterMax);
+}
 
 std::string OtlpConfig::target() const {
     std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;

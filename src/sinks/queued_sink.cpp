@@ -119,7 +119,21 @@ void QueuedSink::run() {
         if (!d.error.ok()) {
             transport_->disconnect();
             note_failure(d.error.error());
-            queue_.sleep_until(std::min(SteadyClock::now() + backoff, close_deadline));
+            if (d.retry_after) {
+                // The destination's own wait (Retry-After) is honoured as given, even
+                // beyond retry_max_wait and while shutting down: only the end of the
+                // grace period cuts it short.
+                auto until = SteadyClock::now() + *d.retry_after;
+                while (SteadyClock::now() < until) {
+                    auto cap = from_ns(close_deadline_ns_.load());
+                    if (SteadyClock::now() >= cap) break;
+                    queue_.sleep_until(std::min(until, cap));
+                }
+            } else {
+                // A backoff is cut short by the shutdown: what is queued gets its
+                // last chance within the grace period.
+                queue_.sleep_until(std::min(SteadyClock::now() + backoff, close_deadline));
+            }
             backoff = std::min(backoff * 2, settings_.retry_max_wait);
             continue;
         }

@@ -2,14 +2,15 @@
 // The shape every network sink shares: write() encodes the record (records are
 // views, valid only during the call) and queues the bytes; the sink's own I/O
 // thread sends them in batches, retries with exponential backoff while the
-// destination is down or slow, and removes them from the queue once delivered.
-// Only a full queue drops records, and each drop is counted (SinkStats).
-// Neither the event loop nor the other sinks ever wait for a destination.
+// destination is down or slow (or after the wait it asks for, e.g. Retry-After), and removes them
+// from the queue once delivered. Only a full queue drops records, and each drop is counted
+// (SinkStats). Neither the event loop nor the other sinks ever wait for a destination.
 
 #include <atomic>
 #include <cstdint>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@ class Transport {
         size_t sent = 0;      // leading entries delivered
         size_t rejected = 0;  // entries after those that the destination refused for good
         Status error;         // set: reconnect, back off, retry the rest
+        // With an error: the destination asked for this wait before the next
+        // try (HTTP Retry-After); it replaces the backoff for that retry.
+        std::optional<std::chrono::milliseconds> retry_after;
     };
     // I/O thread: sends a batch (connecting first if needed) before `deadline`.
     virtual Delivery deliver(std::span<const RecordQueue::Entry> batch, net::Deadline deadline) = 0;

@@ -24,7 +24,10 @@ extern "C" {
 namespace probelog {
 namespace {
 
-constexpr auto kSweepEvery = std::chrono::seconds(10);
+// How often the in-flight calls of threads that are gone (killed in a probed
+// call) are removed. A sweep is a walk over the in-flight maps, one stat per
+// entry: nothing while no call is in flight.
+constexpr auto kSweepEvery = std::chrono::seconds(2);
 
 struct Plan {
     probes::ResolvedProbe resolved;

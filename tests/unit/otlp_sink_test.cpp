@@ -275,5 +275,21 @@ TEST(OtlpEncoding, RequestPrefixAndSuffixMakeValidJson) {
     EXPECT_EQ(doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"].Size(), 2u);
 }
 
+// Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP date, against the
+// clock given; anything else is ignored (the sink's own backoff applies).
+TEST(OtlpRetryAfter, SecondsAndHttpDatesAreTheWaitAsked) {
+    using std::chrono::milliseconds;
+    const int64_t now = int64_t{784111777} * 1'000'000'000;  // Sun, 06 Nov 1994 08:49:37 GMT
+    EXPECT_EQ(parse_retry_after("2", now), milliseconds(2000));
+    EXPECT_EQ(parse_retry_after(" 0 ", now), milliseconds(0));
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now), milliseconds(3000));
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", now), milliseconds(0));  // past
+    EXPECT_EQ(parse_retry_after("99999999999", now), std::chrono::hours(24));
+    EXPECT_EQ(parse_retry_after("", now), std::nullopt);
+    EXPECT_EQ(parse_retry_after("-1", now), std::nullopt);
+    EXPECT_EQ(parse_retry_after("soon", now), std::nullopt);
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT+1", now), std::nullopt);
+}
+
 }  // namespace
 }  // namespace probelog
