@@ -19,7 +19,7 @@ CLANG_TIDY   ?= clang-tidy-16
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
 .PHONY: all deps configure build run test unit-test kernel-test test-asan asan-build fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean \
-        static test-static ship-deps deb test-deb image test-image
+        static test-static ship-deps deb test-deb image test-image test-kube
 
 all: build
 
@@ -151,6 +151,11 @@ image: static
 # Runs the image as a host agent and sees exec records of host processes.
 test-image: image
 	@tests/ship/image_test.sh $(BUILD)/static/probelog
+
+# deploy/kubernetes/: every manifest against the API's types, and the
+# DaemonSet's pod under podman kube play, seeing a host process's exec.
+test-kube: image
+	@tests/ship/kube_test.sh $(BUILD)/static/probelog
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -21,8 +21,10 @@ packages=(
 )
 if [[ ${1:-} == ship ]]; then
     # libdw.a needs libbz2.a (libdw-dev does not depend on libbz2-dev); the
-    # package's tools; the fresh Debian root of make test-deb.
-    packages=(libbz2-dev help2man debhelper lintian mmdebstrap podman runc curl)
+    # package's tools; the fresh Debian root of make test-deb; podman kube
+    # play's pause process and the Kubernetes API's types (make test-kube).
+    packages=(libbz2-dev help2man debhelper lintian mmdebstrap podman runc curl
+              catatonit python3-kubernetes python3-yaml)
 fi
 
 missing=()
