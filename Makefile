@@ -118,7 +118,7 @@ bench: build
 # make static: $(BUILD)/probelog-static, probelog linked statically from
 # Debian's static libraries (cmake/Static.cmake): the same objects as
 # $(BUILD)/probelog, one more link.
-# $(BUILD)/static/probelog is it stripped, what the image and INSTALL.md ship.
+# $(BUILD)/static/probelog is the same, stripped: what the image ships.
 static: configure ship-deps
 	@cmake -S . -B $(BUILD) -DPROBELOG_STATIC=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target probelog-static
@@ -138,10 +138,12 @@ ship-deps:
 deb: build ship-deps
 	@scripts/build-deb.sh $(BUILD) $(BUILD)/deb
 
-# Installs, starts, checks, stops and purges the package in a fresh Debian 12
-# root (mmdebstrap, podman, systemd as its init); root, network to Debian's
-# mirror the first time (the root is cached in $(BUILD)/deb-root/).
+# The bash completion; then installs, starts, checks, stops and purges the
+# package in a fresh Debian 12 root (mmdebstrap, podman, systemd as its
+# init); root, network to Debian's mirror the first time (the root is cached
+# in $(BUILD)/deb-root/).
 test-deb: deb
+	@tests/ship/completion_test.sh $(BUILD)
 	@tests/ship/deb_test.sh $(BUILD)/deb $(BUILD)/deb-root
 
 # make image: localhost/probelog:VERSION, FROM scratch with the static binary.

@@ -24,7 +24,7 @@ if [[ ${1:-} == ship ]]; then
     # package's tools; the fresh Debian root of make test-deb; podman kube
     # play's pause process and the Kubernetes API's types (make test-kube).
     packages=(libbz2-dev help2man debhelper lintian mmdebstrap podman runc curl
-              catatonit python3-kubernetes python3-yaml)
+              catatonit python3-kubernetes python3-yaml bash-completion)
 fi
 
 missing=()
