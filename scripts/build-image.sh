@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make image: localhost/probelog:VERSION (and :latest), FROM scratch with the
-# static probelog and deploy/container/probelog.yaml (Containerfile). No
-# registry is needed: podman builds from a staged context.
+# static probelog (make static) and deploy/container/probelog.yaml
+# (Containerfile). No registry is needed: podman builds from a staged
+# context.
 #
-#   scripts/build-image.sh build/probelog-static [STAGE_DIR]
+#   scripts/build-image.sh build/static/probelog [STAGE_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:?usage: build-image.sh PROBELOG_STATIC [STAGE_DIR]}

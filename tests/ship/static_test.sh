@@ -3,7 +3,7 @@
 # it runs a command with a unique argument under --trace exec and must see
 # that exec (and the command's exit) as JSON records. Root.
 #
-#   tests/ship/static_test.sh build/probelog-static
+#   tests/ship/static_test.sh build/static/probelog
 set -euo pipefail
 bin=${1:?usage: static_test.sh PROBELOG_STATIC}
 fail() { echo "static_test: FAIL: $*" >&2; exit 1; }
