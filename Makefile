@@ -18,7 +18,8 @@ CLANG_TIDY   ?= clang-tidy-16
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all deps configure build run test unit-test kernel-test test-asan asan-build fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean
+.PHONY: all deps configure build run test unit-test kernel-test test-asan asan-build fuzz fuzz-build lint lint-format lint-tidy tidy-only format bench clean \
+        static test-static ship-deps deb test-deb image test-image test-kube
 
 all: build
 
@@ -110,6 +111,54 @@ format: deps
 
 bench: build
 	@bench/run.sh
+
+# Shipping (docs/INSTALL.md). None of these is part of `make test` or CI:
+# each says how long it takes there.
+#
+# make static: $(BUILD)/probelog-static, probelog linked statically from
+# Debian's static libraries (cmake/Static.cmake): the same objects as
+# $(BUILD)/probelog, one more link.
+# $(BUILD)/static/probelog is the same, stripped: what the image ships.
+static: configure ship-deps
+	@cmake -S . -B $(BUILD) -DPROBELOG_STATIC=ON >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target probelog-static
+	@mkdir -p $(BUILD)/static
+	@objcopy --strip-all $(BUILD)/probelog-static $(BUILD)/static/probelog
+	@echo "static: $(BUILD)/static/probelog ($$(stat -c %s $(BUILD)/static/probelog) bytes, stripped)"
+
+# The static binary has no dynamic dependency and traces (root; ~1 s).
+test-static: static
+	@tests/ship/static_test.sh $(BUILD)/static/probelog
+
+ship-deps:
+	@scripts/install-deps.sh ship
+
+# make deb: $(BUILD)/deb/probelog_VERSION-1_amd64.deb (debhelper), checked
+# by lintian (errors fail). Builds probelog only, not the tests.
+deb: configure ship-deps
+	@cmake --build $(BUILD) -j$(JOBS) --target probelog
+	@scripts/build-deb.sh $(BUILD) $(BUILD)/deb
+
+# The bash completion; then installs, starts, checks, stops and purges the
+# package in a fresh Debian 12 root (mmdebstrap, podman, systemd as its
+# init); root, network to Debian's mirror the first time (the root is cached
+# in $(BUILD)/deb-root/).
+test-deb: deb
+	@tests/ship/completion_test.sh $(BUILD)
+	@tests/ship/deb_test.sh $(BUILD)/deb $(BUILD)/deb-root
+
+# make image: localhost/probelog:VERSION, FROM scratch with the static binary.
+image: static
+	@scripts/build-image.sh $(BUILD)/static/probelog $(BUILD)/image
+
+# Runs the image as a host agent and sees exec records of host processes.
+test-image: image
+	@tests/ship/image_test.sh $(BUILD)/static/probelog
+
+# deploy/kubernetes/: every manifest against the API's types, and the
+# DaemonSet's pod under podman kube play, seeing a host process's exec.
+test-kube: image
+	@tests/ship/kube_test.sh $(BUILD)/static/probelog
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages probelog needs to build and test.
 # Idempotent and silent when everything is already installed.
+#
+# `install-deps.sh ship`: those the shipping targets need besides (make
+# static, deb, test-deb, image; docs/INSTALL.md), which `make test` does not.
 set -euo pipefail
 
 packages=(
@@ -16,6 +19,13 @@ packages=(
     podman runc busybox-static
     systemtap-sdt-dev python3 dnsmasq-base bind9-dnsutils
 )
+if [[ ${1:-} == ship ]]; then
+    # libdw.a needs libbz2.a (libdw-dev does not depend on libbz2-dev); the
+    # package's tools; the fresh Debian root of make test-deb; podman kube
+    # play's pause process and the Kubernetes API's types (make test-kube).
+    packages=(libbz2-dev help2man debhelper lintian mmdebstrap podman runc curl
+              catatonit python3-kubernetes python3-yaml bash-completion)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

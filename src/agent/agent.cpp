@@ -69,6 +69,12 @@ int stopped(const Stop& stop) {
     return stop.exit_code;
 }
 
+// /healthz fails when the event loop has not turned for this long: it turns
+// at least every --poll-ms.
+std::chrono::milliseconds stall_limit(const Options& o) {
+    return std::max(std::chrono::milliseconds(30'000), std::chrono::milliseconds(3 * o.poll_ms));
+}
+
 std::vector<std::string> selected_traces(const Options& o) {
     std::vector<std::string> names;
     if (o.traces.empty()) {
@@ -243,7 +249,7 @@ struct Watch {
 // and the ring reader point into it.
 class Run {
   public:
-    explicit Run(const Options& o) : o_(o) {}
+    explicit Run(const Options& o) : o_(o), health_(stall_limit(o)) {}
     Run(const Run&) = delete;
     Run& operator=(const Run&) = delete;
 
@@ -283,6 +289,7 @@ class Run {
     bpf::RuntimeConfig runtime_config_;
     Outputs outputs_;
     metrics::Registry registry_;
+    metrics::Health health_;  // /healthz, /readyz: set by loop()
     std::optional<SignalFd> signals_;
     std::vector<std::unique_ptr<metrics::Server>> metrics_servers_;
     std::optional<GatedChild> child_;
@@ -348,7 +355,7 @@ Status Run::start_signals_and_servers() {
     if (!signals) return signals.error();
     signals_.emplace(std::move(*signals));
     for (const MetricsEndpoint& m : outputs_.metrics) {
-        auto server = metrics::Server::start(m.host, m.port, registry_);
+        auto server = metrics::Server::start(m.host, m.port, registry_, health_);
         if (!server) return server.error();
         metrics_servers_.push_back(std::move(*server));
     }
@@ -500,7 +507,9 @@ void Run::loop() {
     const auto deadline =
         o_.duration ? Clock::now() + std::chrono::duration_cast<Clock::duration>(*o_.duration)
                     : Clock::time_point::max();
+    health_.loop_started(selected_traces(o_), started_.names);
     for (bool stop = false; !stop;) {
+        health_.loop_turned();
         for (int fd : loop_->wait(wait_ms(deadline)))
             dispatch(fd);
         stop = handle_signals();
@@ -509,6 +518,7 @@ void Run::loop() {
         if (pipeline_->limit_reached() || pipeline_->any_sink_broken()) stop = true;
         if (Clock::now() >= deadline) stop = true;
     }
+    health_.loop_stopped();
 }
 
 // --poll-ms, or less when the deadline comes sooner.

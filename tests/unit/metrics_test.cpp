@@ -153,8 +153,9 @@ TEST(TopCounter, ManyKeysStayBounded) {
 
 TEST(MetricsServer, ServesTheRegistryOnAFreePort) {
     Registry reg;
+    Health health(std::chrono::seconds(30));
     reg.counter("probelog_records_total", "r", {"trace"}).labels({"exec"}).inc(5);
-    auto server = Server::start("127.0.0.1", 0, reg);
+    auto server = Server::start("127.0.0.1", 0, reg, health);
     ASSERT_TRUE(server.ok()) << server.error().message;
     uint16_t port = (*server)->port();
     ASSERT_NE(port, 0);
@@ -167,9 +168,72 @@ TEST(MetricsServer, ServesTheRegistryOnAFreePort) {
     EXPECT_EQ(res->body, reg.render());
 
     // The same port again: a clear error, not a shared port.
-    auto second = Server::start("127.0.0.1", port, reg);
+    auto second = Server::start("127.0.0.1", port, reg, health);
     ASSERT_FALSE(second.ok());
     EXPECT_NE(second.error().message.find(fmt::format("127.0.0.1:{}", port)), std::string::npos);
+}
+
+TEST(MetricsHealth, ReadyOnlyWhileTheLoopRunsWithEveryRequestedTrace) {
+    Health health(std::chrono::seconds(30));
+    EXPECT_FALSE(health.ready().ok);
+    EXPECT_EQ(health.ready().text, "not ready: starting (attaching traces)");
+    EXPECT_TRUE(health.live().ok);  // attaching can take seconds: alive all the same
+
+    health.loop_started({"exec", "tcp"}, {"exec", "tcp"});
+    EXPECT_TRUE(health.ready().ok);
+    EXPECT_EQ(health.ready().text, "ready: tracing exec, tcp");
+    EXPECT_TRUE(health.live().ok);
+
+    health.loop_stopped();
+    EXPECT_FALSE(health.ready().ok);
+    EXPECT_EQ(health.ready().text, "not ready: stopping");
+    EXPECT_TRUE(health.live().ok);
+}
+
+TEST(MetricsHealth, ATraceThatDidNotAttachIsNamed) {
+    Health health(std::chrono::seconds(30));
+    health.loop_started({"exec", "openssl", "dns"}, {"exec"});
+    EXPECT_FALSE(health.ready().ok);
+    EXPECT_EQ(health.ready().text, "not ready: not attached: openssl, dns (attached: exec)");
+}
+
+TEST(MetricsHealth, ALoopThatStopsTurningIsNotAlive) {
+    Health health(std::chrono::milliseconds(500));
+    // Before the loop starts, no turn is expected.
+    EXPECT_TRUE(health.live(Health::Clock::now() + std::chrono::hours(1)).ok);
+    health.loop_started({"exec"}, {"exec"});
+    auto t = Health::Clock::now();
+    EXPECT_TRUE(health.live(t).ok);
+    Health::Answer stalled = health.live(t + std::chrono::seconds(2));
+    EXPECT_FALSE(stalled.ok);
+    EXPECT_EQ(stalled.text.rfind("event loop stalled: no turn for ", 0), 0u) << stalled.text;
+    EXPECT_NE(stalled.text.find("(limit 500 ms)"), std::string::npos) << stalled.text;
+    health.loop_turned();
+    EXPECT_TRUE(health.live().ok);
+}
+
+TEST(MetricsServer, HealthzAndReadyzAnswer200Or503WithTheReason) {
+    Registry reg;
+    Health health(std::chrono::seconds(30));
+    auto server = Server::start("127.0.0.1", 0, reg, health);
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    httplib::Client client("127.0.0.1", (*server)->port());
+    auto get = [&](const char* path) {
+        auto res = client.Get(path);
+        EXPECT_TRUE(res) << path << ": " << httplib::to_string(res.error());
+        return res ? std::pair{res->status, res->body} : std::pair{0, std::string()};
+    };
+    EXPECT_EQ(get("/healthz"), std::pair(200, std::string("ok\n")));
+    EXPECT_EQ(get("/readyz"),
+              std::pair(503, std::string("not ready: starting (attaching traces)\n")));
+    health.loop_started({"exec", "openssl"}, {"exec"});
+    EXPECT_EQ(get("/readyz"),
+              std::pair(503, std::string("not ready: not attached: openssl (attached: exec)\n")));
+    health.loop_started({"exec"}, {"exec"});
+    EXPECT_EQ(get("/readyz"), std::pair(200, std::string("ready: tracing exec\n")));
+    health.loop_stopped();
+    EXPECT_EQ(get("/readyz"), std::pair(503, std::string("not ready: stopping\n")));
+    EXPECT_EQ(get("/healthz"), std::pair(200, std::string("ok\n")));
 }
 
 }  // namespace
