@@ -95,10 +95,12 @@ void LossReport::report_sinks(Pipeline& pipeline) {
         record_.add_uint("lost_total", lost);
         record_.add_uint("queue_full_total", st->dropped.load());
         record_.add_uint("rejected_total", st->rejected.load());
-        record_.add_str("reason",
-                        st->rejected.load() != 0
-                            ? "output queue full or records refused by the destination"
-                            : "output queue full: destination down or slow (raise queue_size)");
+        std::string reason =
+            st->rejected.load() != 0
+                ? fmt::format("{}{}", st->rejected_means,
+                              st->dropped.load() != 0 ? ", or output queue full" : "")
+                : "output queue full: destination down or slow (raise queue_size)";
+        record_.add_str("reason", reason);
         pipeline.emit_except(record_, sinks[i].get());
         reported_sink_lost_[i] = lost;
     }

@@ -23,6 +23,7 @@ Result<std::unique_ptr<FileSink>> FileSink::open(std::string name, const FileCon
     std::unique_ptr<FileSink> sink(new FileSink(config));
     sink->stats_.name = std::move(name);
     sink->stats_.target = config.path;
+    sink->stats_.rejected_means = "writes that failed (file system full or failing)";
     if (Status st = sink->open_file(); !st) return st.error();
     return sink;
 }

@@ -23,6 +23,8 @@ struct SinkStats {
     std::string name;             // unique per run: the alias, or kind.N ("forward.0")
     std::string target;           // where it sends, for people ("127.0.0.1:24224")
     uint64_t queue_capacity = 0;  // records; 0 for sinks without a queue
+    // What `rejected` means for this sink, for `lost` records and people.
+    const char* rejected_means = "records refused by the destination";
 
     std::atomic<uint64_t> accepted{0};  // records taken in (queued, or written)
     std::atomic<uint64_t> sent{0};      // delivered (acknowledged when acks are on)
