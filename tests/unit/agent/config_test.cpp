@@ -26,9 +26,11 @@ std::string input_keys() {
     std::string keys = "Name, Trace, ringbuf_map_name, Tag";
     for (const OptionDef* option : config_options())
         keys += ", " + config_key(*option);
-    EXPECT_NE(keys.find(", pid, comm, cgroup, container, containers_only, ringbuf_size, poll_ms, "
-                        "hist, hist_interval, exec_args, "),
-              std::string::npos)
+    EXPECT_NE(
+        keys.find(
+            ", pid, comm, cgroup, container, containers_only, ringbuf_size, max_rate, poll_ms, "
+            "hist, hist_interval, exec_args, "),
+        std::string::npos)
         << keys;
     return keys;
 }
