@@ -85,11 +85,14 @@ struct {
  * static (inlined) functions, or as bpf_loop callbacks that see the caller's
  * state, that meant every path once per call site and per combination of what
  * came before: 800 000 instructions and seconds of kernel time per run. Each
- * step is therefore a global subprogram (__noinline, not static): the verifier
- * checks it once, on its own, with its arguments as unknown values and its
- * pointers as memory of their type's size, and a call to it costs a call site
- * one instruction. The price: no pointer may travel inside a structure
- * (struct capture is plain memory), and pointer arguments may be NULL.
+ * step that branches on the config is therefore a global subprogram
+ * (__noinline, not static): the verifier checks it once, on its own, with its
+ * arguments as unknown values and its pointers as memory of their type's size,
+ * and a call to it costs a call site one instruction. The price: no pointer may
+ * travel inside a structure (struct capture is plain memory), pointer arguments
+ * may be NULL, and a call costs a few ns per record: what has few paths (a
+ * location, the header, the output) stays inline, and an empty path, no
+ * condition or no rate limit is decided before the call.
  */
 
 /* The state of one pass over slots: plain memory (no pointers). */
@@ -121,9 +124,8 @@ static __always_inline struct pl_probe_value* value_at(struct pl_probe_event* e,
 }
 
 /* A location's value at the probe site; an unreadable one sets PL_VALUE_FAULT in *flags. */
-__noinline __u64 pl_probe_read_loc(const struct pl_probe_loc* loc, const struct capture* c,
-                                   __u8* flags) {
-    if (!loc || !c || !flags) return 0;
+static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const struct capture* c,
+                                      __u8* flags) {
     __u8 kind = loc->kind;
     if (kind == PL_LOC_REG) {
         __u32 r = loc->reg;
@@ -149,6 +151,13 @@ __noinline __u64 pl_probe_read_loc(const struct pl_probe_loc* loc, const struct 
     __u64 v = 0;
     if (bpf_probe_read_user(&v, sizeof(v), (const void*)addr) != 0) *flags |= PL_VALUE_FAULT;
     return v;
+}
+
+/* read_loc where it is not worth its paths to the caller (make_key). */
+__noinline __u64 pl_probe_read_loc(const struct pl_probe_loc* loc, const struct capture* c,
+                                   __u8* flags) {
+    if (!loc || !c || !flags) return 0;
+    return read_loc(loc, c, flags);
 }
 
 /* Copies a slot's string or buffer at v->value (v->len bytes for a buffer) to
@@ -239,6 +248,13 @@ __noinline __u64 pl_probe_walk_path(__u64 v, const struct pl_probe_path* p,
     return read;
 }
 
+/* walk_path, without a call for the usual empty path (no field expression). */
+static __always_inline __u64 apply_path(__u64 v, const struct pl_probe_path* p,
+                                        struct pl_probe_value* out, __u32 tag) {
+    if (p->n_loads == 0 && p->size == 0 && p->add == 0) return v;
+    return pl_probe_walk_path(v, p, out, tag);
+}
+
 /* A buffer's byte count from its length's value (a count or an end pointer). */
 static __always_inline __u64 byte_count(const struct pl_probe_slot* slot, __u64 value, __u64 len) {
     if (slot->len_mode == PL_LEN_END) return len > value ? len - value : 0;
@@ -259,13 +275,12 @@ __noinline int pl_probe_capture_slot(struct capture* c, const struct pl_probe_sl
     v->len = 0;
     v->data_off = 0;
     v->data_len = 0;
-    v->value =
-        pl_probe_walk_path(pl_probe_read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
+    v->value = apply_path(read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
     __u8 capture = slot->capture;
     if (capture != PL_CAPTURE_STR && capture != PL_CAPTURE_BUF) return 0;
     if (capture == PL_CAPTURE_BUF) {
-        __u64 len = pl_probe_walk_path(pl_probe_read_loc(&slot->len, c, &v->flags), &slot->len_path,
-                                       v, PL_FAIL_IN_LEN);
+        __u64 len =
+            apply_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v, PL_FAIL_IN_LEN);
         v->len = byte_count(slot, v->value, len);
     }
     if (v->flags & PL_VALUE_PATH) return 0; /* nothing to capture from */
@@ -480,30 +495,16 @@ static __always_inline struct pl_probe_stats* stats_of(__u32 id) {
     return bpf_map_lookup_elem(&probe_stats, &id);
 }
 
-/* The record's header (the current task) and its size. */
-__noinline int pl_probe_fill_header(struct pl_probe_event* e, __u32 size) {
-    if (!e) return 0;
-    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
-    return 0;
-}
-
-/* Puts e (size bytes) in the ring buffer: 1, or 0 if it had no room (counted lost). */
-__noinline int pl_probe_output(struct pl_probe_event* e, __u32 size) {
-    if (!e) return 0;
-    if (size > sizeof(*e)) size = sizeof(*e);
-    return pl_output(&e->hdr, PL_TRACE_PROBE, size);
-}
-
 /* A call's record passed its condition: counted, rate-limited, sent. */
 static __always_inline void send_record(const struct pl_probe_config* cfg, __u32 id,
                                         struct pl_probe_stats* stats, struct pl_probe_event* e,
                                         __u32 size, __u64 now) {
     if (stats) __sync_fetch_and_add(&stats->passed, 1);
-    if (!pl_probe_rate_allows(cfg, id, now)) {
+    if (cfg->rate_interval_ns != 0 && !pl_probe_rate_allows(cfg, id, now)) {
         if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
         return;
     }
-    if (!pl_probe_output(e, size) && stats) __sync_fetch_and_add(&stats->lost, 1);
+    if (!pl_output(&e->hdr, PL_TRACE_PROBE, size) && stats) __sync_fetch_and_add(&stats->lost, 1);
 }
 
 static __always_inline const struct pl_probe_config* config_of(void* ctx, __u32* id) {
@@ -539,8 +540,8 @@ int pl_probe_entry(struct pt_regs* ctx) {
     e->data_used = c.used;
     e->flags = c.retry ? PL_PROBE_EV_RETRY : 0;
     __u32 size = event_size(&c);
-    pl_probe_fill_header(e, size);
-    if (cfg->cond_at == PL_COND_AT_ENTRY && !pl_probe_cond_holds(cfg, e)) {
+    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    if (cfg->cond_at == PL_COND_AT_ENTRY && cfg->n_cond != 0 && !pl_probe_cond_holds(cfg, e)) {
         if (stats) __sync_fetch_and_add(&stats->filtered, 1);
         return 0; /* no record, no call in flight */
     }
@@ -548,11 +549,12 @@ int pl_probe_entry(struct pt_regs* ctx) {
         /* The entry record is the call's record: a rate-limited call leaves no
          * return record either. */
         if (stats) __sync_fetch_and_add(&stats->passed, 1);
-        if (!pl_probe_rate_allows(cfg, id, e->hdr.boot_ns)) {
+        if (cfg->rate_interval_ns != 0 && !pl_probe_rate_allows(cfg, id, e->hdr.boot_ns)) {
             if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
             return 0;
         }
-        if (!pl_probe_output(e, size) && stats) __sync_fetch_and_add(&stats->lost, 1);
+        if (!pl_output(&e->hdr, PL_TRACE_PROBE, size) && stats)
+            __sync_fetch_and_add(&stats->lost, 1);
         if (mode != PL_PROBE_MODE_SPLIT) return 0;
     }
 
@@ -608,7 +610,7 @@ int pl_probe_return(struct pt_regs* ctx) {
         __u32 size = event_size(&c);
         e->hdr.size = size;
         struct pl_probe_stats* stats = stats_of(id);
-        if (cfg->cond_at == PL_COND_AT_RETURN && !pl_probe_cond_holds(cfg, e)) {
+        if (cfg->cond_at == PL_COND_AT_RETURN && cfg->n_cond != 0 && !pl_probe_cond_holds(cfg, e)) {
             if (stats) __sync_fetch_and_add(&stats->filtered, 1);
         } else {
             send_record(cfg, id, stats, e, size, now);
@@ -631,7 +633,7 @@ int pl_probe_return(struct pt_regs* ctx) {
     pl_probe_capture_slots(&c, cfg, e, first, cfg->n_slots);
     e->data_used = c.used;
     __u32 size = event_size(&c);
-    pl_probe_fill_header(e, size);
-    pl_probe_output(e, size);
+    pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
+    pl_output(&e->hdr, PL_TRACE_PROBE, size);
     return 0;
 }
