@@ -9,8 +9,8 @@
  * stack, capture strings and buffers from user memory, pair entry and return in probe_calls, and
  * emit one pl_probe_event per record.
  *
- * Slots are read in a bpf_loop callback: the verifier checks it once, whatever
- * the number of slots.
+ * Every step is a global subprogram, which the verifier checks once (see
+ * "Verification" below).
  */
 #include "pl/common.bpf.h"
 #include "probe.h"
@@ -27,11 +27,12 @@ PL_STATIC_ASSERT(__builtin_offsetof(struct pt_regs, ax) == PL_REG_RAX * 8, "pt_r
 PL_STATIC_ASSERT((PL_PROBE_DATA_MAX & (PL_PROBE_DATA_MAX - 1)) == 0, "DATA_MAX: a power of two");
 PL_STATIC_ASSERT((PL_PROBE_COND_STR & (PL_PROBE_COND_STR - 1)) == 0, "COND_STR: a power of two");
 
-/* Written by user space after load, before any attachment; read-only here. */
+/* Written by user space after load, before any attachment; the programs only
+ * read it. (Not BPF_F_RDONLY_PROG: the verifier would not let its values be
+ * passed to the global subprograms below, which may write their arguments.) */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, PL_PROBE_CONFIG_MAX);
-    __uint(map_flags, BPF_F_RDONLY_PROG);
     __type(key, __u32);
     __type(value, struct pl_probe_config);
 } pl_probe_configs SEC(".maps");
@@ -78,16 +79,29 @@ struct {
     __type(value, struct pl_probe_rate);
 } probe_rate SEC(".maps");
 
-/* The state of one pass over slots, shared with the bpf_loop callbacks. */
+/*
+ * Verification. The config is data the verifier cannot see, so it has to
+ * check every path of the capture, path and condition interpreter below. As
+ * static (inlined) functions, or as bpf_loop callbacks that see the caller's
+ * state, that meant every path once per call site and per combination of what
+ * came before: 800 000 instructions and seconds of kernel time per run. Each
+ * step that branches on the config is therefore a global subprogram
+ * (__noinline, not static): the verifier checks it once, on its own, with its
+ * arguments as unknown values and its pointers as memory of their type's size,
+ * and a call to it costs a call site one instruction. The price: no pointer may
+ * travel inside a structure (struct capture is plain memory), pointer arguments
+ * may be NULL, and a call costs a few ns per record: what has few paths (a
+ * location, the header, the output) stays inline, and an empty path, no
+ * condition or no rate limit is decided before the call.
+ */
+
+/* The state of one pass over slots: plain memory (no pointers). */
 struct capture {
     __u64 regs[PL_REG_COUNT]; /* the registers at the probe site */
-    const struct pl_probe_config* cfg;
-    struct pl_probe_event* e;
-    __u32 first;       /* the first config slot of this pass */
-    __u32 event_first; /* the config slot of the event's first value */
-    __u32 data_base;   /* where data[] starts in e->area: 24 * the event's values */
-    __u32 used;        /* bytes of data[] used */
-    __u8 retry;        /* a capture faulted */
+    __u32 event_first;        /* the config slot of the event's first value */
+    __u32 data_base;          /* where data[] starts in e->area: 24 * the event's values */
+    __u32 used;               /* bytes of data[] used */
+    __u32 retry;              /* a capture faulted */
 };
 
 /* Where data[] starts in the event's area (bounded for the verifier). */
@@ -97,10 +111,19 @@ static __always_inline __u32 data_base(const struct capture* c) {
     return base;
 }
 
+/* Config slot s (masked where the verifier sees it: the compiler may otherwise
+ * index with a copy it computed before the caller's bounds check). */
+static __always_inline const struct pl_probe_slot* slot_at(const struct pl_probe_config* cfg,
+                                                           __u32 s) {
+    asm volatile("" : "+r"(s));
+    return &cfg->slots[s & (PL_PROBE_SLOTS_MAX - 1)];
+}
+
 static __always_inline struct pl_probe_value* value_at(struct pl_probe_event* e, __u32 i) {
     return (struct pl_probe_value*)&e->area[(i & (PL_PROBE_SLOTS_MAX - 1)) * VALUE_SIZE];
 }
 
+/* A location's value at the probe site; an unreadable one sets PL_VALUE_FAULT in *flags. */
 static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const struct capture* c,
                                       __u8* flags) {
     __u8 kind = loc->kind;
@@ -109,41 +132,45 @@ static __always_inline __u64 read_loc(const struct pl_probe_loc* loc, const stru
         if (r >= PL_REG_COUNT) return 0;
         return c->regs[r];
     }
-    if (kind == PL_LOC_STACK) {
-        __u64 v = 0;
-        const void* at = (const void*)(c->regs[PL_REG_RSP] + (__s64)loc->off);
-        if (bpf_probe_read_user(&v, sizeof(v), at) != 0) *flags |= PL_VALUE_FAULT;
-        return v;
-    }
     if (kind == PL_LOC_CONST) return loc->imm;
-    if (kind == PL_LOC_MEM) {
+    __u64 addr;
+    if (kind == PL_LOC_STACK) {
+        addr = c->regs[PL_REG_RSP] + (__s64)loc->off;
+    } else if (kind == PL_LOC_MEM) {
         __u32 r = loc->reg;
-        __u64 v = 0;
         if (r >= PL_REG_COUNT) return 0;
-        const void* at = (const void*)(c->regs[r] + (__s64)loc->off);
-        if (bpf_probe_read_user(&v, sizeof(v), at) != 0) *flags |= PL_VALUE_FAULT;
-        return v;
-    }
-    if (kind == PL_LOC_MEM_INDEX) {
+        addr = c->regs[r] + (__s64)loc->off;
+    } else if (kind == PL_LOC_MEM_INDEX) {
         __u32 r = loc->reg;
         __u32 x = loc->index;
-        __u64 v = 0;
         if (r >= PL_REG_COUNT || x >= PL_REG_COUNT) return 0;
-        __u64 addr = c->regs[r] + c->regs[x] * (__u64)loc->scale + (__s64)loc->off;
-        if (bpf_probe_read_user(&v, sizeof(v), (const void*)addr) != 0) *flags |= PL_VALUE_FAULT;
-        return v;
+        addr = c->regs[r] + c->regs[x] * (__u64)loc->scale + (__s64)loc->off;
+    } else {
+        return 0;
     }
-    return 0;
+    __u64 v = 0;
+    if (bpf_probe_read_user(&v, sizeof(v), (const void*)addr) != 0) *flags |= PL_VALUE_FAULT;
+    return v;
 }
 
-/* Copies a slot's string or buffer at ptr (len bytes for a buffer) to the end
- * of the event's data, and records where in v. False if the memory was unreadable. */
-static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_value* v,
-                                          const struct pl_probe_slot* slot, __u64 ptr, __u64 len) {
-    struct pl_probe_event* e = c->e;
+/* read_loc where it is not worth its paths to the caller (make_key). */
+__noinline __u64 pl_probe_read_loc(const struct pl_probe_loc* loc, const struct capture* c,
+                                   __u8* flags) {
+    if (!loc || !c || !flags) return 0;
+    return read_loc(loc, c, flags);
+}
+
+/* Copies a slot's string or buffer at v->value (v->len bytes for a buffer) to
+ * the end of the event's data, and records where in v. 0 if the memory was
+ * unreadable. */
+__noinline int pl_probe_capture_bytes(struct capture* c, struct pl_probe_value* v,
+                                      const struct pl_probe_slot* slot, struct pl_probe_event* e) {
+    if (!c || !v || !slot || !e) return 1;
+    __u64 ptr = v->value;
+    __u64 len = v->len;
     __u32 off = c->used;
     __u32 kept = 0;
-    bool ok = true;
+    int ok = 1;
     __u32 n = slot->cap;
     if (slot->capture == PL_CAPTURE_BUF) {
         if (len > n)
@@ -162,7 +189,7 @@ static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_val
     } else if (slot->capture == PL_CAPTURE_STR) {
         long r = bpf_probe_read_user_str(&e->area[at], n, (const void*)ptr);
         if (r <= 0) {
-            ok = false;
+            ok = 0;
         } else {
             kept = r - 1;
             if (kept > slot->cap) {
@@ -174,7 +201,7 @@ static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_val
         if (bpf_probe_read_user(&e->area[at], n, (const void*)ptr) == 0)
             kept = n;
         else
-            ok = false;
+            ok = 0;
     }
     v->data_off = off;
     v->data_len = kept;
@@ -184,8 +211,9 @@ static __always_inline bool capture_bytes(struct capture* c, struct pl_probe_val
 
 /* Applies a field expression's steps (struct pl_probe_path) to v. On a NULL
  * pointer or unreadable memory, flags the value and says where (fail_step). */
-static __always_inline __u64 walk_path(__u64 v, const struct pl_probe_path* p,
-                                       struct pl_probe_value* out, __u8 tag) {
+__noinline __u64 pl_probe_walk_path(__u64 v, const struct pl_probe_path* p,
+                                    struct pl_probe_value* out, __u32 tag) {
+    if (!p || !out) return 0;
     __u32 n = p->n_loads;
     if (n > PL_PROBE_PATH_LOADS) n = PL_PROBE_PATH_LOADS;
     for (__u32 i = 0; i < PL_PROBE_PATH_LOADS && i < n; i++) {
@@ -220,6 +248,13 @@ static __always_inline __u64 walk_path(__u64 v, const struct pl_probe_path* p,
     return read;
 }
 
+/* walk_path, without a call for the usual empty path (no field expression). */
+static __always_inline __u64 apply_path(__u64 v, const struct pl_probe_path* p,
+                                        struct pl_probe_value* out, __u32 tag) {
+    if (p->n_loads == 0 && p->size == 0 && p->add == 0) return v;
+    return pl_probe_walk_path(v, p, out, tag);
+}
+
 /* A buffer's byte count from its length's value (a count or an end pointer). */
 static __always_inline __u64 byte_count(const struct pl_probe_slot* slot, __u64 value, __u64 len) {
     if (slot->len_mode == PL_LEN_END) return len > value ? len - value : 0;
@@ -231,62 +266,68 @@ static __always_inline __u64 byte_count(const struct pl_probe_slot* slot, __u64 
     return len;
 }
 
-static long capture_slot(__u32 i, struct capture* c) {
-    __u32 s = c->first + i;
-    if (s >= PL_PROBE_SLOTS_MAX) return 1;
-    const struct pl_probe_slot* slot = &c->cfg->slots[s];
-    struct pl_probe_value* v = value_at(c->e, s - c->event_first);
+/* Reads one slot into v. */
+__noinline int pl_probe_capture_slot(struct capture* c, const struct pl_probe_slot* slot,
+                                     struct pl_probe_event* e, struct pl_probe_value* v) {
+    if (!c || !slot || !e || !v) return 0;
     v->flags = 0;
     v->fail_step = 0;
     v->len = 0;
     v->data_off = 0;
     v->data_len = 0;
-    v->value = walk_path(read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
-    if (slot->capture == PL_CAPTURE_STR || slot->capture == PL_CAPTURE_BUF) {
-        if (slot->capture == PL_CAPTURE_BUF) {
-            __u64 len =
-                walk_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v, PL_FAIL_IN_LEN);
-            v->len = byte_count(slot, v->value, len);
-        }
-        if (v->flags & PL_VALUE_PATH) return 0; /* nothing to capture from */
-        if (!capture_bytes(c, v, slot, v->value, v->len)) {
-            v->flags |= PL_VALUE_FAULT;
-            c->retry = 1;
-        }
+    v->value = apply_path(read_loc(&slot->value, c, &v->flags), &slot->value_path, v, 0);
+    __u8 capture = slot->capture;
+    if (capture != PL_CAPTURE_STR && capture != PL_CAPTURE_BUF) return 0;
+    if (capture == PL_CAPTURE_BUF) {
+        __u64 len =
+            apply_path(read_loc(&slot->len, c, &v->flags), &slot->len_path, v, PL_FAIL_IN_LEN);
+        v->len = byte_count(slot, v->value, len);
+    }
+    if (v->flags & PL_VALUE_PATH) return 0; /* nothing to capture from */
+    if (!pl_probe_capture_bytes(c, v, slot, e)) {
+        v->flags |= PL_VALUE_FAULT;
+        c->retry = 1;
     }
     return 0;
 }
 
-/* At return, call mode: reads again the entry captures that faulted (memory
- * the process had not touched yet; the call usually has by now). */
-static long retry_slot(__u32 s, struct capture* c) {
-    if (s >= PL_PROBE_SLOTS_MAX) return 1;
-    const struct pl_probe_slot* slot = &c->cfg->slots[s];
-    struct pl_probe_value* v = value_at(c->e, s);
-    if (!(v->flags & PL_VALUE_FAULT) || (v->flags & PL_VALUE_PATH) ||
-        slot->capture == PL_CAPTURE_NONE)
-        return 0;
-    v->flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
-    if (capture_bytes(c, v, slot, v->value, v->len))
-        v->flags |= PL_VALUE_AT_RETURN;
-    else
-        v->flags |= PL_VALUE_FAULT;
+/* Reads config slots [first, end) into e. */
+__noinline int pl_probe_capture_slots(struct capture* c, const struct pl_probe_config* cfg,
+                                      struct pl_probe_event* e, __u32 first, __u32 end) {
+    if (!c || !cfg || !e) return 0;
+    for (__u32 i = 0; i < PL_PROBE_SLOTS_MAX; i++) {
+        __u32 s = first + i;
+        if (s >= end || s >= PL_PROBE_SLOTS_MAX) break;
+        pl_probe_capture_slot(c, slot_at(cfg, s), e, value_at(e, s - c->event_first));
+    }
     return 0;
 }
 
-/* Reads config slots [first, end) into c->e. */
-static __always_inline void capture_slots(struct capture* c, __u32 first, __u32 end) {
-    if (end > PL_PROBE_SLOTS_MAX) end = PL_PROBE_SLOTS_MAX;
-    if (first >= end) return;
-    c->first = first;
-    bpf_loop(end - first, capture_slot, c, 0);
+/* At return, call mode: reads again the entry captures [0, n) that faulted
+ * (memory the process had not touched yet; the call usually has by now). */
+__noinline int pl_probe_retry_slots(struct capture* c, const struct pl_probe_config* cfg,
+                                    struct pl_probe_event* e, __u32 n) {
+    if (!c || !cfg || !e) return 0;
+    for (__u32 s = 0; s < PL_PROBE_SLOTS_MAX; s++) {
+        if (s >= n) break;
+        const struct pl_probe_slot* slot = slot_at(cfg, s);
+        struct pl_probe_value* v = value_at(e, s);
+        if (!(v->flags & PL_VALUE_FAULT) || (v->flags & PL_VALUE_PATH) ||
+            slot->capture == PL_CAPTURE_NONE)
+            continue;
+        v->flags &= ~(PL_VALUE_FAULT | PL_VALUE_TRUNCATED);
+        if (pl_probe_capture_bytes(c, v, slot, e))
+            v->flags |= PL_VALUE_AT_RETURN;
+        else
+            v->flags |= PL_VALUE_FAULT;
+    }
+    return 0;
 }
 
 /* Starts an event that carries config slots [first, first + n). */
 static __always_inline void start_event(struct capture* c, struct pl_probe_event* e, __u32 id,
                                         __u8 stage, __u32 first, __u32 n) {
     if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
-    c->e = e;
     c->event_first = first;
     c->data_base = n * VALUE_SIZE;
     c->used = 0;
@@ -324,19 +365,11 @@ static __always_inline void make_key(struct pl_probe_call_key* k, const struct p
              * the runtime copied the stack. An unreadable top leaves the plain
              * stack pointer (entry and return then still meet if it did not move). */
             __u8 fault = 0;
-            __u64 top = read_loc(&cfg->key_base, c, &fault);
+            __u64 top = pl_probe_read_loc(&cfg->key_base, c, &fault);
             if (!fault) k->sp = top - k->sp;
         }
     }
 }
-
-/* The state of a condition's evaluation, shared with its bpf_loop callback. */
-struct cond_eval {
-    const struct pl_probe_config* cfg;
-    struct pl_probe_event* e;
-    __u32 data_base; /* where data[] starts in e->area */
-    __u32 stack;     /* the bits pushed, the last in bit 0 */
-};
 
 /* The slot's value as an integer of op->bits bits at op->bit_offset. */
 static __always_inline __u64 cond_int(const struct pl_probe_cond_op* op, __u64 v) {
@@ -370,46 +403,49 @@ static __always_inline bool cond_compare(const struct pl_probe_cond_op* op, __u6
     return false;
 }
 
-/* The slot's captured bytes against the constant: equal, or starting with it. */
-static __always_inline bool cond_bytes(const struct cond_eval* st,
-                                       const struct pl_probe_cond_op* op,
-                                       const struct pl_probe_value* v) {
+/* The slot's captured bytes against the constant: equal (1), or starting with
+ * it; 0 otherwise. */
+__noinline int pl_probe_cond_bytes(const struct pl_probe_config* cfg,
+                                   const struct pl_probe_cond_op* op, struct pl_probe_event* e,
+                                   const struct pl_probe_value* v) {
+    if (!cfg || !op || !e || !v) return 0;
     __u32 n = op->str_len;
     __u32 have = v->data_len;
-    if (n > PL_PROBE_COND_STR_ONE) return false;
+    if (n > PL_PROBE_COND_STR_ONE) return 0;
     if (op->kind == PL_COND_STR_EQ) {
-        if (have != n || (v->flags & PL_VALUE_TRUNCATED)) return false;
+        if (have != n || (v->flags & PL_VALUE_TRUNCATED)) return 0;
     } else if (have < n) {
-        return false;
+        return 0;
     }
-    __u32 at = st->data_base + v->data_off;
+    __u32 at = (__u32)e->n_values * VALUE_SIZE + v->data_off;
     __u32 k = op->str_off;
     for (__u32 i = 0; i < PL_PROBE_COND_STR_ONE; i++) {
         if (i >= n) break;
         __u32 a = at + i;
         __u32 b = k + i;
-        if (a >= PL_PROBE_AREA_SIZE || b >= PL_PROBE_COND_STR) return false;
-        /* The check above is on a copy the compiler may not index with: hide
-         * b from it and mask it (a power of two), which the verifier sees. */
-        asm volatile("" : "+r"(b));
-        b &= PL_PROBE_COND_STR - 1;
-        if (st->e->area[a] != st->cfg->cond_str[b]) return false;
+        /* Hidden from the compiler, so that it indexes with the values checked
+         * below and not with copies it computed before (which the verifier
+         * would find unbounded). */
+        asm volatile("" : "+r"(a), "+r"(b));
+        if (a >= PL_PROBE_AREA_SIZE || b >= PL_PROBE_COND_STR) return 0;
+        if (e->area[a] != cfg->cond_str[b]) return 0;
     }
-    return true;
+    return 1;
 }
 
-static long cond_step(__u32 i, struct cond_eval* st) {
-    if (i >= PL_PROBE_COND_OPS) return 1;
-    const struct pl_probe_cond_op* op = &st->cfg->cond[i];
+/* One step of the condition: the bit stack after it (the last bit in bit 0). */
+__noinline __u32 pl_probe_cond_step(const struct pl_probe_config* cfg,
+                                    const struct pl_probe_cond_op* op, struct pl_probe_event* e,
+                                    __u32 stack) {
+    if (!cfg || !op || !e) return 0;
     __u8 kind = op->kind;
     if (kind == PL_COND_AND || kind == PL_COND_OR) {
-        __u32 b = st->stack & 1;
-        __u32 a = (st->stack >> 1) & 1;
+        __u32 b = stack & 1;
+        __u32 a = (stack >> 1) & 1;
         __u32 r = kind == PL_COND_AND ? (a & b) : (a | b);
-        st->stack = ((st->stack >> 2) << 1) | r;
-        return 0;
+        return ((stack >> 2) << 1) | r;
     }
-    const struct pl_probe_value* v = value_at(st->e, op->slot);
+    const struct pl_probe_value* v = value_at(e, op->slot);
     bool r = false;
     if (!(v->flags & (PL_VALUE_NULL | PL_VALUE_FAULT))) {
         if (kind == PL_COND_INT)
@@ -417,57 +453,54 @@ static long cond_step(__u32 i, struct cond_eval* st) {
         else if (kind == PL_COND_FLAGS)
             r = (cond_int(op, v->value) & op->imm) != 0;
         else if (kind == PL_COND_STR_EQ || kind == PL_COND_STR_PREFIX)
-            r = cond_bytes(st, op, v) != (op->cmp == PL_CMP_NE);
+            r = pl_probe_cond_bytes(cfg, op, e, v) != (op->cmp == PL_CMP_NE);
     }
-    st->stack = (st->stack << 1) | (r ? 1 : 0);
-    return 0;
+    return (stack << 1) | (r ? 1 : 0);
 }
 
-/* The probe's condition on the values of e (whose first value is slot 0). */
-static __always_inline bool cond_holds(const struct pl_probe_config* cfg,
-                                       struct pl_probe_event* e) {
+/* The probe's condition on the values of e (whose first value is slot 0): 1 if it holds. */
+__noinline int pl_probe_cond_holds(const struct pl_probe_config* cfg, struct pl_probe_event* e) {
+    if (!cfg || !e) return 1;
     __u32 n = cfg->n_cond;
-    if (n == 0) return true;
-    if (n > PL_PROBE_COND_OPS) n = PL_PROBE_COND_OPS;
-    struct cond_eval st = {
-        .cfg = cfg,
-        .e = e,
-        .data_base = (__u32)e->n_values * VALUE_SIZE,
-        .stack = 0,
-    };
-    bpf_loop(n, cond_step, &st, 0);
-    return st.stack & 1;
+    if (n == 0) return 1;
+    __u32 stack = 0;
+    for (__u32 i = 0; i < PL_PROBE_COND_OPS; i++) {
+        if (i >= n) break;
+        stack = pl_probe_cond_step(cfg, &cfg->cond[i & (PL_PROBE_COND_OPS - 1)], e, stack);
+    }
+    return stack & 1;
 }
 
-/* `rate N/s`: takes a token from the probe's bucket if there is one. GCRA: the
+/* `rate N/s`: takes a token from the probe's bucket if there is one (1). GCRA: the
  * bucket is the time up to which tokens are spent; a call may spend ahead of
  * now by at most the burst. A compare-and-swap keeps cpus from spending the
  * same token; after a few collisions the call is dropped (and counted). */
-static __always_inline bool rate_allows(const struct pl_probe_config* cfg, __u32 id, __u64 now) {
+__noinline int pl_probe_rate_allows(const struct pl_probe_config* cfg, __u32 id, __u64 now) {
+    if (!cfg) return 1;
     __u64 interval = cfg->rate_interval_ns;
-    if (interval == 0) return true;
+    if (interval == 0) return 1;
     __u32 bucket = cfg->rate_shared ? (__u32)cfg->rate_shared - 1 : id;
     struct pl_probe_rate* r = bpf_map_lookup_elem(&probe_rate, &bucket);
-    if (!r) return true;
+    if (!r) return 1;
     for (int i = 0; i < 4; i++) {
         __u64 spent = r->next_ns;
         __u64 next = (spent > now ? spent : now) + interval;
-        if (next - now > cfg->rate_burst_ns) return false;
-        if (__sync_val_compare_and_swap(&r->next_ns, spent, next) == spent) return true;
+        if (next - now > cfg->rate_burst_ns) return 0;
+        if (__sync_val_compare_and_swap(&r->next_ns, spent, next) == spent) return 1;
     }
-    return false;
+    return 0;
 }
 
 static __always_inline struct pl_probe_stats* stats_of(__u32 id) {
     return bpf_map_lookup_elem(&probe_stats, &id);
 }
 
-/* A call's record passed its condition: rate limit, then the ring buffer. */
+/* A call's record passed its condition: counted, rate-limited, sent. */
 static __always_inline void send_record(const struct pl_probe_config* cfg, __u32 id,
                                         struct pl_probe_stats* stats, struct pl_probe_event* e,
                                         __u32 size, __u64 now) {
     if (stats) __sync_fetch_and_add(&stats->passed, 1);
-    if (!rate_allows(cfg, id, now)) {
+    if (cfg->rate_interval_ns != 0 && !pl_probe_rate_allows(cfg, id, now)) {
         if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
         return;
     }
@@ -498,18 +531,17 @@ int pl_probe_entry(struct pt_regs* ctx) {
 
     struct capture c;
     __builtin_memcpy(c.regs, ctx, sizeof(c.regs));
-    c.cfg = cfg;
     __u8 mode = cfg->mode;
     if (mode == PL_PROBE_MODE_CALL)
         start_event(&c, e, id, PL_PROBE_STAGE_CALL, 0, cfg->n_slots);
     else
         start_event(&c, e, id, PL_PROBE_STAGE_ENTRY, 0, cfg->n_entry);
-    capture_slots(&c, 0, cfg->n_entry);
+    pl_probe_capture_slots(&c, cfg, e, 0, cfg->n_entry);
     e->data_used = c.used;
     e->flags = c.retry ? PL_PROBE_EV_RETRY : 0;
     __u32 size = event_size(&c);
     pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);
-    if (cfg->cond_at == PL_COND_AT_ENTRY && !cond_holds(cfg, e)) {
+    if (cfg->cond_at == PL_COND_AT_ENTRY && cfg->n_cond != 0 && !pl_probe_cond_holds(cfg, e)) {
         if (stats) __sync_fetch_and_add(&stats->filtered, 1);
         return 0; /* no record, no call in flight */
     }
@@ -517,7 +549,7 @@ int pl_probe_entry(struct pt_regs* ctx) {
         /* The entry record is the call's record: a rate-limited call leaves no
          * return record either. */
         if (stats) __sync_fetch_and_add(&stats->passed, 1);
-        if (!rate_allows(cfg, id, e->hdr.boot_ns)) {
+        if (cfg->rate_interval_ns != 0 && !pl_probe_rate_allows(cfg, id, e->hdr.boot_ns)) {
             if (stats) __sync_fetch_and_add(&stats->rate_limited, 1);
             return 0;
         }
@@ -546,7 +578,6 @@ int pl_probe_return(struct pt_regs* ctx) {
     /* No filters: only calls whose entry passed them are in flight. */
     struct capture c;
     __builtin_memcpy(c.regs, ctx, sizeof(c.regs));
-    c.cfg = cfg;
     struct pl_probe_call_key k;
     make_key(&k, cfg, id, &c, true);
     __u64 now = bpf_ktime_get_boot_ns();
@@ -568,23 +599,18 @@ int pl_probe_return(struct pt_regs* ctx) {
             __builtin_memcpy(e, p, EVENT_HEAD_SIZE);
             bpf_map_delete_elem(&probe_calls, &k);
         }
-        c.e = e;
         c.event_first = 0;
         c.data_base = (__u32)e->n_values * VALUE_SIZE;
         c.used = e->data_used;
         c.retry = 0;
-        if (e->flags & PL_PROBE_EV_RETRY) {
-            __u32 n = cfg->n_entry;
-            if (n > PL_PROBE_SLOTS_MAX) n = PL_PROBE_SLOTS_MAX;
-            bpf_loop(n, retry_slot, &c, 0);
-        }
-        capture_slots(&c, cfg->n_entry, cfg->n_slots);
+        if (e->flags & PL_PROBE_EV_RETRY) pl_probe_retry_slots(&c, cfg, e, cfg->n_entry);
+        pl_probe_capture_slots(&c, cfg, e, cfg->n_entry, cfg->n_slots);
         e->data_used = c.used;
         e->latency_ns = now - e->hdr.boot_ns;
         __u32 size = event_size(&c);
         e->hdr.size = size;
         struct pl_probe_stats* stats = stats_of(id);
-        if (cfg->cond_at == PL_COND_AT_RETURN && !cond_holds(cfg, e)) {
+        if (cfg->cond_at == PL_COND_AT_RETURN && cfg->n_cond != 0 && !pl_probe_cond_holds(cfg, e)) {
             if (stats) __sync_fetch_and_add(&stats->filtered, 1);
         } else {
             send_record(cfg, id, stats, e, size, now);
@@ -604,7 +630,7 @@ int pl_probe_return(struct pt_regs* ctx) {
     __u32 n = cfg->n_slots > first ? cfg->n_slots - first : 0;
     start_event(&c, e, id, PL_PROBE_STAGE_RETURN, first, n);
     e->latency_ns = now - start;
-    capture_slots(&c, first, cfg->n_slots);
+    pl_probe_capture_slots(&c, cfg, e, first, cfg->n_slots);
     e->data_used = c.used;
     __u32 size = event_size(&c);
     pl_fill_header(&e->hdr, PL_EVENT_PROBE, PL_TRACE_PROBE, size, 0);

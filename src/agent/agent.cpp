@@ -282,10 +282,14 @@ class Run {
     bool child_exited();
     void drain();
 
-    std::chrono::milliseconds detach_traces();
+    void stop_traces();
+    void hand_off_traces();
     bpf::Counters last_drain();
 
     const Options& o_;
+    // Destroyed last: the process that tears the hooks down waits for it
+    // (bpf::hand_off_links).
+    UniqueFd teardown_gate_;
     bpf::RuntimeConfig runtime_config_;
     Outputs outputs_;
     metrics::Registry registry_;
@@ -613,10 +617,14 @@ int Run::shutdown() {
                             child_->pid(), *exit_code_));
         }
     }
-    // Detach first, then drain: once no hook can fire, the last drain reads every
-    // event the kernel generated, and generated = delivered + lost holds exactly.
-    std::chrono::milliseconds detach_ms = detach_traces();
+    // Stop first, then drain: once no program generates a record, the last
+    // drain reads every record the kernel counted, and generated = delivered +
+    // lost holds exactly. The hooks go after the summary (hand_off_traces).
+    auto stop_started = Clock::now();
+    stop_traces();
     bpf::Counters final_counters = last_drain();
+    auto stop_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stop_started);
     for (LoopParticipant* p : participants_)
         p->finish(*pipeline_);
     losses_->report(final_counters, *pipeline_);
@@ -628,10 +636,11 @@ int Run::shutdown() {
     agent_metrics_->publish(final_counters, *pipeline_);
     say(losses_->summary(final_counters, *pipeline_, o_.verbose));
     if (o_.verbose) {
-        say(fmt::format("detached {} hooks in {} ms; {} forced ring buffer wakeups", started_.hooks,
-                        detach_ms.count(), runtime_->forced_wakeups()));
+        say(fmt::format("stopped {} hooks and drained in {} ms; {} forced ring buffer wakeups",
+                        started_.hooks, stop_ms.count(), runtime_->forced_wakeups()));
     }
     participants_.clear();
+    hand_off_traces();
     started_.traces.clear();  // the objects go before the runtime's maps
     // A script must see that records were lost on the way out: exit status 3
     // (unless the traced command's own failure is the status to pass on).
@@ -643,14 +652,26 @@ int Run::shutdown() {
     return code;
 }
 
-// Every trace's links at once (each waits for a grace period, in parallel).
-std::chrono::milliseconds Run::detach_traces() {
-    auto detach_started = Clock::now();
+// No trace generates a record from here on (a trace that cannot stop its
+// programs is detached instead: slower, as exact).
+void Run::stop_traces() {
+    std::vector<bpf::Link> released;
+    for (auto& trace : started_.traces) {
+        if (Status st = trace->stop_records(); !st) {
+            if (o_.verbose) say(st.error().message);
+            trace->detach(released);
+        }
+    }
+    bpf::release_links(released);
+}
+
+// Every trace's hooks, without waiting for the kernel to remove them (seconds
+// with every trace; bpf::hand_off_links).
+void Run::hand_off_traces() {
     std::vector<bpf::Link> released;
     for (auto& trace : started_.traces)
         trace->detach(released);
-    bpf::release_links(released);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - detach_started);
+    teardown_gate_ = bpf::hand_off_links(released);
 }
 
 // The drain after the hooks are gone; returns the final kernel counters.

@@ -2,6 +2,7 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,12 +59,14 @@ bool kernel_btf_readable() {
 
 }  // namespace
 
-Link::Link(Link&& other) noexcept : link_(std::exchange(other.link_, nullptr)) {}
+Link::Link(Link&& other) noexcept
+    : link_(std::exchange(other.link_, nullptr)), semaphore_(other.semaphore_) {}
 
 Link& Link::operator=(Link&& other) noexcept {
     if (this != &other) {
         if (link_ != nullptr) bpf_link__destroy(link_);
         link_ = std::exchange(other.link_, nullptr);
+        semaphore_ = other.semaphore_;
     }
     return *this;
 }
@@ -227,8 +230,41 @@ Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
         return errno_error(err, "cannot attach {} to {} at file offset 0x{:x}: {}", kind,
                            target.binary_path, target.file_offset, std::strerror(err));
     }
-    links_.emplace_back(link);
+    links_.emplace_back(link, target.ref_ctr_offset != 0);
     return {};
+}
+
+Status Object::stop_records() {
+    // pl_stopped is a global of the object's .bss map (BPF_F_MMAPABLE, as libbpf
+    // makes every global data map): found by name in the map's BTF section,
+    // written through a shared mapping of the map, which the programs read.
+    const btf* types = bpf_object__btf(obj_);
+    bpf_map* map = nullptr;
+    bpf_object__for_each_map(map, obj_) {
+        if (types == nullptr || !bpf_map__is_internal(map)) continue;
+        const btf_type* sec = btf__type_by_id(types, bpf_map__btf_value_type_id(map));
+        if (sec == nullptr || !btf_is_datasec(sec)) continue;
+        const btf_var_secinfo* vars = btf_var_secinfos(sec);
+        for (uint16_t i = 0; i < btf_vlen(sec); ++i) {
+            const btf_type* var = btf__type_by_id(types, vars[i].type);
+            if (var == nullptr ||
+                std::string_view(btf__name_by_offset(types, var->name_off)) != "pl_stopped")
+                continue;
+            size_t size = bpf_map__value_size(map);
+            if (vars[i].offset + sizeof(uint32_t) > size) break;
+            void* mem =
+                ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+            if (mem == MAP_FAILED) {
+                return errno_error(errno, "BPF object '{}': cannot map {}: {}", name_,
+                                   bpf_map__name(map), std::strerror(errno));
+            }
+            __atomic_store_n(reinterpret_cast<uint32_t*>(static_cast<char*>(mem) + vars[i].offset),
+                             1U, __ATOMIC_SEQ_CST);
+            ::munmap(mem, size);
+            return {};
+        }
+    }
+    return make_error("BPF object '{}' has no pl_stopped flag", name_);
 }
 
 void Object::release_links_to(std::vector<Link>& released) {

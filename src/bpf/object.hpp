@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "bpf/unique_fd.hpp"
 #include "common/result.hpp"
 
 struct bpf_object;
@@ -31,7 +32,9 @@ namespace probelog::bpf {
 class Link {
   public:
     Link() = default;
-    explicit Link(bpf_link* link) : link_(link) {}
+    // `semaphore`: a USDT probe's uprobe, which raises a semaphore in the traced
+    // processes while it is attached (they see it go: see hand_off_links).
+    explicit Link(bpf_link* link, bool semaphore = false) : link_(link), semaphore_(semaphore) {}
     Link(Link&& other) noexcept;
     Link& operator=(Link&& other) noexcept;
     Link(const Link&) = delete;
@@ -39,15 +42,33 @@ class Link {
     ~Link();
 
     bool valid() const { return link_ != nullptr; }
+    bool semaphore() const { return semaphore_; }
     int fd() const;
 
   private:
     bpf_link* link_ = nullptr;
+    bool semaphore_ = false;
 };
 
 // Destroys every link of `links` (and empties it), in parallel: each detach
 // waits for the kernel's grace periods, which overlapping waits share.
 void release_links(std::vector<Link>& links);
+
+// Destroys every link of `links` (and empties it) without waiting for the
+// kernel to tear the hooks down. Removing a tracepoint or uprobe hook waits for
+// grace periods one hook after another (the kernel's event_mutex): seconds for
+// a hundred hooks. So a child process takes over the links' file descriptors
+// and ends at once; the kernel tears the hooks down as it exits, after this
+// process may have gone, and this process's own close is cheap. The hooks stay
+// attached for those seconds: their programs must no longer produce records
+// (Object::stop_records). A USDT probe's links (Link::semaphore) are released
+// here, in parallel, so that a traced process sees its semaphore go down
+// before probelog has exited; so are all links if no child can be made.
+// The child waits for the returned descriptor to close, which the caller
+// keeps until nothing of its BPF objects is left (the end of the process):
+// were the hooks torn down sooner, the last references to the programs and
+// maps would be the caller's, and freeing them (grace periods again) its wait.
+UniqueFd hand_off_links(std::vector<Link>& links);
 
 struct UprobeTarget {
     std::string binary_path;   // the ELF file that is mapped by the traced processes
@@ -100,6 +121,10 @@ class Object {
     Status attach_uprobe(bpf_program* program, const UprobeTarget& target);
 
     size_t link_count() const { return links_.size(); }
+    // Stops the object's programs from generating records (pl_stopped in
+    // bpf/include/pl/common.bpf.h): what is in flight still arrives, nothing
+    // after. The hooks stay attached.
+    Status stop_records();
     // Moves every link to the end of `released` (the caller destroys them, all
     // traces' at once: bpf::release_links); the object and its maps stay.
     void release_links_to(std::vector<Link>& released);

@@ -33,6 +33,7 @@ class IoTrace final : public Trace, private LoopParticipant {
     const TraceInfo& info() const override;
     Status start(const TraceContext& context) override;
     size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
+    Status stop_records() override { return object_ ? object_->stop_records() : Status{}; }
     void detach(std::vector<bpf::Link>& released) override {
         if (object_) object_->release_links_to(released);
     }

@@ -94,10 +94,14 @@ class Trace {
     virtual Status start(const TraceContext& context) = 0;
     // Attached hooks (for the start-up line).
     virtual size_t hook_count() const = 0;
-    // At the end of the run, before the last drain: removes every hook, so that
-    // no event can follow the drain (the BPF objects and their maps stay until
-    // destruction, for LoopParticipant::finish). Links are moved to `released`,
-    // which the caller destroys for every trace at once (bpf::release_links).
+    // At the end of the run, before the last drain: no record may follow the
+    // drain. The hooks may stay attached (their programs generate no more
+    // records) until detach(); the BPF objects and their maps stay until
+    // destruction, for LoopParticipant::finish.
+    virtual Status stop_records() = 0;
+    // Removes every hook: the links are moved to `released`, which the caller
+    // destroys for every trace at once (bpf::release_links, or after the
+    // summary bpf::hand_off_links).
     virtual void detach(std::vector<bpf::Link>& released) = 0;
 };
 
@@ -105,6 +109,7 @@ class Trace {
 class ObjectTrace : public Trace {
   public:
     size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
+    Status stop_records() override { return object_ ? object_->stop_records() : Status{}; }
     void detach(std::vector<bpf::Link>& released) override {
         if (object_) object_->release_links_to(released);
     }

@@ -30,6 +30,11 @@ class XdpTrace final : public Trace, private LoopParticipant {
     const TraceInfo& info() const override;
     Status start(const TraceContext& context) override;
     size_t hook_count() const override { return attachment_ ? 1 : 0; }
+    // XDP detaches at once (no grace period to wait for): at the stop.
+    Status stop_records() override {
+        attachment_.reset();
+        return {};
+    }
     void detach(std::vector<bpf::Link>& /*released*/) override { attachment_.reset(); }
 
   private:

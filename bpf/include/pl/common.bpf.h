@@ -19,6 +19,12 @@ const volatile struct pl_filter_config pl_filter = {};
 const volatile struct pl_rate_config pl_rates = {};
 const volatile __u32 pl_ring_slot = 0;
 
+/* Set to 1 by user space when the run ends (bpf::Object::stop_records): from
+ * then on no program generates a record, so the last drain sees every record
+ * the counters count while the hooks are still attached (their teardown takes
+ * seconds and is left until probelog has gone: bpf::hand_off_links). */
+volatile __u32 pl_stopped = 0;
+
 /* Shared maps: user space creates them once and hands the same fds to every
  * object (bpf_map__reuse_fd), so the definitions here only describe them.
  * pl_events is the exception: user space gives every trace a ring of its own
@@ -72,11 +78,13 @@ struct {
  * The first statement of every program: in the benchmarks' floor mode
  * (PL_FILTER_FLOOR) the program returns at once. The flag is read-only data, so
  * the verifier knows it and removes whichever branch cannot run: what a program
- * keeps of this check is a load or two.
+ * keeps of this check is a load or two. Once the run has stopped (pl_stopped)
+ * it returns at once too.
  */
 #define PL_FLOOR_GATE(ret)                                   \
     do {                                                     \
         if (pl_filter.flags & PL_FILTER_FLOOR) return (ret); \
+        if (pl_stopped) return (ret);                        \
     } while (0)
 
 static __always_inline bool pl_comm_matches(const char* comm) {
@@ -269,6 +277,7 @@ static __always_inline void pl_fill_header(struct pl_event_header* h, __u16 type
  */
 static __always_inline void* pl_reserve_for(__u16 type, __u16 trace, __u32 size,
                                             struct task_struct* task) {
+    if (pl_stopped) return NULL;
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return NULL;
     if (!pl_rate_allows(trace, stats)) return NULL;
@@ -293,6 +302,7 @@ static __always_inline void* pl_reserve(__u16 type, __u16 trace, __u32 size) {
  * so the header's pid, tid, ppid, uid, gid, cgroup_id and comm are 0.
  */
 static __always_inline void* pl_reserve_notask(__u16 type, __u16 trace, __u32 size) {
+    if (pl_stopped) return NULL;
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return NULL;
     if (!pl_rate_allows(trace, stats)) return NULL;
@@ -322,6 +332,7 @@ static __always_inline void pl_submit(void* event) {
  */
 /* True if the event is in the ring buffer (false: counted lost or throttled). */
 static __always_inline bool pl_output(struct pl_event_header* h, __u32 trace, __u64 size) {
+    if (pl_stopped) return false;
     struct pl_trace_stats* stats = pl_stats_for(trace);
     if (!stats) return false;
     if (!pl_rate_allows(trace, stats)) return false;
