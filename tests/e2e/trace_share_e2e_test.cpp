@@ -90,6 +90,26 @@ TEST(TraceShareE2E, MaxRateThrottlesAFloodInTheKernelAndSaysSo) {
         << f.err;
 }
 
+// For probes --max-rate is per probe: the rate of each probe without a `rate`
+// clause of its own (which wins).
+TEST(TraceShareE2E, MaxRateOfProbesIsEachProbesOwnRateUnlessItHasOne) {
+    PROBELOG_REQUIRE_ROOT();
+    Finished f = run({probelog_bin(), "--probe", "libc:malloc(u64 size)", "--probe",
+                      "libc:free(ptr p) rate 5/s", "--max-rate", "probe=100/s", "-o", "json", "--",
+                      testprog("share_flood"), "run", "100000", "0"});
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    std::map<std::string, uint64_t> records;
+    for (const auto& r : parse_json_lines(f.out)) {
+        if (r.str("event_type") == "probe") ++records[r.str("probe")];
+    }
+    // A second's burst, then the rate while the flood lasts (allow 10 s).
+    EXPECT_GT(records["libc:malloc"], 0u);
+    EXPECT_LE(records["libc:malloc"], 100u + 10 * 100u) << f.err;
+    EXPECT_LE(records["libc:free"], 5u + 10 * 5u) << f.err;
+    EXPECT_NE(f.err.find("rate-limited (100/s)"), std::string::npos) << f.err;
+    EXPECT_NE(f.err.find("rate-limited (5/s)"), std::string::npos) << f.err;
+}
+
 TEST(TraceShareE2E, AMaxRateThatIsNotARateIsOneClearError) {
     for (const char* bad : {"malloc=0/s", "malloc=10", "nosuch=10/s", "fast"}) {
         SCOPED_TRACE(bad);
