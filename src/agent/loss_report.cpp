@@ -52,8 +52,9 @@ void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
         uint64_t throttled = counters[id].throttled;
         if (throttled == reported_throttled_[id]) continue;
         int64_t now = realtime_now_ns();
+        const std::string name = trace_name(id);  // the record keeps a view of it
         begin_record(record_, "lost", id, now);
-        record_.add_str("trace", trace_name(id));
+        record_.add_str("trace", name);
         record_.add_str("stage", "max_rate");
         record_.add_uint("lost", throttled - reported_throttled_[id]);
         record_.add_uint("lost_total", throttled);
@@ -67,8 +68,9 @@ void LossReport::report(const bpf::Counters& counters, Pipeline& pipeline) {
         uint64_t invalid = pc.invalid_by_trace[id];
         if (invalid == reported_invalid_[id]) continue;
         int64_t now = realtime_now_ns();
+        const std::string name = trace_name(id);  // the record keeps a view of it
         begin_record(record_, "lost", id, now);
-        record_.add_str("trace", trace_name(id));
+        record_.add_str("trace", name);
         record_.add_str("stage", "decoder");
         record_.add_uint("lost", invalid - reported_invalid_[id]);
         record_.add_uint("lost_total", invalid);
