@@ -160,9 +160,14 @@ Result<GoPclntab> parse_go_pclntab(std::span<const uint8_t> tab, uint64_t text_s
         uint64_t entry = entry_at(i);
         uint64_t next = entry_at(i + 1);
         // _func: entry (uintptr, or a uint32 offset since 1.18), then nameoff int32.
-        uint64_t func = pcln_off + func_off_at(i);
-        size_t name_field = func + (relative ? 4 : ptr);
-        if (name_field + 4 > tab.size()) return make_error("truncated .gopclntab function record");
+        // Compared by subtraction: a corrupt offset near 2^64 would wrap a sum.
+        uint64_t func_off = func_off_at(i);
+        size_t name_at = relative ? 4 : ptr;
+        if (func_off > tab.size() - pcln_off || tab.size() - pcln_off - func_off < name_at + 4) {
+            return make_error("truncated .gopclntab function record");
+        }
+        uint64_t func = pcln_off + func_off;
+        size_t name_field = func + name_at;
         int32_t nameoff = static_cast<int32_t>(read_le(tab, name_field, 4));
         if (nameoff < 0 || funcname_off + static_cast<uint64_t>(nameoff) >= tab.size()) {
             return make_error("bad .gopclntab function name offset");
