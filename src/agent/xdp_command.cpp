@@ -132,7 +132,7 @@ int run_xdp_command(const std::vector<std::string>& args) {
         return 0;
     }
     auto line = xdp::request_line(cmd->words);
-    auto response = xdp::control_request(cmd->socket_path, *line);
+    auto response = control::control_request(cmd->socket_path, *line, "probelog --xdp");
     if (!response) {
         fmt::print(stderr, "probelog: xdp: {}\n", response.error().message);
         return 1;

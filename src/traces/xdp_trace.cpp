@@ -235,7 +235,7 @@ Status XdpTrace::start(const TraceContext& context) {
 
     // The control socket first: a second agent for the interface stops here,
     // before touching the interface.
-    auto control = xdp::ControlServer::listen(opts_.control_socket());
+    auto control = control::ControlServer::listen(opts_.control_socket(), "--xdp-socket");
     if (!control) return control.error();
     control_.emplace(std::move(*control));
 

@@ -35,7 +35,16 @@ class XdpTrace final : public Trace, private LoopParticipant {
         attachment_.reset();
         return {};
     }
+    // Once detached, the program stays off: `probelog ctl enable xdp` starts
+    // a new trace.
+    Status resume_records() override {
+        return make_error("xdp is detached when it stops: remove it and enable it again");
+    }
     void detach(std::vector<bpf::Link>& /*released*/) override { attachment_.reset(); }
+
+    // A `probelog xdp` request line; the answer (control/socket.hpp). Also
+    // what `probelog ctl xdp` reaches through the agent's control socket.
+    std::string handle_request(std::string_view line, Pipeline& pipeline);
 
   private:
     // LoopParticipant: the control socket and the blocklist file's watch,
@@ -48,7 +57,6 @@ class XdpTrace final : public Trace, private LoopParticipant {
 
     using Clock = std::chrono::steady_clock;
 
-    std::string handle_request(std::string_view line, Pipeline& pipeline);
     // Applies a blocklist change to the kernel and tells about it.
     Status apply(const xdp::BlocklistChange& change, uint8_t origin, Pipeline* pipeline);
     void reload_file(Pipeline& pipeline, std::string_view why);
@@ -64,7 +72,7 @@ class XdpTrace final : public Trace, private LoopParticipant {
     std::optional<XdpMetrics> metrics_;       // with a metrics registry (--metrics)
     std::optional<bpf::XdpProgram> program_;  // declared before the attachment: detached first
     std::optional<bpf::XdpAttachment> attachment_;
-    std::optional<xdp::ControlServer> control_;
+    std::optional<control::ControlServer> control_;
     UniqueFd inotify_;
     std::string file_name_;  // the blocklist file's name in its directory (inotify)
     Clock::time_point last_report_;

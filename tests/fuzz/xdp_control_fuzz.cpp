@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace probelog;
     std::string_view text = fuzz::text(data, size);
-    (void)xdp::parse_response(text);
+    (void)control::parse_response(text);
     auto request = xdp::parse_request(text);
     if (!request.ok()) return 0;
     static constexpr const char* kVerbs[] = {"block", "unblock", "list", "stats"};

@@ -17,6 +17,15 @@
 namespace probelog::xdp {
 namespace {
 
+using control::ControlServer;
+using control::parse_response;
+using control::Response;
+
+Result<Response> control_request(const std::string& path, std::string_view line,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    return control::control_request(path, line, "probelog --xdp", timeout);
+}
+
 std::string temp_socket(std::string_view tag) {
     return "/tmp/probelog-ctl-" + std::string(tag) + "-" + std::to_string(getpid()) + ".sock";
 }
@@ -74,7 +83,7 @@ TEST(XdpControl, ResponsesRoundTrip) {
 
 TEST(XdpControl, ServerAndClientOverAUnixSocket) {
     std::string path = temp_socket("rt");
-    auto server = ControlServer::listen(path);
+    auto server = ControlServer::listen(path, "--xdp-socket");
     ASSERT_TRUE(server.ok()) << server.error().message;
     struct stat st {};
     ASSERT_EQ(stat(path.c_str(), &st), 0);
@@ -102,7 +111,7 @@ TEST(XdpControl, ServerAndClientOverAUnixSocket) {
 // one is dropped after its budget, and a real request among them is answered.
 TEST(XdpControl, IdleClientsNeverHoldTheServer) {
     std::string path = temp_socket("idle");
-    auto server = ControlServer::listen(path);
+    auto server = ControlServer::listen(path, "--xdp-socket");
     ASSERT_TRUE(server.ok()) << server.error().message;
     auto handler = [](std::string_view) { return ok_response("fine"); };
     // 18 clients connect and say nothing; the server is served as the agent's
@@ -133,13 +142,12 @@ TEST(XdpControl, IdleClientsNeverHoldTheServer) {
 TEST(XdpControl, OneAgentPerSocketAndStaleSocketsAreReplaced) {
     std::string path = temp_socket("one");
     {
-        auto first = ControlServer::listen(path);
+        auto first = ControlServer::listen(path, "--xdp-socket");
         ASSERT_TRUE(first.ok()) << first.error().message;
-        auto second = ControlServer::listen(path);
+        auto second = ControlServer::listen(path, "--xdp-socket");
         ASSERT_FALSE(second.ok());
-        EXPECT_EQ(second.error().message,
-                  "another probelog is already listening at " + path +
-                      " (one agent per interface; stop it or pick another --xdp-socket)");
+        EXPECT_EQ(second.error().message, "another probelog is already listening at " + path +
+                                              " (stop it or pick another --xdp-socket)");
     }
     // The server removed its socket.
     EXPECT_NE(access(path.c_str(), F_OK), 0);
@@ -159,7 +167,7 @@ TEST(XdpControl, OneAgentPerSocketAndStaleSocketsAreReplaced) {
     EXPECT_EQ(control_request(path, "list").error().message,
               "no probelog agent is listening at " + path +
                   " (the socket is left over from an agent that is gone)");
-    auto again = ControlServer::listen(path);
+    auto again = ControlServer::listen(path, "--xdp-socket");
     EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
@@ -169,7 +177,7 @@ TEST(XdpControl, APathThatIsNotASocketIsLeftAlone) {
         FILE* f = fopen(path.c_str(), "w");
         fclose(f);
     }
-    auto server = ControlServer::listen(path);
+    auto server = ControlServer::listen(path, "--xdp-socket");
     ASSERT_FALSE(server.ok());
     EXPECT_EQ(server.error().message,
               path + " exists and is not a socket: remove it or pick another --xdp-socket");
