@@ -102,6 +102,13 @@ class PerCpuMap {
     const std::vector<Value>* lookup(const Key& key) {
         return raw_.lookup(&key, values_.data()) ? &values_ : nullptr;
     }
+    // Sets every cpu's value of `key` to `value` (Value's size must be a
+    // multiple of 8, as the kernel lays per-cpu values out).
+    Status fill(const Key& key, const Value& value) {
+        static_assert(sizeof(Value) % 8 == 0, "per-cpu values are 8-byte aligned");
+        std::vector<Value> all(values_.size(), value);
+        return raw_.update(&key, all.data(), 0);
+    }
     // Calls f(key, per_cpu_values) for every key whose values could still be read.
     template <typename F>
     void for_each(F&& f) {

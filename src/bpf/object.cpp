@@ -214,6 +214,13 @@ Status Object::attach_all() {
 }
 
 Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
+    auto link = uprobe_link(program, target);
+    if (!link) return link.error();
+    links_.push_back(std::move(*link));
+    return {};
+}
+
+Result<Link> Object::uprobe_link(bpf_program* program, const UprobeTarget& target) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .ref_ctr_offset = target.ref_ctr_offset,
                 .bpf_cookie = target.cookie, .retprobe = target.retprobe,
                 .func_name = target.function.empty() ? nullptr : target.function.c_str());
@@ -230,11 +237,10 @@ Status Object::attach_uprobe(bpf_program* program, const UprobeTarget& target) {
         return errno_error(err, "cannot attach {} to {} at file offset 0x{:x}: {}", kind,
                            target.binary_path, target.file_offset, std::strerror(err));
     }
-    links_.emplace_back(link, target.ref_ctr_offset != 0);
-    return {};
+    return Link(link, target.ref_ctr_offset != 0);
 }
 
-Status Object::stop_records() {
+Status Object::set_stopped(bool stopped) {
     // pl_stopped is a global of the object's .bss map (BPF_F_MMAPABLE, as libbpf
     // makes every global data map): found by name in the map's BTF section,
     // written through a shared mapping of the map, which the programs read.
@@ -259,7 +265,7 @@ Status Object::stop_records() {
                                    bpf_map__name(map), std::strerror(errno));
             }
             __atomic_store_n(reinterpret_cast<uint32_t*>(static_cast<char*>(mem) + vars[i].offset),
-                             1U, __ATOMIC_SEQ_CST);
+                             stopped ? 1U : 0U, __ATOMIC_SEQ_CST);
             ::munmap(mem, size);
             return {};
         }

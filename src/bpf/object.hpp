@@ -119,12 +119,18 @@ class Object {
     // Attaches every loaded program that has an automatic attach point.
     Status attach_all();
     Status attach_uprobe(bpf_program* program, const UprobeTarget& target);
+    // The same, for a link the caller owns (a probe added and removed while
+    // the object runs); it must be destroyed before the object.
+    Result<Link> uprobe_link(bpf_program* program, const UprobeTarget& target);
 
     size_t link_count() const { return links_.size(); }
     // Stops the object's programs from generating records (pl_stopped in
     // bpf/include/pl/common.bpf.h): what is in flight still arrives, nothing
     // after. The hooks stay attached.
-    Status stop_records();
+    Status stop_records() { return set_stopped(true); }
+    // Lets them generate records again (a trace paused live: `probelog ctl
+    // disable` then `enable`).
+    Status resume_records() { return set_stopped(false); }
     // Moves every link to the end of `released` (the caller destroys them, all
     // traces' at once: bpf::release_links); the object and its maps stay.
     void release_links_to(std::vector<Link>& released);
@@ -133,6 +139,7 @@ class Object {
     static int fd(const bpf_program* program);
 
   private:
+    Status set_stopped(bool stopped);
     Object(std::string name, bpf_object* obj, std::function<void()> close,
            std::unique_ptr<char[]> log);
     void close();

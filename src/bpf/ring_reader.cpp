@@ -54,6 +54,16 @@ Result<RingReader> RingReader::create(const Runtime& runtime, Handler handler, v
     return create(rings, handler, context, claims ? runtime.wakeup_bytes() : 0);
 }
 
+Status RingReader::add(const Ring& r) {
+    if (int err = ring_buffer__add(ring_.get(), r.fd, &on_sample, callback_.get()); err != 0) {
+        return make_error("cannot map the event ring buffer: {}", std::strerror(-err));
+    }
+    if (r.wake_pending == nullptr) return {};
+    Claim& claim = claims_.emplace_back(Claim{r.wake_pending, std::nullopt});
+    if (auto fill = RingFill::map(r.fd)) claim.fill.emplace(std::move(*fill));
+    return {};
+}
+
 bool RingReader::rearm() {
     bool above = false;
     for (Claim& c : claims_) {

@@ -45,6 +45,8 @@ class RingReader {
     // either fewer than `wake_bytes` wait in each ring, or the next producer
     // past a ring's mark wakes the reader.
     size_t consume();
+    // Reads one more ring from now on (a trace started while the run goes on).
+    Status add(const Ring& ring);
     // Readable when the BPF side asked for a wakeup (see pl_wakeup_flags()).
     int epoll_fd() const;
 

@@ -83,6 +83,13 @@ class Runtime {
         return skel;
     }
 
+    // Creates the ring of `trace` now if it has none (a reader needs one
+    // ring to start with before any trace has opened).
+    Status ensure_ring(uint16_t trace) {
+        auto ring = ring_for(trace);
+        if (!ring) return ring.error();
+        return {};
+    }
     // Adds a process to the pid filter set.
     Status add_pid(uint32_t pid);
     // Adds a cgroup to the container filter set (PL_FILTER_CONTAINER).

@@ -106,6 +106,7 @@ const char* decode_probe(const ProbeTable& table, Bytes event, Record& out) {
         return "probe event lengths exceed its size";
     }
     out.add_str("probe", probe.name);
+    if (!probe.policy.empty()) out.add_str("policy", probe.policy);
     out.add_str("stage", stage, fixed.stage == PL_PROBE_STAGE_CALL ? kHideInTable : kFieldNone);
     if (!probe.usdt_provider.empty()) {  // the table's probe column already names them
         out.add_str("usdt_provider", probe.usdt_provider, kHideInTable);

@@ -82,6 +82,9 @@ struct MessagePart {
 
 struct ProbeInfo {
     std::string name;  // the "probe" field
+    // The policy that named the probe (docs/POLICIES.md): the "policy" field;
+    // empty for --probe and `probelog ctl add` probes (no such field).
+    std::string policy;
     // A USDT probe (issue 17): the usdt_provider and usdt_name fields; empty
     // for other probes (no such fields).
     std::string usdt_provider;

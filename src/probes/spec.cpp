@@ -55,9 +55,9 @@ constexpr std::array<std::string_view, PL_REG_COUNT> kRegisterNames = {
     "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",  "eflags", "rsp", "ss"};
 
 constexpr std::string_view kReservedFields[] = {
-    "time",  "event_type", "pid",        "tid",     "ppid",          "uid",
-    "gid",   "cgroup_id",  "comm",       "cpu",     "seq",           "probe",
-    "stage", "ret",        "latency_ns", "message", "usdt_provider", "usdt_name"};
+    "time",       "event_type", "pid",           "tid",       "ppid",  "uid",   "gid",
+    "cgroup_id",  "comm",       "cpu",           "seq",       "probe", "stage", "ret",
+    "latency_ns", "message",    "usdt_provider", "usdt_name", "policy"};
 
 std::optional<uint64_t> parse_number(std::string_view s) {
     uint64_t v = 0;

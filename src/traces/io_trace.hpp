@@ -34,6 +34,7 @@ class IoTrace final : public Trace, private LoopParticipant {
     Status start(const TraceContext& context) override;
     size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
     Status stop_records() override { return object_ ? object_->stop_records() : Status{}; }
+    Status resume_records() override { return object_ ? object_->resume_records() : Status{}; }
     void detach(std::vector<bpf::Link>& released) override {
         if (object_) object_->release_links_to(released);
     }

@@ -11,35 +11,59 @@ constexpr auto kReadEvery = std::chrono::seconds(1);
 
 }  // namespace
 
-ProbeStats::ProbeStats(const bpf_map* map, std::vector<Probe> probes, metrics::Registry* metrics)
+ProbeStats::ProbeStats(const bpf_map* map, metrics::Registry* metrics)
     : map_(map),
-      probes_(std::move(probes)),
-      delivered_(probes_.size()),
-      totals_(probes_.size()),
-      reported_limited_(probes_.size()) {
-    for (uint32_t id = 0; id < probes_.size(); ++id) {
-        uint32_t first = id;
-        while (first > 0 && probes_[first - 1].name == probes_[id].name)
-            --first;
-        first_of_name_.push_back(first);
+      registry_(metrics),
+      group_of_(PL_PROBE_CONFIG_MAX, -1),
+      delivered_(PL_PROBE_CONFIG_MAX),
+      totals_(PL_PROBE_CONFIG_MAX),
+      reported_limited_(PL_PROBE_CONFIG_MAX) {}
+
+void ProbeStats::add(const Probe& probe, const std::vector<uint32_t>& ids) {
+    for (uint32_t id : ids) {
+        if (id >= PL_PROBE_CONFIG_MAX) continue;
+        if (int old = group_of_[id]; old >= 0) {
+            Group& before = groups_[static_cast<size_t>(old)];
+            if (!before.frozen) before.frozen = totals_of(before);
+        }
+        group_of_[id] = static_cast<int>(groups_.size());  // corrected below if merged
+        delivered_[id] = 0;
+        totals_[id] = {};
+        reported_limited_[id].clear();
+        (void)map_.fill(id, pl_probe_stats{});
     }
-    if (metrics == nullptr) return;
-    auto& calls = metrics->counter("probelog_probe_calls_total",
-                                   "Calls per --probe (hits in the traced processes)", {"probe"});
-    auto& records = metrics->counter("probelog_probe_records_total",
-                                     "Records delivered per --probe (one per call; lost records "
-                                     "excluded: see probelog_lost_events_total)",
-                                     {"probe"});
-    auto& filtered =
-        metrics->counter("probelog_probe_filtered_total",
-                         "Calls per --probe whose condition (if ...) was false", {"probe"});
-    auto& limited =
-        metrics->counter("probelog_probe_rate_limited_total",
-                         "Records per --probe dropped by its rate limit (rate N/s)", {"probe"});
-    for (const Probe& p : probes_) {
-        metrics_.push_back({&calls.labels({p.name}), &records.labels({p.name}),
-                            &filtered.labels({p.name}), &limited.labels({p.name})});
+    // Probes of one name (several specs on one function, the sites of a USDT
+    // probe) share one summary line and one set of metric series.
+    for (size_t g = 0; g < groups_.size(); ++g) {
+        Group& same = groups_[g];
+        if (same.frozen || same.probe.name != probe.name) continue;
+        same.ids.insert(same.ids.end(), ids.begin(), ids.end());
+        same.probe.has_condition = same.probe.has_condition || probe.has_condition;
+        for (uint32_t id : ids) {
+            if (id < PL_PROBE_CONFIG_MAX) group_of_[id] = static_cast<int>(g);
+        }
+        return;
     }
+    Group group{probe, ids, {}, std::nullopt};
+    if (registry_ != nullptr) {
+        auto& calls =
+            registry_->counter("probelog_probe_calls_total",
+                               "Calls per --probe (hits in the traced processes)", {"probe"});
+        auto& records = registry_->counter(
+            "probelog_probe_records_total",
+            "Records delivered per --probe (one per call; lost records excluded: see "
+            "probelog_lost_events_total)",
+            {"probe"});
+        auto& filtered =
+            registry_->counter("probelog_probe_filtered_total",
+                               "Calls per --probe whose condition (if ...) was false", {"probe"});
+        auto& limited = registry_->counter(
+            "probelog_probe_rate_limited_total",
+            "Records per --probe dropped by its rate limit (rate N/s)", {"probe"});
+        group.metrics = {&calls.labels({probe.name}), &records.labels({probe.name}),
+                         &filtered.labels({probe.name}), &limited.labels({probe.name})};
+    }
+    groups_.push_back(std::move(group));
 }
 
 pl_probe_stats ProbeStats::total(const std::vector<pl_probe_stats>& per_cpu) {
@@ -54,41 +78,53 @@ pl_probe_stats ProbeStats::total(const std::vector<pl_probe_stats>& per_cpu) {
     return t;
 }
 
+ProbeStats::Totals ProbeStats::totals_of(const Group& group) const {
+    if (group.frozen) return *group.frozen;
+    Totals t;
+    for (uint32_t id : group.ids) {
+        if (id >= PL_PROBE_CONFIG_MAX) continue;
+        const pl_probe_stats& s = totals_[id];
+        t.kernel.calls += s.calls;
+        t.kernel.filtered += s.filtered;
+        t.kernel.passed += s.passed;
+        t.kernel.rate_limited += s.rate_limited;
+        t.kernel.lost += s.lost;
+        t.delivered += delivered_[id];
+    }
+    return t;
+}
+
 void ProbeStats::update(Pipeline& pipeline, bool now) {
     auto clock = std::chrono::steady_clock::now();
     if (!now && clock < next_read_) return;
     next_read_ = clock + kReadEvery;
-    for (uint32_t id = 0; id < probes_.size(); ++id) {
+    for (uint32_t id = 0; id < PL_PROBE_CONFIG_MAX; ++id) {
+        if (group_of_[id] < 0) continue;
         const std::vector<pl_probe_stats>* per_cpu = map_.lookup(id);
         if (per_cpu == nullptr) continue;
         totals_[id] = total(*per_cpu);
-        if (probes_[id].rate_per_s != 0) report_rate_limited(id, *per_cpu, pipeline);
+        const Group& group = groups_[static_cast<size_t>(group_of_[id])];
+        if (group.probe.rate_per_s != 0) report_rate_limited(group, id, *per_cpu, pipeline);
     }
-    for (uint32_t id = 0; id < probes_.size() && id < metrics_.size(); ++id) {
-        if (first_of_name_[id] != id) continue;
-        auto [t, delivered] = total_of_name(id);
-        metrics_[id].calls->set(t.calls);
-        metrics_[id].records->set(delivered);
-        metrics_[id].filtered->set(t.filtered);
-        metrics_[id].rate_limited->set(t.rate_limited);
+    for (const Group& group : groups_) {
+        if (group.metrics.calls == nullptr) continue;
+        Totals t = totals_of(group);
+        group.metrics.calls->set(t.kernel.calls);
+        group.metrics.records->set(t.delivered);
+        group.metrics.filtered->set(t.kernel.filtered);
+        group.metrics.rate_limited->set(t.kernel.rate_limited);
     }
 }
 
-std::pair<pl_probe_stats, uint64_t> ProbeStats::total_of_name(uint32_t first) const {
-    pl_probe_stats t{};
-    uint64_t delivered = 0;
-    for (uint32_t id = first; id < probes_.size() && first_of_name_[id] == first; ++id) {
-        t.calls += totals_[id].calls;
-        t.filtered += totals_[id].filtered;
-        t.passed += totals_[id].passed;
-        t.rate_limited += totals_[id].rate_limited;
-        t.lost += totals_[id].lost;
-        delivered += delivered_[id];
+std::optional<ProbeStats::Totals> ProbeStats::totals(std::string_view name) const {
+    for (auto it = groups_.rbegin(); it != groups_.rend(); ++it) {
+        if (it->probe.name == name) return totals_of(*it);
     }
-    return {t, delivered};
+    return std::nullopt;
 }
 
-void ProbeStats::report_rate_limited(uint32_t id, const std::vector<pl_probe_stats>& per_cpu,
+void ProbeStats::report_rate_limited(const Group& group, uint32_t id,
+                                     const std::vector<pl_probe_stats>& per_cpu,
                                      Pipeline& pipeline) {
     std::vector<uint64_t>& reported = reported_limited_[id];
     reported.resize(per_cpu.size());
@@ -97,12 +133,12 @@ void ProbeStats::report_rate_limited(uint32_t id, const std::vector<pl_probe_sta
         if (n == reported[cpu]) continue;
         begin_record(record_, "lost", PL_TRACE_PROBE, realtime_now_ns());
         record_.add_str("trace", "probe");
-        record_.add_str("probe", probes_[id].name);
+        record_.add_str("probe", group.probe.name);
         record_.add_str("stage", "rate_limit");
         record_.add_uint("cpu", cpu);
         record_.add_uint("lost", n - reported[cpu]);
         record_.add_uint("lost_total", n);
-        std::string reason = fmt::format("rate limit {}/s of this probe", probes_[id].rate_per_s);
+        std::string reason = fmt::format("rate limit {}/s of this probe", group.probe.rate_per_s);
         record_.add_str("reason", record_.store(reason));
         pipeline.emit(record_);
         reported[cpu] = n;
@@ -111,17 +147,17 @@ void ProbeStats::report_rate_limited(uint32_t id, const std::vector<pl_probe_sta
 
 std::vector<std::string> ProbeStats::summary() const {
     std::vector<std::string> out;
-    for (uint32_t id = 0; id < probes_.size(); ++id) {
-        if (first_of_name_[id] != id) continue;
-        const Probe& p = probes_[id];
-        auto [t, delivered] = total_of_name(id);
+    for (const Group& group : groups_) {
+        const Probe& p = group.probe;
+        Totals t = totals_of(group);
         // passed = delivered + rate-limited + lost, exactly (once drained).
-        std::string line = fmt::format("probe {}: {} calls", p.name, t.calls);
-        if (p.has_condition) line += fmt::format(", {} filtered out by its condition", t.filtered);
-        line += fmt::format(", {} passed: {} delivered", t.passed, delivered);
+        std::string line = fmt::format("probe {}: {} calls", p.name, t.kernel.calls);
+        if (p.has_condition)
+            line += fmt::format(", {} filtered out by its condition", t.kernel.filtered);
+        line += fmt::format(", {} passed: {} delivered", t.kernel.passed, t.delivered);
         if (p.rate_per_s != 0)
-            line += fmt::format(", {} rate-limited ({}/s)", t.rate_limited, p.rate_per_s);
-        line += fmt::format(", {} lost", t.lost);
+            line += fmt::format(", {} rate-limited ({}/s)", t.kernel.rate_limited, p.rate_per_s);
+        line += fmt::format(", {} lost", t.kernel.lost);
         out.push_back(std::move(line));
     }
     return out;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,10 +31,19 @@ class ProbeStats {
         uint64_t rate_per_s = 0;  // 0: no rate limit
         bool has_condition = false;
     };
+    // What a probe's calls came to so far (the sites of a USDT probe added up).
+    struct Totals {
+        pl_probe_stats kernel{};
+        uint64_t delivered = 0;
+    };
 
     // `map` is the uprobe object's probe_stats map; `metrics` may be null.
-    ProbeStats(const bpf_map* map, std::vector<Probe> probes, metrics::Registry* metrics);
+    ProbeStats(const bpf_map* map, metrics::Registry* metrics);
 
+    // A probe of the run and its ids (one per USDT site): one summary line and
+    // one set of metric series. Ids a removed probe had may come back for a
+    // new one: its counts are kept (frozen) and the ids' kernel counters zeroed.
+    void add(const Probe& probe, const std::vector<uint32_t>& ids);
     // A record of probe `id` reached the pipeline (the call's record, not a
     // split mode's return record).
     void delivered(uint32_t id) {
@@ -42,6 +52,9 @@ class ProbeStats {
     // Reads the kernel's counters (at most once a second unless `now`), reports
     // new rate-limit drops and publishes the metrics.
     void update(Pipeline& pipeline, bool now);
+    // The totals of the probe named `name` at the last read (the latest probe
+    // of that name); nullopt if there is none.
+    std::optional<Totals> totals(std::string_view name) const;
     // One line per probe for the exit summary.
     std::vector<std::string> summary() const;
 
@@ -52,23 +65,26 @@ class ProbeStats {
         metrics::Counter* filtered = nullptr;
         metrics::Counter* rate_limited = nullptr;
     };
+    struct Group {
+        Probe probe;
+        std::vector<uint32_t> ids;
+        Metrics metrics;
+        std::optional<Totals> frozen;  // its ids went to another probe
+    };
 
     static pl_probe_stats total(const std::vector<pl_probe_stats>& per_cpu);
-    // The totals and deliveries of the probes named as probe `first`.
-    std::pair<pl_probe_stats, uint64_t> total_of_name(uint32_t first) const;
-    void report_rate_limited(uint32_t id, const std::vector<pl_probe_stats>& per_cpu,
-                             Pipeline& pipeline);
+    Totals totals_of(const Group& group) const;
+    void report_rate_limited(const Group& group, uint32_t id,
+                             const std::vector<pl_probe_stats>& per_cpu, Pipeline& pipeline);
 
     bpf::PerCpuMap<uint32_t, pl_probe_stats> map_;
-    std::vector<Probe> probes_;
+    metrics::Registry* registry_;
+    std::vector<Group> groups_;
+    // Per probe id (PL_PROBE_CONFIG_MAX of each).
+    std::vector<int> group_of_;  // -1: no probe
     std::vector<uint64_t> delivered_;
-    std::vector<pl_probe_stats> totals_;                   // per probe, at the last read
-    std::vector<std::vector<uint64_t>> reported_limited_;  // per probe and cpu
-    // Probes of the same name (the sites of a USDT probe, each its own
-    // config) share one summary line and one set of metric series: ids by
-    // the first id of their name.
-    std::vector<uint32_t> first_of_name_;
-    std::vector<Metrics> metrics_;  // per probe id, the first id's series for the others
+    std::vector<pl_probe_stats> totals_;                   // at the last read
+    std::vector<std::vector<uint64_t>> reported_limited_;  // per cpu
     std::chrono::steady_clock::time_point next_read_{};
     Record record_;
 };

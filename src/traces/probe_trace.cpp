@@ -11,10 +11,8 @@
 #include "agent/options.hpp"
 #include "bpf/map.hpp"
 #include "common/parse.hpp"
-#include "probes/compile.hpp"
-#include "probes/resolve.hpp"
 #include "probes/spec.hpp"
-#include "probes/usdt_resolve.hpp"
+#include "traces/probe_plan.hpp"
 
 extern "C" {
 #include "probe.h"
@@ -28,41 +26,6 @@ namespace {
 // call) are removed. A sweep is a walk over the in-flight maps, one stat per
 // entry: nothing while no call is in flight.
 constexpr auto kSweepEvery = std::chrono::seconds(2);
-
-struct Plan {
-    probes::ResolvedProbe resolved;
-    probes::CompiledProbe compiled;
-};
-
-// A spec's plans: one, or one per site of its USDT probes (each site has its
-// own argument recipe, so its own config).
-Result<std::vector<Plan>> plan_probe(const std::string& text, const probes::ResolveOptions& ro,
-                                     const probes::CompileOptions& co, uint64_t default_rate) {
-    auto spec = probes::parse_probe_spec(text);
-    if (!spec) return spec.error();
-    if (spec->clauses.rate_per_s == 0) spec->clauses.rate_per_s = default_rate;
-    std::vector<probes::ResolvedProbe> sites;
-    if (spec->usdt) {
-        auto resolved = probes::resolve_usdt(*spec, ro);
-        if (!resolved) return resolved.error();
-        sites = std::move(*resolved);
-    } else {
-        auto resolved = probes::resolve_probe(*spec, ro);
-        if (!resolved) return resolved.error();
-        sites.push_back(std::move(*resolved));
-    }
-    std::vector<Plan> out;
-    for (probes::ResolvedProbe& site : sites) {
-        auto compiled = probes::compile_probe(site, co);
-        if (!compiled) {
-            if (!site.usdt) return compiled.error();
-            return compiled.error().prefixed(
-                fmt::format("USDT probe {} at 0x{:x}: ", site.function, site.vaddr));
-        }
-        out.push_back(Plan{std::move(site), std::move(*compiled)});
-    }
-    return out;
-}
 
 bool thread_exists(uint32_t pid, uint32_t tid) {
     struct stat st {};
@@ -165,6 +128,14 @@ extern const TraceDef probe_trace{
     .finish_options = &finish_probe_options,
 };
 
+ProbeTrace::ProbeTrace() = default;
+
+ProbeTrace::~ProbeTrace() {
+    // The links before the object that holds their programs.
+    for (Live& probe : live_)
+        probe.links.clear();
+}
+
 const TraceInfo& ProbeTrace::info() const {
     return probe_trace.info;
 }
@@ -172,144 +143,310 @@ const TraceInfo& ProbeTrace::info() const {
 Status ProbeTrace::start(const TraceContext& context) {
     bpf::Runtime& runtime = context.runtime;
     ProbeSettings settings = context.settings.value<ProbeSettings>();
-    if (settings.specs.empty()) {
+    if (settings.specs.empty() && !settings.live) {
         return make_error(ErrorKind::Usage, "--trace probe needs at least one --probe SPEC");
-    }
-    if (settings.specs.size() > PL_PROBE_CONFIG_MAX) {
-        return make_error(ErrorKind::Usage, "at most {} --probe specs per run",
-                          PL_PROBE_CONFIG_MAX);
     }
     auto mode = probes::parse_probe_mode(settings.mode);
     if (!mode) return mode.error();
-    probes::CompileOptions co{*mode, settings.str_max, settings.buf_max};
-    probes::ResolveOptions ro;
+    compile_ = probes::CompileOptions{*mode, settings.str_max, settings.buf_max};
     if (!context.uprobe_pids.empty()) {
-        ro.pid = static_cast<int>(context.uprobe_pids[0]);
+        resolve_.pid = static_cast<int>(context.uprobe_pids[0]);
     } else {
-        ro.pid = context.files_pid;
+        resolve_.pid = context.files_pid;
     }
+    default_rate_ = settings.default_rate_per_s;
+    verbose_ = runtime.verbose();
+    metrics_ = context.metrics;
+    for (uint32_t pid : context.uprobe_pids)
+        pids_.push_back(static_cast<int>(pid));
+    if (pids_.empty()) pids_.push_back(-1);
 
-    // Everything is resolved before anything is attached.
-    std::vector<Plan> plans;
-    auto table = std::make_unique<decode::ProbeTable>();
+    // Every --probe is resolved before anything is loaded or attached: a
+    // mistake in one costs no kernel work.
+    std::vector<Live> initial;
     for (const std::string& text : settings.specs) {
-        auto spec_plans = plan_probe(text, ro, co, settings.default_rate_per_s);
-        if (!spec_plans) return make_error("--probe '{}': {}", text, spec_plans.error().message);
-        if (plans.size() + spec_plans->size() > PL_PROBE_CONFIG_MAX) {
-            return make_error(ErrorKind::Usage,
-                              "--probe '{}': more than {} probes (USDT sites count one each)", text,
-                              PL_PROBE_CONFIG_MAX);
-        }
-        // The sites of a USDT probe share one rate limit: the first site's.
-        auto first_site = static_cast<uint16_t>(plans.size() + 1);
-        for (Plan& plan : *spec_plans) {
-            if (plan.resolved.usdt) plan.compiled.config.rate_shared = first_site;
-            const probes::ResolvedProbe& r = plan.resolved;
-            const probes::CompiledProbe& c = plan.compiled;
-            for (const std::string& note : r.notes)
-                fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
-            for (const std::string& note : c.notes)
-                fmt::print(stderr, "probelog: --probe '{}': note: {}\n", text, note);
-            if (r.go && r.spec.ret && !c.ret_probe_offsets.empty()) {
-                fmt::print(
-                    stderr,
-                    "probelog: --probe '{}': note: {} is a Go function: its return is read by "
-                    "uprobes on its {} RET instruction{}, not by a uretprobe (which would "
-                    "crash the program when the Go runtime moves the goroutine's stack)\n",
-                    text, r.function, c.ret_probe_offsets.size(),
-                    c.ret_probe_offsets.size() == 1 ? "" : "s");
-            }
-            if (runtime.verbose()) {
-                std::string how = c.attach_return ? ", with return" : "";
-                if (r.go) {
-                    how = fmt::format(
-                        ", Go function ({}; g.stack.hi at +{} from {}), entry probe at +{}",
-                        r.go_version.empty() ? "version unknown" : r.go_version, r.g_stack_hi,
-                        r.g_stack_hi_from, r.entry_skip);
-                    if (!c.ret_probe_offsets.empty()) {
-                        how += fmt::format(", return at {} RET instruction(s)",
-                                           c.ret_probe_offsets.size());
-                    }
-                }
-                if (r.usdt) {
-                    std::string recipe;
-                    for (const probes::UsdtArg& a : r.usdt_args)
-                        recipe += (recipe.empty() ? "" : " ") + a.text;
-                    how = fmt::format(", USDT arguments '{}', semaphore {}", recipe,
-                                      r.ref_ctr_offset != 0
-                                          ? fmt::format("at file offset 0x{:x}", r.ref_ctr_offset)
-                                          : std::string("none"));
-                }
-                fmt::print(
-                    stderr,
-                    "probelog: probe {}: {} at 0x{:x} (file offset 0x{:x}), values from {}{}\n",
-                    r.name, r.binary, r.vaddr, r.file_offset, r.params_from, how);
-            }
-            table->probes.push_back(plan.compiled.info);
-            plans.push_back(std::move(plan));
-        }
+        auto prepared = prepare(ProbeRequest{text, {}, {}, true});
+        if (!prepared) return make_error("--probe '{}': {}", text, prepared.error().message);
+        initial.push_back(std::move(*prepared));
     }
 
     auto skel = runtime.open<pl_uprobe>("uprobe", PL_TRACE_PROBE);
     if (!skel) return skel.error();
     if (Status st = skel->object().load(runtime.verbose()); !st) return st;
     pl_uprobe* s = skel->operator->();
-    maps_ = Maps{s->maps.probe_calls, s->maps.probe_calls_data};
-    bpf::Map<uint32_t, pl_probe_config> configs(s->maps.pl_probe_configs);
-    for (uint32_t id = 0; id < plans.size(); ++id) {
-        if (Status st = configs.update(id, plans[id].compiled.config); !st) return st;
-    }
-    bpf_program* entry_program = s->progs.pl_probe_entry;
-    bpf_program* return_program = s->progs.pl_probe_return;
+    calls_ = s->maps.probe_calls;
+    calls_data_ = s->maps.probe_calls_data;
+    configs_ = s->maps.pl_probe_configs;
+    rates_ = s->maps.probe_rate;
+    entry_program_ = s->progs.pl_probe_entry;
+    return_program_ = s->progs.pl_probe_return;
     object_.emplace(std::move(skel->object()));
+    table_ = std::make_unique<decode::ProbeTable>();
+    table_->probes.resize(PL_PROBE_CONFIG_MAX);
+    by_goroutine_.assign(PL_PROBE_CONFIG_MAX, false);
+    latency_metric_.assign(PL_PROBE_CONFIG_MAX, nullptr);
+    stats_.emplace(s->maps.probe_stats, context.metrics);
 
-    std::vector<int> pids;
-    pids.reserve(context.uprobe_pids.size() + 1);
-    for (uint32_t pid : context.uprobe_pids)
-        pids.push_back(static_cast<int>(pid));
-    if (pids.empty()) pids.push_back(-1);
-    for (uint32_t id = 0; id < plans.size(); ++id) {
-        const Plan& plan = plans[id];
-        auto attach = [&](bpf_program* program, const bpf::UprobeTarget& target) -> Status {
-            if (Status st = object_->attach_uprobe(program, target); !st) {
-                return st.error().prefixed(fmt::format("--probe '{}': ", plan.resolved.spec.text));
-            }
-            return {};
-        };
-        for (int pid : pids) {
-            bpf::UprobeTarget target{plan.resolved.binary, plan.resolved.file_offset, pid, false,
-                                     id};
-            target.ref_ctr_offset = plan.resolved.ref_ctr_offset;
-            if (Status st = attach(entry_program, target); !st) return st;
-            // Go: the return program as a plain uprobe on every RET.
-            for (uint64_t ret_offset : plan.compiled.ret_probe_offsets) {
-                bpf::UprobeTarget at{plan.resolved.binary, ret_offset, pid, false, id};
-                if (Status st = attach(return_program, at); !st) return st;
-            }
-            if (!plan.compiled.attach_return) continue;
-            target.retprobe = true;
-            if (Status st = attach(return_program, target); !st) return st;
+    // --probe specs keep their own names, shared by specs on one function
+    // (one summary line, one set of series, as before probes came live).
+    for (Live& probe : initial) {
+        if (Status st = install(probe); !st) {
+            return make_error("--probe '{}': {}", probe.request.spec, st.error().message);
         }
+        live_.push_back(std::move(probe));
     }
-    for (const Plan& plan : plans)
-        by_goroutine_.push_back(plan.resolved.go);
-    std::vector<ProbeStats::Probe> stat_probes;
-    for (const Plan& plan : plans) {
-        const probes::ProbeClauses& clauses = plan.resolved.spec.clauses;
-        stat_probes.push_back({plan.compiled.info.name, clauses.rate_per_s, !clauses.cond.empty()});
-    }
-    stats_.emplace(s->maps.probe_stats, std::move(stat_probes), context.metrics);
-    if (context.metrics != nullptr) {
-        auto& latency = context.metrics->histogram(
-            "probelog_probe_latency_seconds", "Call latency per --probe (entry to return)",
-            {"probe"}, metrics::exponential_buckets(1e-6, 4, 12));
-        for (const decode::ProbeInfo& probe : table->probes)
-            latency_metric_.push_back(&latency.labels({probe.name}));
-    }
-    table_ = std::move(table);
     next_sweep_ = std::chrono::steady_clock::now() + kSweepEvery;
     context.join_loop(this);
     return {};
+}
+
+size_t ProbeTrace::hook_count() const {
+    size_t n = 0;
+    for (const Live& probe : live_)
+        n += probe.links.size();
+    return n;
+}
+
+Status ProbeTrace::stop_records() {
+    return object_ ? object_->stop_records() : Status{};
+}
+
+Status ProbeTrace::resume_records() {
+    return object_ ? object_->resume_records() : Status{};
+}
+
+void ProbeTrace::detach(std::vector<bpf::Link>& released) {
+    for (Live& probe : live_) {
+        for (bpf::Link& link : probe.links)
+            released.push_back(std::move(link));
+        probe.links.clear();
+    }
+}
+
+bool ProbeTrace::has_probe(std::string_view name) const {
+    return std::any_of(live_.begin(), live_.end(),
+                       [&](const Live& p) { return p.request.name == name; });
+}
+
+ProbeTrace::Live* ProbeTrace::find(std::string_view name) {
+    for (Live& probe : live_) {
+        if (probe.request.name == name) return &probe;
+    }
+    return nullptr;
+}
+
+std::string ProbeTrace::unique_name(const std::string& wanted) const {
+    if (!has_probe(wanted)) return wanted;
+    for (int k = 2;; ++k) {
+        std::string n = fmt::format("{}#{}", wanted, k);
+        if (!has_probe(n)) return n;
+    }
+}
+
+// Parses, resolves and compiles (no kernel work); the name is the request's,
+// else the spec's own.
+Result<ProbeTrace::Live> ProbeTrace::prepare(const ProbeRequest& request) {
+    auto plans = plan_probe(request.spec, resolve_, compile_, default_rate_);
+    if (!plans) return plans.error();
+    for (const ProbePlan& plan : *plans) {
+        for (const std::string& line : plan_notes(plan, verbose_)) {
+            if (line.starts_with("note: ")) {
+                fmt::print(stderr, "probelog: --probe '{}': {}\n", request.spec, line);
+            } else {
+                fmt::print(stderr, "probelog: {}\n", line);
+            }
+        }
+    }
+    Live probe;
+    probe.request = request;
+    probe.named = !request.name.empty();
+    if (!probe.named) probe.request.name = plans->front().compiled.info.name;
+    probe.plans = std::move(*plans);
+    return probe;
+}
+
+// `n` probe ids: fresh ones first, then those of removed probes, oldest
+// first (whose records have long been read).
+Result<std::vector<uint32_t>> ProbeTrace::take_ids(size_t n) {
+    size_t fresh = PL_PROBE_CONFIG_MAX - next_fresh_id_;
+    if (n > fresh + free_ids_.size()) {
+        return make_error(ErrorKind::Usage,
+                          "{} probe site(s) asked for, {} left: at most {} at once (a USDT probe "
+                          "counts one per site); remove a probe first",
+                          n, fresh + free_ids_.size(), PL_PROBE_CONFIG_MAX);
+    }
+    std::vector<uint32_t> ids;
+    while (ids.size() < n && next_fresh_id_ < PL_PROBE_CONFIG_MAX)
+        ids.push_back(next_fresh_id_++);
+    while (ids.size() < n) {
+        ids.push_back(free_ids_.front());
+        free_ids_.pop_front();
+    }
+    return ids;
+}
+
+// Gives the prepared probe its ids, writes their configs and the decoder's
+// and metrics' view of them, and attaches it if enabled.
+Status ProbeTrace::install(Live& probe) {
+    auto ids = take_ids(probe.plans.size());
+    if (!ids) return ids.error();
+    probe.ids = std::move(*ids);
+    bpf::Map<uint32_t, pl_probe_config> configs(configs_);
+    bpf::Map<uint32_t, pl_probe_rate> rates(rates_);
+    // The sites of a USDT probe share one rate limit: the first site's.
+    auto first_site = static_cast<uint16_t>(probe.ids.front() + 1);
+    for (size_t i = 0; i < probe.plans.size(); ++i) {
+        ProbePlan& plan = probe.plans[i];
+        uint32_t id = probe.ids[i];
+        if (plan.resolved.usdt) plan.compiled.config.rate_shared = first_site;
+        // A wildcard USDT spec's sites keep each their probe's name.
+        if (probe.named) plan.compiled.info.name = probe.request.name;
+        plan.compiled.info.policy = probe.request.policy;
+        (void)rates.update(id, pl_probe_rate{});
+        if (Status st = configs.update(id, plan.compiled.config); !st) {
+            free_ids_.insert(free_ids_.end(), probe.ids.begin(), probe.ids.end());
+            return st;
+        }
+        table_->probes[id] = plan.compiled.info;
+        by_goroutine_[id] = plan.resolved.go;
+        if (metrics_ != nullptr) {
+            auto& latency = metrics_->histogram(
+                "probelog_probe_latency_seconds", "Call latency per --probe (entry to return)",
+                {"probe"}, metrics::exponential_buckets(1e-6, 4, 12));
+            latency_metric_[id] = &latency.labels({probe.request.name});
+        }
+    }
+    if (probe.request.enabled) {
+        if (Status st = attach(probe); !st) {
+            retire(probe);
+            return st;
+        }
+    }
+    const probes::ProbeClauses& clauses = probe.plans.front().resolved.spec.clauses;
+    ProbeStats::Probe counted{{}, clauses.rate_per_s, !clauses.cond.empty()};
+    // One group per record name, in site order.
+    for (size_t i = 0; i < probe.plans.size();) {
+        counted.name = probe.plans[i].compiled.info.name;
+        std::vector<uint32_t> ids;
+        for (; i < probe.plans.size() && probe.plans[i].compiled.info.name == counted.name; ++i)
+            ids.push_back(probe.ids[i]);
+        stats_->add(counted, ids);
+    }
+    return {};
+}
+
+// Every site's entry program (and return: a uretprobe, or for Go plain
+// uprobes on every RET), for every --pid; all or nothing.
+Status ProbeTrace::attach(Live& probe) {
+    std::vector<bpf::Link> links;
+    auto link = [&](bpf_program* program, const bpf::UprobeTarget& target) -> Status {
+        auto made = object_->uprobe_link(program, target);
+        if (!made) return made.error();
+        links.push_back(std::move(*made));
+        return {};
+    };
+    for (size_t i = 0; i < probe.plans.size(); ++i) {
+        const ProbePlan& plan = probe.plans[i];
+        uint32_t id = probe.ids[i];
+        for (int pid : pids_) {
+            bpf::UprobeTarget target{plan.resolved.binary, plan.resolved.file_offset, pid, false,
+                                     id};
+            target.ref_ctr_offset = plan.resolved.ref_ctr_offset;
+            Status st = link(entry_program_, target);
+            for (uint64_t ret_offset : plan.compiled.ret_probe_offsets) {
+                if (!st) break;
+                st = link(return_program_,
+                          bpf::UprobeTarget{plan.resolved.binary, ret_offset, pid, false, id});
+            }
+            if (st && plan.compiled.attach_return) {
+                target.retprobe = true;
+                st = link(return_program_, target);
+            }
+            if (!st) {
+                bpf::release_links(links);
+                return st;
+            }
+        }
+    }
+    probe.links = std::move(links);
+    return {};
+}
+
+// A probe is gone: its hooks are detached (waiting for the kernel, so that
+// none of its programs runs after), its calls in flight dropped, and its ids
+// wait at the end of the free list.
+void ProbeTrace::retire(Live& probe) {
+    bpf::release_links(probe.links);
+    sweep_calls(probe.ids);
+    free_ids_.insert(free_ids_.end(), probe.ids.begin(), probe.ids.end());
+}
+
+Result<std::string> ProbeTrace::add_probe(const ProbeRequest& request, bool replace) {
+    if (!object_) return make_error("the probe trace is not running");
+    Live* old = replace && !request.name.empty() ? find(request.name) : nullptr;
+    if (!old && !request.name.empty() && has_probe(request.name)) {
+        return make_error(ErrorKind::Usage,
+                          "a probe named '{}' is running; remove it first or choose another name",
+                          request.name);
+    }
+    auto prepared = prepare(request);
+    if (!prepared) return prepared.error();
+    Live probe = std::move(*prepared);
+    if (old == nullptr && !probe.named) {
+        // A second probe of a running one's name: told apart in records too.
+        std::string unique = unique_name(probe.request.name);
+        probe.named = unique != probe.request.name;
+        probe.request.name = unique;
+    }
+    if (Status st = install(probe); !st) return st.error();
+    std::string name = probe.request.name;
+    if (old != nullptr) {
+        // Make before break: the new hooks are attached; now the old ones go.
+        retire(*old);
+        *old = std::move(probe);
+    } else {
+        live_.push_back(std::move(probe));
+    }
+    return name;
+}
+
+Status ProbeTrace::remove_probe(std::string_view name) {
+    auto it = std::find_if(live_.begin(), live_.end(),
+                           [&](const Live& p) { return p.request.name == name; });
+    if (it == live_.end()) return make_error(ErrorKind::NotFound, "no probe named '{}'", name);
+    retire(*it);
+    live_.erase(it);
+    return {};
+}
+
+Status ProbeTrace::enable_probe(std::string_view name, bool enabled) {
+    Live* probe = find(name);
+    if (probe == nullptr) return make_error(ErrorKind::NotFound, "no probe named '{}'", name);
+    if (probe->request.enabled == enabled) return {};
+    if (enabled) {
+        if (Status st = attach(*probe); !st) return st;
+    } else {
+        bpf::release_links(probe->links);
+    }
+    probe->request.enabled = enabled;
+    return {};
+}
+
+Status ProbeTrace::check_probe(const std::string& spec) const {
+    auto plans = plan_probe(spec, resolve_, compile_, default_rate_);
+    if (!plans) return plans.error();
+    return {};
+}
+
+std::vector<ProbeView> ProbeTrace::probes() const {
+    std::vector<ProbeView> out;
+    for (const Live& probe : live_) {
+        ProbeView v{probe.request.name,    probe.request.spec, probe.request.policy,
+                    probe.request.enabled, probe.links.size(), {}};
+        if (stats_) v.totals = stats_->totals(probe.request.name).value_or(ProbeStats::Totals{});
+        out.push_back(std::move(v));
+    }
+    return out;
 }
 
 void ProbeTrace::bind(Pipeline& pipeline) {
@@ -323,7 +460,7 @@ void ProbeTrace::bind(Pipeline& pipeline) {
         const Field* stage = r.find("stage");
         // Split mode: the entry record counts the call, the return record times it.
         if (stage == nullptr || stage->value.str != "return") stats_->delivered(r.source());
-        if (r.source() >= latency_metric_.size()) return;
+        if (r.source() >= latency_metric_.size() || latency_metric_[r.source()] == nullptr) return;
         if (const Field* lat = r.find("latency_ns"); lat != nullptr) {
             latency_metric_[r.source()]->observe(static_cast<double>(lat->value.u) / 1e9);
         }
@@ -346,11 +483,15 @@ void ProbeTrace::tick(Pipeline& pipeline) {
 }
 
 template <typename Value>
-void ProbeTrace::sweep(bpf_map* map) {
+void ProbeTrace::sweep(bpf_map* map, const std::vector<uint32_t>& removed_ids) {
     // The value starts with the event's fixed part, whose header names the thread.
     bpf::Map<pl_probe_call_key, Value> calls(map);
     std::vector<pl_probe_call_key> stale;
     calls.for_each([&](const pl_probe_call_key& key, const Value& value) {
+        if (std::find(removed_ids.begin(), removed_ids.end(), key.probe_id) != removed_ids.end()) {
+            stale.push_back(key);
+            return;
+        }
         pl_event_header hdr{};
         std::memcpy(&hdr, &value, sizeof(hdr));
         // A goroutine moves between threads: its call is stale only when its
@@ -362,9 +503,9 @@ void ProbeTrace::sweep(bpf_map* map) {
         calls.erase(k);
 }
 
-void ProbeTrace::sweep_calls() {
-    sweep<pl_probe_call_head>(maps_.calls);
-    sweep<pl_probe_event>(maps_.calls_data);
+void ProbeTrace::sweep_calls(const std::vector<uint32_t>& removed_ids) {
+    sweep<pl_probe_call_head>(calls_, removed_ids);
+    sweep<pl_probe_event>(calls_data_, removed_ids);
 }
 
 }  // namespace probelog

@@ -99,6 +99,9 @@ class Trace {
     // records) until detach(); the BPF objects and their maps stay until
     // destruction, for LoopParticipant::finish.
     virtual Status stop_records() = 0;
+    // Undoes stop_records() (a trace paused and resumed live); the hooks
+    // stayed attached, so nothing else changes.
+    virtual Status resume_records() = 0;
     // Removes every hook: the links are moved to `released`, which the caller
     // destroys for every trace at once (bpf::release_links, or after the
     // summary bpf::hand_off_links).
@@ -110,6 +113,7 @@ class ObjectTrace : public Trace {
   public:
     size_t hook_count() const override { return object_ ? object_->link_count() : 0; }
     Status stop_records() override { return object_ ? object_->stop_records() : Status{}; }
+    Status resume_records() override { return object_ ? object_->resume_records() : Status{}; }
     void detach(std::vector<bpf::Link>& released) override {
         if (object_) object_->release_links_to(released);
     }
