@@ -3,6 +3,7 @@
 // Errors are values up to run_agent(), which prints them (say()) and returns
 // the exit code.
 #include "agent/agent.hpp"
+#include "agent/run.hpp"
 
 #include <fmt/format.h>
 #include <sys/epoll.h>
@@ -47,21 +48,12 @@
 #include "core.skel.h"
 
 namespace probelog {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Every message of a run goes through here.
 void say(std::string_view text) {
     fmt::print(stderr, "probelog: {}\n", text);
 }
 
-// Why a run ends before its event loop: what to tell the user and the exit
-// code (127 when the command itself could not be started, as a shell says).
-struct Stop {
-    Error error;
-    int exit_code = 1;
-};
+namespace {
 
 // Prints why the run stopped; returns its exit code.
 int stopped(const Stop& stop) {
@@ -77,7 +69,8 @@ std::chrono::milliseconds stall_limit(const Options& o) {
 
 std::vector<std::string> selected_traces(const Options& o) {
     std::vector<std::string> names;
-    if (o.traces.empty()) {
+    bool policies = !o.policy_files.empty() || !o.policy_dirs.empty();
+    if (o.traces.empty() && !policies) {
         for (const TraceDef* def : trace_defs()) {
             if (def->info.default_on) names.emplace_back(def->info.name);
         }
@@ -154,13 +147,6 @@ Result<bpf::RuntimeConfig> runtime_config(const Options& o) {
     return rc;
 }
 
-// The record outputs (each named kind.N unless it has an alias) and the
-// metrics endpoints among o.outputs; stdout when there is no record output.
-struct Outputs {
-    std::vector<OutputSpec> sinks;
-    std::vector<MetricsEndpoint> metrics;
-};
-
 Result<Outputs> split_outputs(const Options& o) {
     Outputs out;
     std::map<std::string, int> per_kind;
@@ -198,125 +184,29 @@ Result<bpf::Object> start_follow(bpf::Runtime& runtime) {
     return object;
 }
 
-class EventLoop {
-  public:
-    static Result<EventLoop> create(const SignalFd& signals, const bpf::RingReader& ring) {
-        EventLoop loop;
-        loop.epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-        if (!loop.epoll_.valid())
-            return errno_error(errno, "epoll_create1: {}", std::strerror(errno));
-        for (int fd : {signals.fd(), ring.epoll_fd()}) {
-            if (Status st = loop.add(fd); !st) return st.error();
-        }
-        return loop;
+// Probes name files as the selected container sees them (with --pid, as
+// that process sees them).
+bool probes_in_a_container(const Options& o) {
+    return !o.settings.value<ProbeSettings>().specs.empty() && !o.containers.names_or_ids.empty() &&
+           uprobe_pids_for(o).empty();
+}
+
+// The exit status of a run whose outputs lost records (docs/OUTPUTS.md).
+constexpr int kExitOutputLost = 3;
+
+bool output_lost_records(const Pipeline& pipeline) {
+    for (const auto& sink : pipeline.sinks()) {
+        const SinkStats* st = sink->stats();
+        if (st != nullptr && st->lost() != 0) return true;
     }
-    Status add(int fd) {
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.fd = fd;
-        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-            return errno_error(errno, "epoll_ctl: {}", std::strerror(errno));
-        }
-        return {};
-    }
-    // Waits until something is readable or the timeout passes; returns the
-    // readable fds.
-    std::span<const int> wait(int timeout_ms) {
-        epoll_event events[kMaxEvents];
-        int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
-        ready_count_ = 0;
-        for (int i = 0; i < n; ++i)
-            ready_[ready_count_++] = events[i].data.fd;
-        return {ready_.data(), ready_count_};
-    }
+    return false;
+}
 
-  private:
-    static constexpr int kMaxEvents = 16;
-    UniqueFd epoll_;
-    std::array<int, kMaxEvents> ready_{};
-    size_t ready_count_ = 0;
-};
+}  // namespace
 
-// An fd a loop participant asked the loop to watch.
-struct Watch {
-    int fd;
-    LoopParticipant* participant;
-};
-
-// Everything a run holds, in the order it is set up; destroyed in reverse
-// (the traces before the runtime's maps, the metrics servers after everything
-// that publishes, the signal mask restored last). Not movable: the pipeline
-// and the ring reader point into it.
-class Run {
-  public:
-    explicit Run(const Options& o) : o_(o), health_(stall_limit(o)) {}
-    Run(const Run&) = delete;
-    Run& operator=(const Run&) = delete;
-
-    // Everything up to the start-up line and the command's release; nothing
-    // if the loop can start, else why not.
-    std::optional<Stop> setup();
-    // Until a signal, the command's exit, --duration, --max-records or a
-    // broken sink.
-    void loop();
-    // Detach, last drain, final reports, summary; returns the exit code.
-    int shutdown();
-
-  private:
-    Status prepare();
-    Status start_signals_and_servers();
-    Status spawn_child();
-    Status start_kernel_side();
-    Status start_containers_side();
-    Status start_selected_traces();
-    void start_hist();
-    Status make_pipeline();
-    Status make_event_loop();
-    void make_accounting();
-    void announce() const;
-
-    int wait_ms(Clock::time_point deadline) const;
-    void dispatch(int fd);
-    bool handle_signals();
-    bool reload();
-    bool child_exited();
-    void drain();
-
-    void stop_traces();
-    void hand_off_traces();
-    bpf::Counters last_drain();
-
-    const Options& o_;
-    // Destroyed last: the process that tears the hooks down waits for it
-    // (bpf::hand_off_links).
-    UniqueFd teardown_gate_;
-    bpf::RuntimeConfig runtime_config_;
-    Outputs outputs_;
-    metrics::Registry registry_;
-    metrics::Health health_;  // /healthz, /readyz: set by loop()
-    std::optional<SignalFd> signals_;
-    std::vector<std::unique_ptr<metrics::Server>> metrics_servers_;
-    std::optional<GatedChild> child_;
-    std::optional<bpf::Runtime> runtime_;
-    std::optional<bpf::Object> follow_;  // -- CMD: the "core" object and its links
-    Clock::time_point attach_started_;
-    // What the running traces registered for the loop to drive (they own it).
-    std::vector<LoopParticipant*> participants_;
-    StartedTraces started_;
-    std::optional<HistReport> hist_;  // --hist
-    std::optional<BootClock> clock_;
-    std::unique_ptr<containers::Enricher> containers_;  // outlives the pipeline's use
-    std::optional<Pipeline> pipeline_;
-    std::optional<bpf::RingReader> ring_;
-    std::optional<EventLoop> loop_;
-    std::vector<Watch> watches_;
-    std::optional<LossReport> losses_;
-    std::optional<AgentMetrics> agent_metrics_;
-    std::vector<bpf::RingFill> ring_fills_;  // every trace's ring
-
-    std::optional<int> exit_code_;  // the command's, once it has ended
-    int interrupts_ = 0;            // signals that asked the command to end
-};
+Run::Run(const Options& o, policy::PolicySet policies) : o_(o), health_(stall_limit(o)) {
+    policies_ = std::move(policies);
+}
 
 std::optional<Stop> Run::setup() {
     if (Status st = check_host(o_); !st) return Stop{st.error()};
@@ -330,6 +220,8 @@ std::optional<Stop> Run::setup() {
     if (Status st = make_pipeline(); !st) return Stop{st.error()};
     if (Status st = make_event_loop(); !st) return Stop{st.error()};
     make_accounting();
+    if (Status st = start_control(); !st) return Stop{st.error()};
+    if (Status st = start_policies(); !st) return Stop{st.error(), 2};
     announce();
     if (child_) {
         if (Status st = child_->release(); !st) return Stop{st.error(), 127};
@@ -345,6 +237,12 @@ Status Run::prepare() {
     auto outputs = split_outputs(o_);
     if (!outputs) return outputs.error();
     outputs_ = std::move(*outputs);
+    // Traces started live (probelog ctl) get the run's options; the probe
+    // trace starts without a --probe, for the probes added to it.
+    live_settings_ = o_.settings;
+    ProbeSettings& probes = live_settings_.get<ProbeSettings>();
+    probes.specs.clear();
+    probes.live = true;
     return {};
 }
 
@@ -389,13 +287,6 @@ Status Run::start_kernel_side() {
     return {};
 }
 
-// Probes name files as the selected container sees them (with --pid, as
-// that process sees them).
-bool probes_in_a_container(const Options& o) {
-    return !o.settings.value<ProbeSettings>().specs.empty() && !o.containers.names_or_ids.empty() &&
-           uprobe_pids_for(o).empty();
-}
-
 // Container fields: without a cgroup v2 hierarchy records simply go without
 // (unless --container asked for containers). Before the traces: the selected
 // containers are in the kernel's filter when they attach, and probes find
@@ -420,7 +311,12 @@ Status Run::start_selected_traces() {
     }
     started_ = start_traces(selected_traces(o_), context, &say);
     if (started_.fatal) return *started_.fatal;  // a trace configured explicitly could not start
-    if (started_.traces.empty()) return make_error("no trace could start; nothing to do");
+    if (started_.traces.empty() && !has_policies()) {
+        return make_error("no trace could start; nothing to do");
+    }
+    // The policies may start every trace later: a ring for the reader to
+    // begin with.
+    if (started_.traces.empty()) return runtime_->ensure_ring(PL_TRACE_NONE);
     return {};
 }
 
@@ -502,6 +398,8 @@ void Run::announce() const {
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - attach_started_);
     for (const auto& server : metrics_servers_)
         say(fmt::format("metrics at {}", server->url()));
+    if (control_ && o_.verbose)
+        say(fmt::format("control socket at {} (probelog ctl)", control_->path()));
     say(fmt::format("tracing {} ({} hooks, attached in {} ms); Ctrl-C to stop",
                     fmt::join(started_.names, ", "), started_.hooks, attach_ms.count()));
 }
@@ -534,6 +432,8 @@ int Run::wait_ms(Clock::time_point deadline) const {
 }
 
 void Run::dispatch(int fd) {
+    if (control_ && fd == control_->fd()) serve_control();
+    if (policy_watch_.valid() && fd == policy_watch_.get()) poll_policy_watch();
     for (const Watch& w : watches_) {
         if (w.fd == fd) w.participant->on_readable(fd, *pipeline_);
     }
@@ -560,6 +460,10 @@ bool Run::handle_signals() {
 // were none (then SIGHUP ends the run).
 bool Run::reload() {
     bool reloaded = false;
+    if (has_policies()) {
+        reload_policies("SIGHUP");
+        reloaded = true;
+    }
     for (LoopParticipant* p : participants_)
         reloaded = p->reload(*pipeline_) || reloaded;
     return reloaded;
@@ -581,6 +485,10 @@ void Run::drain() {
         ring_used += fill.used_bytes();
     agent_metrics_->sample_ring(ring_used);
     ring_->consume();
+    // Clients that connected and have not sent their request or taken the
+    // answer yet move on without holding the loop.
+    if (control_ && control_->clients() != 0) serve_control();
+    if (policy_reload_due_ != Clock::time_point::max()) poll_policy_watch();
     // Containers found by the watch reach the kernel's filter even while it
     // lets no record through.
     if (containers_) containers_->poll();
@@ -593,17 +501,6 @@ void Run::drain() {
     agent_metrics_->publish(counters, *pipeline_);
     if (Status st = pipeline_->flush(); !st && !pipeline_->any_sink_broken())
         say(st.error().message);
-}
-
-// The exit status of a run whose outputs lost records (docs/OUTPUTS.md).
-constexpr int kExitOutputLost = 3;
-
-bool output_lost_records(const Pipeline& pipeline) {
-    for (const auto& sink : pipeline.sinks()) {
-        const SinkStats* st = sink->stats();
-        if (st != nullptr && st->lost() != 0) return true;
-    }
-    return false;
 }
 
 int Run::shutdown() {
@@ -689,8 +586,6 @@ bpf::Counters Run::last_drain() {
     return counters;
 }
 
-}  // namespace
-
 std::string list_traces_text() {
     std::string out = fmt::format("{:<10} {:<8} {}\n", "TRACE", "DEFAULT", "WHAT IT RECORDS");
     for (const TraceDef* def : trace_defs()) {
@@ -715,7 +610,24 @@ int run_agent(const Options& o) {
         fmt::print("{}", *text);
         return 0;
     }
-    Run run(o);
+    // Policy files: read and checked before anything starts; their filters
+    // become the run's kernel filter.
+    Options effective = o;
+    policy::Loaded policies;
+    if (!o.policy_files.empty() || !o.policy_dirs.empty()) {
+        policies = policy::load_policies(o.policy_files, o.policy_dirs);
+        for (const std::string& problem : policies.problems)
+            say(problem);
+        if (!policies.ok()) {
+            say(fmt::format("the policies have {} problem(s) (above); nothing was started",
+                            policies.problems.size()));
+            return 2;
+        }
+        if (Status st = merge_policy_filters(policies.set, effective); !st) {
+            return stopped(Stop{st.error(), 2});
+        }
+    }
+    Run run(effective, std::move(policies.set));
     if (std::optional<Stop> stop = run.setup()) return stopped(*stop);
     run.loop();
     return run.shutdown();

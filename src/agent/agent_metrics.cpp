@@ -22,18 +22,12 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
         "Events a trace's --max-rate dropped in the kernel (not in kernel_events_total), by trace",
         {"trace"});
 
-    for (const auto& t : traces) {
-        PerTrace p;
-        p.id = t->info().id;
-        std::string name(t->info().name);
-        p.generated = &generated.labels({name});
-        p.delivered = &delivered.labels({name});
-        p.lost_ring = &lost.labels({name, "ring_buffer"});
-        p.lost_map_full = &lost.labels({name, "map_full"});
-        p.lost_decoder = &lost.labels({name, "decoder"});
-        p.throttled = &throttled.labels({name});
-        traces_.push_back(p);
-    }
+    generated_ = &generated;
+    delivered_ = &delivered;
+    lost_ = &lost;
+    throttled_ = &throttled;
+    for (const auto& t : traces)
+        add_trace_series(t->info().id);
     lost_decoder_ = &lost.labels({"unknown", "decoder"});
     lost_by_cpu_ = &reg.counter("probelog_lost_events_by_cpu_total",
                                 "Events the kernel ring buffer had no room for, by trace and by "
@@ -87,12 +81,37 @@ AgentMetrics::AgentMetrics(metrics::Registry& reg,
             s_capacity.labels({st->name}).set(static_cast<double>(st->queue_capacity));
             p.up = &s_up.labels({st->name});
         }
-        for (const PerTrace& t : traces_) {
-            p.lost_by_trace.emplace_back(t.id,
-                                         &lost.labels({trace_name(t.id), "sink:" + st->name}));
-        }
         sinks_.push_back(std::move(p));
+        for (const PerTrace& t : traces_)
+            add_sink_series(sinks_.back(), t.id);
     }
+}
+
+void AgentMetrics::add_trace(uint16_t id) {
+    for (const PerTrace& t : traces_) {
+        if (t.id == id) return;  // started again: its series continue
+    }
+    add_trace_series(id);
+    for (PerSink& s : sinks_)
+        add_sink_series(s, id);
+}
+
+void AgentMetrics::add_trace_series(uint16_t id) {
+    PerTrace p;
+    p.id = id;
+    std::string name = trace_name(id);
+    p.generated = &generated_->labels({name});
+    p.delivered = &delivered_->labels({name});
+    p.lost_ring = &lost_->labels({name, "ring_buffer"});
+    p.lost_map_full = &lost_->labels({name, "map_full"});
+    p.lost_decoder = &lost_->labels({name, "decoder"});
+    p.throttled = &throttled_->labels({name});
+    traces_.push_back(p);
+}
+
+void AgentMetrics::add_sink_series(PerSink& sink, uint16_t id) {
+    sink.lost_by_trace.emplace_back(id,
+                                    &lost_->labels({trace_name(id), "sink:" + sink.stats->name}));
 }
 
 void AgentMetrics::sample_ring(uint64_t used_bytes) {

@@ -25,6 +25,8 @@ class AgentMetrics {
     void sample_ring(uint64_t used_bytes);
     // Publishes the current totals (event loop thread).
     void publish(const bpf::Counters& kernel, const Pipeline& pipeline);
+    // The series of a trace started while the run goes on.
+    void add_trace(uint16_t id);
 
   private:
     struct PerTrace {
@@ -50,6 +52,13 @@ class AgentMetrics {
         std::vector<std::pair<uint16_t, metrics::Counter*>> lost_by_trace;
     };
 
+    void add_trace_series(uint16_t id);
+    void add_sink_series(PerSink& sink, uint16_t id);
+
+    metrics::CounterFamily* generated_ = nullptr;
+    metrics::CounterFamily* delivered_ = nullptr;
+    metrics::CounterFamily* lost_ = nullptr;
+    metrics::CounterFamily* throttled_ = nullptr;
     std::vector<PerTrace> traces_;
     std::vector<PerSink> sinks_;
     metrics::Counter* lost_decoder_ = nullptr;  // samples whose header was unreadable

@@ -24,7 +24,8 @@ constexpr const char* kDescription =
     "probelog: kernel and user-space activity as structured log records, from eBPF.\n"
     "With no --trace it runs the default traces; --list-traces shows them all.\n"
     "probelog [OPTIONS] -- COMMAND [ARGS...] starts COMMAND and traces it and everything it "
-    "starts;\nprobelog xdp --help: the live XDP blocklist commands.";
+    "starts;\nprobelog ctl --help: add and remove probes, switch traces on and off in a "
+    "running agent;\nprobelog xdp --help: the live XDP blocklist commands.";
 
 std::string known_traces() {
     std::string names;
@@ -214,6 +215,7 @@ Result<CliOutcome> parse_command_line(const std::vector<std::string>& args) {
         "  probelog --xdp eth0 --xdp-block 10.1.2.0/24   per-source counts, drop a prefix\n"
         "  probelog --probe 'libc:malloc(u64 size) ret:ptr' --pid 1234\n"
         "                                        a library function's calls, args and latency\n"
+        "  probelog ctl add 'libc:malloc(u64 size)'       a probe more, in a running agent\n"
         "  probelog xdp block|unblock|list|stats ...     talk to a running --xdp agent");
 
     std::vector<std::string> reversed(own.rbegin(), own.rend());

@@ -10,6 +10,7 @@
 //   - each sink: queue full, refused, write errors, unsent at exit.
 // The exit summary states the totals.
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -27,6 +28,11 @@ class LossReport {
 
     // The ids of the running traces (for Runtime::read_counters).
     const std::vector<uint16_t>& trace_ids() const { return ids_; }
+    // A trace started while the run goes on (once per id: a trace started
+    // again continues its counts).
+    void add_trace(uint16_t id) {
+        if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) ids_.push_back(id);
+    }
 
     // True when every event the kernel generated and did not lose has been
     // read (per running trace: received = generated - lost). After detaching,

@@ -29,6 +29,14 @@ struct Options {
     // --max-rate [TRACE=]N/s: records per second, by trace name ("": every trace).
     std::map<std::string, uint64_t> max_rate;
     uint32_t poll_ms = 100;
+    // --control-socket: where `probelog ctl` reaches this agent; empty: the
+    // default (/run/probelog/probelog.sock, skipped with a note when another
+    // agent has it); "none": no control socket.
+    std::string control_socket;
+    // --policy, --policy-dir: policy files (docs/POLICIES.md), applied at
+    // start and again when they change or on SIGHUP.
+    std::vector<std::string> policy_files;
+    std::vector<std::string> policy_dirs;
     std::vector<OutputSpec> outputs;  // empty: stdout, table on a terminal, else JSON lines
     bool verbose = false;
     // --hist: latency histograms (probes, io) at exit, and every hist_interval if set.

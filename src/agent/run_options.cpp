@@ -130,6 +130,37 @@ constexpr OptionDef kRunOptions[] = {
          o.poll_ms = static_cast<uint32_t>(*n);
          return {};
      }},
+    {.flag = "--control-socket",
+     .value = "PATH",
+     .help = "Where `probelog ctl` reaches this agent (default /run/probelog/probelog.sock; "
+             "none: no control socket)",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         if (value.empty() || (value != "none" && !value.starts_with("/"))) {
+             return make_error(ErrorKind::Usage,
+                               "'{}' is not an absolute path (or none for no control socket)",
+                               value);
+         }
+         o.control_socket = value;
+         return {};
+     }},
+    {.flag = "--policy",
+     .value = "FILE",
+     .help = "Traces and probes from a policy file (repeatable; docs/POLICIES.md), applied "
+             "again when it changes or on SIGHUP",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.policy_files.emplace_back(value);
+         return {};
+     },
+     .list = true},
+    {.flag = "--policy-dir",
+     .value = "DIR",
+     .help = "Every *.yaml policy file in DIR (repeatable; a Kubernetes ConfigMap mount), "
+             "applied again when one changes or on SIGHUP",
+     .apply = [](std::string_view value, Options& o) -> Status {
+         o.policy_dirs.emplace_back(value);
+         return {};
+     },
+     .list = true},
     {.flag = "--hist",
      .help = "Print a log2 histogram of each --probe's and each io operation's latency at exit "
              "(to stderr)",

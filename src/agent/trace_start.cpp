@@ -35,6 +35,7 @@ StartedTraces start_traces(const std::vector<std::string>& names, const TraceCon
             report(fmt::format("trace '{}' unavailable: not a built-in trace", name));
             continue;
         }
+        size_t before = context.loop != nullptr ? context.loop->size() : 0;
         if (Status st = start_one(*trace, context); !st) {
             if (trace->info().fail_run) {
                 started.fatal = st.error();
@@ -44,6 +45,12 @@ StartedTraces start_traces(const std::vector<std::string>& names, const TraceCon
             continue;
         }
         started.hooks += trace->hook_count();
+        if (context.loop != nullptr) {
+            started.participants.emplace_back(
+                context.loop->begin() + static_cast<std::ptrdiff_t>(before), context.loop->end());
+        } else {
+            started.participants.emplace_back();
+        }
         started.names.push_back(name);
         started.traces.push_back(std::move(trace));
     }

@@ -17,6 +17,8 @@ struct StartedTraces {
     std::vector<std::unique_ptr<Trace>> traces;  // running, in start order
     std::vector<std::string> names;              // their names, same order
     size_t hooks = 0;                            // attached hooks, all traces
+    // Per running trace (same order): what it put in context.loop.
+    std::vector<std::vector<LoopParticipant*>> participants;
     // A fail_run trace that could not start (the run must not go on without
     // it); set, starting stopped there.
     std::optional<Error> fatal;

@@ -36,6 +36,7 @@ void Pipeline::on_sample(std::span<const std::byte> sample) {
         if (h.pid != 0) enricher_->enrich(h.cgroup_id, h.ns_pid, record_);
     }
     uint16_t trace = record_.trace() < PL_TRACE_MAX ? record_.trace() : 0;
+    if (!trace_policy_[trace].empty()) record_.add_str("policy", trace_policy_[trace]);
     for (const Tap& tap : taps_)
         tap(record_);
     for (auto& sink : sinks_)

@@ -49,6 +49,11 @@ class Pipeline {
     // Adds the container of the task to each record from the ring buffer
     // (before taps and sinks see it); `enricher` must outlive the pipeline's use.
     void set_enricher(containers::Enricher* enricher) { enricher_ = enricher; }
+    // The policy (docs/POLICIES.md) that runs trace `trace`: its records get
+    // a `policy` field; empty: none. (Probe records get theirs per probe.)
+    void set_trace_policy(uint16_t trace, std::string policy) {
+        if (trace < PL_TRACE_MAX) trace_policy_[trace] = std::move(policy);
+    }
     decode::Decoder& decoder() { return decoder_; }
 
     // One sample from the ring buffer.
@@ -84,6 +89,7 @@ class Pipeline {
     std::vector<std::unique_ptr<Sink>> sinks_;
     std::vector<Tap> taps_;
     containers::Enricher* enricher_ = nullptr;
+    std::array<std::string, PL_TRACE_MAX> trace_policy_;
     std::optional<uint64_t> max_records_;
     uint64_t total_delivered_ = 0;
     PipelineCounters counters_;

@@ -1,0 +1,47 @@
+/*
+ * A target that keeps running while probes are added to and removed from a
+ * running probelog (tests/e2e/ctl_e2e_test.cpp).
+ *
+ *   live_calls SECONDS   calls lc_a(i) then lc_b(i) for i = 0, 1, ... every
+ *                        200 us for SECONDS; says "running" on stderr at the
+ *                        start and "calls N" at the end (N calls of each).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROBED __attribute__((noipa, used, visibility("default")))
+
+PROBED int lc_a(int i) {
+    return i + 1;
+}
+
+PROBED int lc_b(int i) {
+    return i * 2;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: live_calls SECONDS\n");
+        return 1;
+    }
+    double end = now() + atof(argv[1]);
+    long n = 0;
+    long sum = 0;
+    fprintf(stderr, "running\n");
+    while (now() < end) {
+        sum += lc_a((int)n);
+        sum += lc_b((int)n);
+        ++n;
+        usleep(200);
+    }
+    fprintf(stderr, "calls %ld\n", n);
+    return sum == 0 ? 1 : 0;
+}
