@@ -32,26 +32,6 @@ std::string directory_of(std::string_view file) {
     return slash == std::string_view::npos ? std::string() : std::string(file.substr(0, slash + 1));
 }
 
-// The file's text, if it is a regular file of at most kMaxConfigBytes.
-Result<std::string> read_config_file(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return make_error("{}", std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return make_error("it is a directory (name a file in it)");
-    if (!S_ISREG(st.st_mode)) {
-        return make_error("it is not a regular file (a device, FIFO or socket): name a file");
-    }
-    if (static_cast<uint64_t>(st.st_size) > kMaxConfigBytes) {
-        return make_error("it is {} bytes; a config file is at most 1 MiB", st.st_size);
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error("{}", std::strerror(errno));
-    std::string text(kMaxConfigBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxConfigBytes) return make_error("it grew past 1 MiB while being read");
-    return text;
-}
-
 }  // namespace
 
 std::string clip_detail(std::string detail) {
@@ -202,6 +182,26 @@ Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
     detail::LoadState state;
     state.context = &context;
     return finish(detail::load_yaml(text, file_name, state), state);
+}
+
+Result<std::string> read_config_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return make_error("{}", std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return make_error("it is a directory (name a file in it)");
+    if (!S_ISREG(st.st_mode)) {
+        return make_error("it is not a regular file (a device, FIFO or socket): name a file");
+    }
+    if (static_cast<uint64_t>(st.st_size) > detail::kMaxConfigBytes) {
+        return make_error("it is {} bytes; a config file is at most 1 MiB", st.st_size);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error("{}", std::strerror(errno));
+    std::string text(detail::kMaxConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > detail::kMaxConfigBytes)
+        return make_error("it grew past 1 MiB while being read");
+    return text;
 }
 
 Context default_context(std::vector<std::string> known_traces,

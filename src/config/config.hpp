@@ -38,6 +38,12 @@ Result<Options> parse_classic(std::string_view text, const std::string& file_nam
 Result<Options> parse_yaml(std::string_view text, const std::string& file_name,
                            const Context& context);
 
+// The text of the file at `path` (symlinks followed), if it is a regular file
+// of at most 1 MiB: what a config path, an include or a policy file may make
+// probelog read. The error is the reason only ("it is a directory (name a file
+// in it)"); the caller names the file.
+Result<std::string> read_config_file(const std::string& path);
+
 // A Context with these traces and options whose ${NAME} comes from the environment.
 Context default_context(std::vector<std::string> known_traces,
                         std::vector<const OptionDef*> options);
