@@ -158,11 +158,11 @@ class Run {
     std::optional<AgentMetrics> agent_metrics_;
     std::vector<bpf::RingFill> ring_fills_;  // every trace's ring
 
-    std::optional<control::ControlServer> control_;  // --control-socket
-    TraceSettings live_settings_;                    // what traces started live get
-    std::set<std::string> paused_;                   // traces paused live
-    policy::PolicySet policies_;                     // the set that runs
-    std::map<std::string, std::string> trace_policy_;     // trace -> the policy that runs it
+    std::optional<control::ControlServer> control_;         // --control-socket
+    TraceSettings live_settings_;                           // what traces started live get
+    std::set<std::string> paused_;                          // traces paused live
+    policy::PolicySet policies_;                            // the set that runs
+    std::map<std::string, std::string> trace_policy_;       // trace -> the policy that runs it
     std::map<std::string, TraceSettings> policy_settings_;  // trace -> its policy's options
     UniqueFd policy_watch_;                                 // inotify on the policy files' dirs
     Clock::time_point policy_reload_due_ = Clock::time_point::max();

@@ -61,7 +61,7 @@ Result<ProbeTrace*> Run::probe_trace(bool start) {
     return static_cast<ProbeTrace*>(t);  // the "probe" trace is a ProbeTrace (probe_trace.cpp)
 }
 
-Status Run::start_trace_live(const std::string& name) {
+Status Run::start_trace_live(const std::string& name, const TraceSettings* settings) {
     const TraceInfo* info = find_trace(name);
     if (info == nullptr) {
         return make_error(ErrorKind::NotFound,
@@ -70,8 +70,8 @@ Status Run::start_trace_live(const std::string& name) {
                           name);
     }
     if (running_trace(info->name) != nullptr) return make_error("{} is running", info->name);
-    TraceContext context{*runtime_, live_settings_, uprobe_pids_for(o_), &registry_,
-                         &participants_};
+    TraceContext context{*runtime_, settings != nullptr ? *settings : live_settings_,
+                         uprobe_pids_for(o_), &registry_, &participants_};
     size_t rings_before = runtime_->rings().size();
     std::string why;
     StartedTraces started = start_traces({std::string(info->name)}, context,

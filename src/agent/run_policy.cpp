@@ -30,8 +30,7 @@ const policy::Policy* find_policy(const policy::PolicySet& set, const std::strin
     return nullptr;
 }
 
-const policy::TraceItem* find_trace_item(const policy::PolicySet& set,
-                                         const policy::ItemKey& key) {
+const policy::TraceItem* find_trace_item(const policy::PolicySet& set, const policy::ItemKey& key) {
     if (const policy::Policy* p = find_policy(set, key.policy)) {
         for (const policy::TraceItem& t : p->traces) {
             if (t.name == key.name) return &t;
@@ -40,8 +39,7 @@ const policy::TraceItem* find_trace_item(const policy::PolicySet& set,
     return nullptr;
 }
 
-const policy::ProbeItem* find_probe_item(const policy::PolicySet& set,
-                                         const policy::ItemKey& key) {
+const policy::ProbeItem* find_probe_item(const policy::PolicySet& set, const policy::ItemKey& key) {
     if (const policy::Policy* p = find_policy(set, key.policy)) {
         for (const policy::ProbeItem& t : p->probes) {
             if (t.name == key.name) return &t;
@@ -89,8 +87,8 @@ Status merge_policy_filters(const policy::PolicySet& set, Options& o) {
     o.pids.insert(o.pids.end(), f->pids.begin(), f->pids.end());
     if (!f->comms.empty()) {
         if (!o.comm.empty() && o.comm != f->comms[0]) {
-            return make_error(ErrorKind::Usage, "--comm {} and a policy's comm {} disagree",
-                              o.comm, f->comms[0]);
+            return make_error(ErrorKind::Usage, "--comm {} and a policy's comm {} disagree", o.comm,
+                              f->comms[0]);
         }
         o.comm = f->comms[0];
     }
@@ -122,7 +120,8 @@ Status Run::start_policies() {
     if (!problems.empty()) {
         for (const std::string& p : problems)
             say(p);
-        return make_error(ErrorKind::Usage, "the policies could not be applied ({} problem(s) above)",
+        return make_error(ErrorKind::Usage,
+                          "the policies could not be applied ({} problem(s) above)",
                           problems.size());
     }
     // Watch the directories: editors and ConfigMap updates replace files.
@@ -299,15 +298,15 @@ std::vector<std::string> Run::apply_policies(const policy::PolicySet& next) {
                 ProbeRequest back{old->spec, old->name, key.policy, old->enabled};
                 undo.emplace_back([probes, back] { (void)probes->add_probe(back, true); });
             } else {
-                undo.emplace_back([probes, name = item->name] { (void)probes->remove_probe(name); });
+                undo.emplace_back(
+                    [probes, name = item->name] { (void)probes->remove_probe(name); });
             }
         } else {
             const policy::TraceItem* item = find_trace_item(next, key);
             if (changed) {
                 const policy::TraceItem* old = find_trace_item(policies_, key);
                 stop_trace(old->trace);
-                undo.emplace_back(
-                    [&, old, owner = key.policy] { (void)start_trace(*old, owner); });
+                undo.emplace_back([&, old, owner = key.policy] { (void)start_trace(*old, owner); });
             }
             if (Status st = start_trace(*item, key.policy); !st) {
                 return fail(fmt::format("{}: trace {}: {}", where(item->at), item->trace,

@@ -327,10 +327,10 @@ Status ProbeTrace::install(Live& probe) {
     // One group per record name, in site order.
     for (size_t i = 0; i < probe.plans.size();) {
         counted.name = probe.plans[i].compiled.info.name;
-        std::vector<uint32_t> ids;
+        std::vector<uint32_t> group_ids;
         for (; i < probe.plans.size() && probe.plans[i].compiled.info.name == counted.name; ++i)
-            ids.push_back(probe.ids[i]);
-        stats_->add(counted, ids);
+            group_ids.push_back(probe.ids[i]);
+        stats_->add(counted, group_ids);
     }
     return {};
 }

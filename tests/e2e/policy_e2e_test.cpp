@@ -93,8 +93,8 @@ TEST(PolicyE2E, AppliedLiveAndABadPolicyLeavesTheRunningSet) {
     ASSERT_TRUE(wait_delivered(sock, "b", 50)) << agent.err();
 
     // A bad version: an unknown trace and a function that is not there.
-    write_policy(file, "name: web\ntraces:\n  - name: execs\n    trace: exce\nprobes:\n" +
-                           probe_a + fmt::format("  - name: c\n    probe: \"{}:lc_nope\"\n", bin));
+    write_policy(file, "name: web\ntraces:\n  - name: execs\n    trace: exce\nprobes:\n" + probe_a +
+                           fmt::format("  - name: c\n    probe: \"{}:lc_nope\"\n", bin));
     ASSERT_TRUE(agent.wait_for_stderr("policies refused")) << agent.err();
     EXPECT_NE(agent.err().find(file + ":4: "), std::string::npos) << agent.err();
     int64_t a_then = delivered(sock, "a");
@@ -117,14 +117,17 @@ TEST(PolicyE2E, AppliedLiveAndABadPolicyLeavesTheRunningSet) {
     ASSERT_GT(a.size(), 100u);
     for (size_t k = 0; k < a.size(); ++k) {
         ASSERT_EQ(a[k]->str("policy"), "web") << a[k]->line();
-        if (k > 0) ASSERT_EQ(a[k]->num("i"), a[k - 1]->num("i") + 1) << a[k]->line();
+        if (k > 0) {
+            ASSERT_EQ(a[k]->num("i"), a[k - 1]->num("i") + 1) << a[k]->line();
+        }
     }
     auto exec = select(records, [&](const JsonRecord& r) {
         return r.str("event_type") == "exec" && r.raw("args").find(token) != std::string::npos;
     });
     ASSERT_EQ(exec.size(), 1u);
     EXPECT_EQ(exec[0]->str("policy"), "web");
-    auto reloads = select(records, [](const JsonRecord& r) { return r.str("event_type") == "policy"; });
+    auto reloads =
+        select(records, [](const JsonRecord& r) { return r.str("event_type") == "policy"; });
     ASSERT_GE(reloads.size(), 4u);
     size_t refused = 0;
     for (const JsonRecord* r : reloads) {
@@ -142,7 +145,8 @@ TEST(PolicyE2E, ABadPolicyAtStartIsOneLinePerProblem) {
     std::string dir = "/tmp/" + unique_token("plpolicy-bad");
     std::filesystem::create_directories(dir);
     std::string file = dir + "/bad.yaml";
-    write_policy(file, "traces:\n  - name: x\n    trace: exce\nprobes:\n  - probe: \"/bin/true:main\"\n");
+    write_policy(file,
+                 "traces:\n  - name: x\n    trace: exce\nprobes:\n  - probe: \"/bin/true:main\"\n");
     Finished f = run({probelog_bin(), "--policy", file, "--control-socket", "none"});
     EXPECT_EQ(f.exit_code, 2);
     std::istringstream lines(f.err);

@@ -29,7 +29,7 @@ std::string input_keys() {
     EXPECT_NE(
         keys.find(
             ", pid, comm, cgroup, container, containers_only, ringbuf_size, max_rate, poll_ms, "
-            "control_socket, hist, hist_interval, exec_args, "),
+            "control_socket, policy, policy_dir, hist, hist_interval, exec_args, "),
         std::string::npos)
         << keys;
     return keys;
