@@ -19,13 +19,16 @@ namespace {
 
 // What of a file's text a message quotes: a YAML value can be a 1 MiB line.
 constexpr size_t kMaxQuoted = 80;
+// What of a check's own message (which may quote a file's text too) a problem shows.
+constexpr size_t kMaxMessage = 1000;
 
 // `text` for a message: control characters as \xNN (a problem is one line),
-// cut after kMaxQuoted characters.
-std::string shown(std::string_view text) {
+// cut after `max` characters (what a file says; not the messages of our own
+// checks, which are bounded).
+std::string shown(std::string_view text, size_t max = kMaxQuoted) {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
-        if (i == kMaxQuoted) {
+        if (i == max) {
             out += fmt::format("... ({} more characters)", text.size() - i);
             break;
         }
@@ -246,6 +249,7 @@ void Parser::parse_document(const YAML::Node& root) {
 void Parser::parse_traces(const YAML::Node& key, const YAML::Node& list) {
     if (list.IsNull()) return;
     if (!list.IsSequence()) {
+        ++items_seen_;  // (no second problem: "no traces and no probes")
         problem(line_of(list, line_of(key, 1)),
                 "traces must be a list, not {}; write - trace: NAME for each trace", kind_of(list));
         return;
@@ -426,8 +430,9 @@ void Parser::parse_option(const YAML::Node& key, const YAML::Node& value, const 
         }
         Status st = option.apply(text, scratch);
         if (!st) {
-            problem(value_line, "{}",
-                    shown(option_error(option, name, shown(text), st.error().message)));
+            problem(
+                value_line, "{}",
+                shown(option_error(option, name, shown(text), st.error().message), kMaxMessage));
             continue;
         }
         trace.options.emplace_back(name, text);
@@ -437,6 +442,7 @@ void Parser::parse_option(const YAML::Node& key, const YAML::Node& value, const 
 void Parser::parse_probes(const YAML::Node& key, const YAML::Node& list) {
     if (list.IsNull()) return;
     if (!list.IsSequence()) {
+        ++items_seen_;  // (no second problem: "no traces and no probes")
         problem(line_of(list, line_of(key, 1)),
                 "probes must be a list, not {}; write - name: NAME, probe: SPEC for each probe",
                 kind_of(list));
@@ -485,7 +491,7 @@ void Parser::parse_probe(const YAML::Node& item) {
             auto spec = probes::parse_probe_spec(probe.spec);
             if (!spec) {
                 problem(line_of(kv.second, line), "probe '{}': {}; see docs/PROBES.md",
-                        shown(probe.spec), shown(spec.error().message));
+                        shown(probe.spec), shown(spec.error().message, kMaxMessage));
                 ok = false;
             }
         } else if (key == "enabled") {
