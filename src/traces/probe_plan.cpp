@@ -23,6 +23,7 @@ Result<std::vector<ProbePlan>> plan_probe(const std::string& text, const probes:
         sites.push_back(std::move(*resolved));
     }
     std::vector<ProbePlan> out;
+    out.reserve(sites.size());
     for (probes::ResolvedProbe& site : sites) {
         auto compiled = probes::compile_probe(site, co);
         if (!compiled) {
@@ -39,6 +40,7 @@ std::vector<std::string> plan_notes(const ProbePlan& plan, bool verbose) {
     const probes::ResolvedProbe& r = plan.resolved;
     const probes::CompiledProbe& c = plan.compiled;
     std::vector<std::string> out;
+    out.reserve(r.notes.size() + c.notes.size() + 2);
     for (const std::string& note : r.notes)
         out.push_back("note: " + note);
     for (const std::string& note : c.notes)
