@@ -192,8 +192,9 @@ void ControlServer::accept_pending(std::chrono::milliseconds budget) {
             client.answered = true;
         } else if (::getsockopt(client.fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
                    cred.uid != 0) {
-            client.response = error_response("the control socket is root only");
-            client.answered = true;
+            // Answered once its request is read: closing on an unread request
+            // would reset the connection, and the client see no answer.
+            client.refused = true;
         }
         if (client.answered && clients_.size() >= kMaxClients) {
             // One try without waiting: a full table holds no more.
@@ -221,6 +222,8 @@ bool ControlServer::progress(Client& c, const Handler& handler) {
         size_t nl = c.request.find('\n');
         if (c.request.size() > kMaxRequestBytes) {
             c.response = error_response("request longer than 1 MiB");
+        } else if ((nl != std::string::npos || n == 0) && c.refused) {
+            c.response = error_response("the control socket is root only");
         } else if (nl != std::string::npos || n == 0) {
             c.response = handler(std::string_view(c.request).substr(0, nl));
         } else {

@@ -68,6 +68,7 @@ class ControlServer {
         std::string response;  // set once answered
         size_t sent = 0;
         bool answered = false;
+        bool refused = false;  // not root: the answer says so, whatever the request
         Clock::time_point deadline;
     };
     void accept_pending(std::chrono::milliseconds budget);

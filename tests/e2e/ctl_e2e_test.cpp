@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/ctl_client.hpp"
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
@@ -29,42 +30,6 @@ using namespace std::chrono_literals;
 // A socket path in a directory that does not exist yet (the agent makes it 0700).
 std::string socket_path(std::string_view tag) {
     return fmt::format("/tmp/{}/ctl.sock", unique_token(fmt::format("plctl-{}", tag)));
-}
-
-Finished ctl(const std::string& sock, std::vector<std::string> args) {
-    args.insert(args.begin(), {probelog_bin(), "ctl", "--socket", sock});
-    return run(args, 30s);
-}
-
-// The probe's counts from `probelog ctl stats -o json` (-1: not listed).
-int64_t probe_delivered(const std::string& sock, const std::string& name) {
-    Finished f = ctl(sock, {"-o", "json", "stats"});
-    rapidjson::Document doc;
-    doc.Parse(f.out.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("probes")) return -1;
-    for (const auto& p : doc["probes"].GetArray()) {
-        if (p["name"].GetString() == name) return p["delivered"].GetInt64();
-    }
-    return -1;
-}
-
-// The records an agent wrote to `path` (-o file://PATH): a busy agent's
-// stdout would fill its pipe while the test talks to it.
-std::vector<JsonRecord> records_in(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse_json_lines(text.str());
-}
-
-// Waits until `probe` has delivered at least `n` records.
-bool wait_delivered(const std::string& sock, const std::string& probe, int64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (probe_delivered(sock, probe) >= n) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
 }
 
 // The ids of the generic uprobe programs the agent holds.
@@ -116,7 +81,7 @@ TEST(CtlE2E, ProbeAddedToARunningAgentThenRemoved) {
     struct stat st {};
     ASSERT_EQ(::stat(sock.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    Process target({bin, "8"});
+    Process target({bin, "60"});
     ASSERT_TRUE(target.wait_for_stderr("running")) << target.err();
 
     Finished added = ctl(sock, {"add", "--name", "b", bin + ":lc_b(int i) ret:int"});
@@ -137,6 +102,7 @@ TEST(CtlE2E, ProbeAddedToARunningAgentThenRemoved) {
     EXPECT_EQ(links_of(programs), 0) << "a link of the removed probe is left";
     int64_t at_removal = probe_delivered(sock, "b");
     EXPECT_EQ(at_removal, -1);  // no longer listed
+    target.signal(SIGINT);
     EXPECT_EQ(target.wait().exit_code, 0);
 
     agent.signal(SIGINT);
@@ -165,7 +131,7 @@ TEST(CtlE2E, UnchangedProbeLosesNothingAcross20ChangesBesideIt) {
     Process agent({probelog_bin(), "-o", "file://" + out, "--poll-ms", "20", "--control-socket",
                    sock, "--probe", bin + ":lc_a(int i) ret:int"});
     ASSERT_TRUE(agent.wait_for_stderr("Ctrl-C to stop")) << agent.err();
-    Process target({bin, "10"});
+    Process target({bin, "60"});
     ASSERT_TRUE(target.wait_for_stderr("running")) << target.err();
     for (int k = 0; k < 20; ++k) {
         Finished a = ctl(sock, {"add", "--name", "b", bin + ":lc_b(int i)"});
@@ -180,6 +146,9 @@ TEST(CtlE2E, UnchangedProbeLosesNothingAcross20ChangesBesideIt) {
     Finished odd = ctl(sock, {"add", "--replace", "--name", "c", bin + ":lc_b(int i) if i & 1"});
     ASSERT_EQ(odd.exit_code, 0) << odd.err;
     EXPECT_EQ(odd.out, "replaced probe c\n");
+    // The new condition's records, then the end of the calls.
+    ASSERT_TRUE(wait_delivered(sock, "c", 20));
+    target.signal(SIGINT);
     auto finished = target.wait();
     ASSERT_EQ(finished.exit_code, 0);
     long calls = 0;
@@ -320,6 +289,41 @@ TEST(CtlE2E, SocketRefusesNonRootClientsAndBadRequests) {
 
     agent.signal(SIGINT);
     EXPECT_EQ(agent.wait().exit_code, 0);
+}
+
+}  // namespace
+}  // namespace probelog::test
+
+namespace probelog::test {
+namespace {
+
+// Proves: `probelog ctl xdp ...` reaches the agent's XDP blocklist through the
+// agent's control socket, and today's `probelog xdp` (the XDP socket) sees the
+// same blocklist. The agent runs in a network namespace of its own (its lo).
+TEST(CtlE2E, XdpCommandsThroughTheAgentSocket) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string ns = unique_token("plctlxdp");
+    ASSERT_EQ(run({"/usr/sbin/ip", "netns", "add", ns}).exit_code, 0);
+    std::string sock = socket_path("xdp");
+    std::string xdp_sock = sock + ".xdp";
+    {
+        Process agent({"/usr/sbin/ip", "netns", "exec", ns, probelog_bin(), "-o", "json", "--xdp",
+                       "lo", "--xdp-socket", xdp_sock, "--control-socket", sock});
+        ASSERT_TRUE(agent.wait_for_stderr("Ctrl-C to stop")) << agent.err();
+        Finished blocked = ctl(sock, {"xdp", "block", "10.9.9.0/24"});
+        EXPECT_EQ(blocked.exit_code, 0) << blocked.err;
+        Finished listed = ctl(sock, {"xdp", "list"});
+        EXPECT_NE(listed.out.find("10.9.9.0/24"), std::string::npos) << listed.out;
+        Finished old = run({probelog_bin(), "xdp", "--socket", xdp_sock, "list"});
+        EXPECT_NE(old.out.find("10.9.9.0/24"), std::string::npos) << old.out << old.err;
+        Finished bad = ctl(sock, {"xdp", "block", "10.9.9.1/24"});
+        EXPECT_EQ(bad.exit_code, 1);
+        EXPECT_NE(bad.err.find("has bits set past the prefix length"), std::string::npos)
+            << bad.err;
+        agent.signal(SIGINT);
+        EXPECT_EQ(agent.wait().exit_code, 0);
+    }
+    run({"/usr/sbin/ip", "netns", "del", ns});
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // bad policy at start refused with one line per problem.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <rapidjson/document.h>
 #include <signal.h>
 #include <unistd.h>
@@ -12,9 +13,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
+#include "e2e/ctl_client.hpp"
 #include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/root.hpp"
@@ -32,33 +36,6 @@ void write_policy(const std::string& path, const std::string& text) {
         out << text;
     }
     std::filesystem::rename(tmp, path);
-}
-
-int64_t delivered(const std::string& sock, const std::string& probe) {
-    Finished f = run({probelog_bin(), "ctl", "--socket", sock, "-o", "json", "stats"});
-    rapidjson::Document doc;
-    doc.Parse(f.out.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("probes")) return -1;
-    for (const auto& p : doc["probes"].GetArray()) {
-        if (p["name"].GetString() == probe) return p["delivered"].GetInt64();
-    }
-    return -1;
-}
-
-bool wait_delivered(const std::string& sock, const std::string& probe, int64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (delivered(sock, probe) >= n) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
-}
-
-std::vector<JsonRecord> records_in(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse_json_lines(text.str());
 }
 
 // Proves: a policy's probe and trace run from the start and their records
@@ -82,7 +59,7 @@ TEST(PolicyE2E, AppliedLiveAndABadPolicyLeavesTheRunningSet) {
     Process agent({probelog_bin(), "-o", "file://" + out, "--poll-ms", "20", "--policy", file,
                    "--control-socket", sock});
     ASSERT_TRUE(agent.wait_for_stderr("Ctrl-C to stop")) << agent.err();
-    Process target({bin, "8"});
+    Process target({bin, "60"});
     ASSERT_TRUE(target.wait_for_stderr("running")) << target.err();
     ASSERT_TRUE(wait_delivered(sock, "a", 50));
     std::string token = unique_token("policy-exec");
@@ -97,16 +74,17 @@ TEST(PolicyE2E, AppliedLiveAndABadPolicyLeavesTheRunningSet) {
                            fmt::format("  - name: c\n    probe: \"{}:lc_nope\"\n", bin));
     ASSERT_TRUE(agent.wait_for_stderr("policies refused")) << agent.err();
     EXPECT_NE(agent.err().find(file + ":4: "), std::string::npos) << agent.err();
-    int64_t a_then = delivered(sock, "a");
-    int64_t b_then = delivered(sock, "b");
+    int64_t a_then = probe_delivered(sock, "a");
+    int64_t b_then = probe_delivered(sock, "b");
     ASSERT_TRUE(wait_delivered(sock, "a", a_then + 50)) << "the running set stopped";
-    EXPECT_GT(delivered(sock, "b"), b_then) << "b was detached by a refused policy";
+    EXPECT_GT(probe_delivered(sock, "b"), b_then) << "b was detached by a refused policy";
 
     // b taken out, applied on SIGHUP.
     write_policy(file, "name: web\n" + execs + "probes:\n" + probe_a);
     agent.signal(SIGHUP);
     ASSERT_TRUE(agent.wait_for_stderr("0 added, 0 changed, 1 removed")) << agent.err();
-    EXPECT_EQ(delivered(sock, "b"), -1);
+    EXPECT_EQ(probe_delivered(sock, "b"), -1);
+    target.signal(SIGINT);
     EXPECT_EQ(target.wait().exit_code, 0);
 
     agent.signal(SIGINT);
@@ -157,6 +135,109 @@ TEST(PolicyE2E, ABadPolicyAtStartIsOneLinePerProblem) {
     }
     EXPECT_EQ(naming, 2) << f.err;
     EXPECT_NE(f.err.find("nothing was started"), std::string::npos) << f.err;
+}
+
+}  // namespace
+}  // namespace probelog::test
+
+namespace probelog::test {
+namespace {
+
+std::string metric_value(const std::string& text, const std::string& series) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.starts_with(series + " ")) return line.substr(series.size() + 1);
+    }
+    return "<absent>";
+}
+
+// Proves: across 20 reloads that each change a probe's condition (replaced
+// make-before-break), the probe that stays the same loses and repeats
+// nothing: one record per call, in order, and the probe trace's per-cpu
+// sequence numbers without a gap or a repeat; each change counts once in
+// probelog_policy_reloads_total{result="applied"} and a bad file once in
+// {result="refused"}.
+TEST(PolicyE2E, UnchangedProbeAcross20ReloadsAndTheReloadMetric) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string dir = "/tmp/" + unique_token("plpolicy20");
+    std::filesystem::create_directories(dir);
+    std::string file = dir + "/app.yaml";
+    std::string sock = dir + "/ctl/ctl.sock";
+    std::string out = dir + "/out.jsonl";
+    std::string bin = testprog("live_calls");
+    auto version = [&](int k) {
+        return fmt::format(
+            "probes:\n  - name: a\n    probe: \"{0}:lc_a(int i)\"\n  - name: b\n    probe: "
+            "\"{0}:lc_b(int i) if i & {1}\"\n",
+            bin, k % 2 == 0 ? 2 : 1);
+    };
+    write_policy(file, version(0));
+    Process agent({probelog_bin(), "-o", "file://" + out, "--poll-ms", "20", "--policy", file,
+                   "--control-socket", sock, "--metrics", "127.0.0.1:0"});
+    ASSERT_TRUE(agent.wait_for_stderr("Ctrl-C to stop")) << agent.err();
+    std::smatch m;
+    std::string err = agent.err();
+    ASSERT_TRUE(std::regex_search(err, m, std::regex("metrics at http://127.0.0.1:(\\d+)/metrics")))
+        << err;
+    int port = std::stoi(m[1]);
+    Process target({bin, "120"});
+    ASSERT_TRUE(target.wait_for_stderr("running")) << target.err();
+    ASSERT_TRUE(wait_delivered(sock, "a", 20));
+    for (int k = 1; k <= 20; ++k) {
+        write_policy(file, version(k));
+        agent.signal(SIGHUP);
+        // Applied once `ctl list` shows the new condition.
+        std::string want = fmt::format("if i & {}", k % 2 == 0 ? 2 : 1);
+        bool seen = false;
+        for (int attempt = 0; attempt < 200 && !seen; ++attempt) {
+            Finished list = ctl(sock, {"list"});
+            size_t b = list.out.find("probe  b ");
+            seen = b != std::string::npos &&
+                   list.out.substr(b, list.out.find('\n', b) - b).ends_with(want);
+            if (!seen) std::this_thread::sleep_for(50ms);
+        }
+        ASSERT_TRUE(seen) << "reload " << k << " not applied\n" << agent.err();
+    }
+    write_policy(file, "probes:\n  - name: a\n    probe: 7\n");
+    ASSERT_TRUE(agent.wait_for_stderr("policies refused")) << agent.err();
+    ASSERT_TRUE(wait_delivered(sock, "a", probe_delivered(sock, "a") + 20));
+    target.signal(SIGINT);
+    Finished finished = target.wait();
+    ASSERT_EQ(finished.exit_code, 0);
+    long calls = 0;
+    ASSERT_EQ(std::sscanf(finished.err.c_str() + finished.err.find("calls "), "calls %ld", &calls),
+              1);
+
+    httplib::Client client("127.0.0.1", port);
+    std::string text;
+    const std::string applied = "probelog_policy_reloads_total{result=\"applied\"}";
+    const std::string refused = "probelog_policy_reloads_total{result=\"refused\"}";
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (auto res = client.Get("/metrics")) text = res->body;
+        if (metric_value(text, refused) == "1") break;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(metric_value(text, applied), "21") << text;  // the start and 20 changes
+    EXPECT_EQ(metric_value(text, refused), "1") << text;
+
+    agent.signal(SIGINT);
+    Finished f = agent.wait();
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    auto records = records_in(out);
+    auto a = select(records, [](const JsonRecord& r) { return r.str("probe") == "a"; });
+    ASSERT_EQ(a.size(), static_cast<size_t>(calls)) << f.err;
+    for (size_t k = 0; k < a.size(); ++k)
+        ASSERT_EQ(a[k]->num("i"), static_cast<int64_t>(k)) << a[k]->line();
+    std::map<uint64_t, std::vector<uint64_t>> seqs;
+    for (const JsonRecord& r : records) {
+        if (r.str("event_type") == "probe") seqs[r.unum("cpu")].push_back(r.unum("seq"));
+    }
+    for (auto& [cpu, s] : seqs) {
+        std::sort(s.begin(), s.end());
+        for (size_t k = 0; k < s.size(); ++k)
+            ASSERT_EQ(s[k], k) << "cpu " << cpu << ": a gap or a repeat";
+    }
 }
 
 }  // namespace

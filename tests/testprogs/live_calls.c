@@ -3,9 +3,11 @@
  * running probelog (tests/e2e/ctl_e2e_test.cpp).
  *
  *   live_calls SECONDS   calls lc_a(i) then lc_b(i) for i = 0, 1, ... every
- *                        200 us for SECONDS; says "running" on stderr at the
- *                        start and "calls N" at the end (N calls of each).
+ *                        200 us for SECONDS or until SIGINT; says "running" on
+ *                        stderr at the start and "calls N" at the end (N calls
+ *                        of each).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -19,6 +21,13 @@ PROBED int lc_a(int i) {
 
 PROBED int lc_b(int i) {
     return i * 2;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop = 1;
 }
 
 static double now(void) {
@@ -35,8 +44,9 @@ int main(int argc, char** argv) {
     double end = now() + atof(argv[1]);
     long n = 0;
     long sum = 0;
+    signal(SIGINT, on_signal);
     fprintf(stderr, "running\n");
-    while (now() < end) {
+    while (!stop && now() < end) {
         sum += lc_a((int)n);
         sum += lc_b((int)n);
         ++n;
