@@ -242,3 +242,51 @@ TEST(PolicyE2E, UnchangedProbeAcross20ReloadsAndTheReloadMetric) {
 
 }  // namespace
 }  // namespace probelog::test
+
+namespace probelog::test {
+namespace {
+
+// Proves: a policy's filters are the agent's kernel filter: with comm [echo],
+// the exec trace records echo and not true; a reload that changes the
+// filters is refused (they are read at start) and the filter stays.
+TEST(PolicyE2E, FiltersAreTheKernelFilterAndTheirChangeIsRefused) {
+    PROBELOG_REQUIRE_ROOT();
+    std::string dir = "/tmp/" + unique_token("plpolicyf");
+    std::filesystem::create_directories(dir);
+    std::string file = dir + "/f.yaml";
+    std::string out = dir + "/out.jsonl";
+    write_policy(file, "traces:\n  - trace: exec\nfilters:\n  comm: [echo]\n");
+    Process agent({probelog_bin(), "-o", "file://" + out, "--poll-ms", "20", "--policy", file,
+                   "--control-socket", "none"});
+    ASSERT_TRUE(agent.wait_for_stderr("Ctrl-C to stop")) << agent.err();
+    std::string token = unique_token("filtered");
+    ASSERT_EQ(run({"/bin/echo", token}).exit_code, 0);
+    ASSERT_EQ(run({"/bin/true", token}).exit_code, 0);
+    write_policy(file, "traces:\n  - trace: exec\nfilters:\n  comm: [true]\n");
+    agent.signal(SIGHUP);
+    ASSERT_TRUE(agent.wait_for_stderr("policies refused")) << agent.err();
+    EXPECT_NE(agent.err().find("the filters changed"), std::string::npos) << agent.err();
+    std::string after = unique_token("after");
+    ASSERT_EQ(run({"/bin/echo", after}).exit_code, 0);
+    ASSERT_EQ(run({"/bin/true", after}).exit_code, 0);
+    std::this_thread::sleep_for(200ms);
+    agent.signal(SIGINT);
+    Finished f = agent.wait();
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    auto records = records_in(out);
+    auto execs = [&](const std::string& comm, const std::string& t) {
+        return select(records,
+                      [&](const JsonRecord& r) {
+                          return r.str("event_type") == "exec" && r.str("comm") == comm &&
+                                 r.raw("args").find(t) != std::string::npos;
+                      })
+            .size();
+    };
+    EXPECT_EQ(execs("echo", token), 1u);
+    EXPECT_EQ(execs("true", token), 0u);
+    EXPECT_EQ(execs("echo", after), 1u);
+    EXPECT_EQ(execs("true", after), 0u);
+}
+
+}  // namespace
+}  // namespace probelog::test
