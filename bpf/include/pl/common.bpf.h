@@ -337,6 +337,9 @@ static __always_inline bool pl_output(struct pl_event_header* h, __u32 trace, __
     if (!stats) return false;
     if (!pl_rate_allows(trace, stats)) return false;
     h->seq = pl_next_seq(stats);
+    /* The header may have been filled on another cpu (a call's entry, before
+     * the thread moved): the seq is this cpu's, so is the record's cpu. */
+    h->cpu = bpf_get_smp_processor_id();
     if (bpf_ringbuf_output(&pl_events, h, size, pl_wakeup_flags()) != 0) {
         pl_count_lost(stats);
         return false;
