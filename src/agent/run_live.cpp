@@ -112,6 +112,8 @@ Status Run::stop_trace_live(const std::string& name) {
     (void)trace.stop_records();
     ring_->consume();
     std::vector<bpf::Link> released;
+    // Counted before detach() moves the links out.
+    started_.hooks -= std::min(started_.hooks, trace.hook_count());
     trace.detach(released);
     bpf::release_links(released);
     for (LoopParticipant* p : started_.participants[index]) {
@@ -122,7 +124,6 @@ Status Run::stop_trace_live(const std::string& name) {
         }
         std::erase_if(watches_, [&](const Watch& w) { return w.participant == p; });
     }
-    started_.hooks -= std::min(started_.hooks, trace.hook_count());
     // The trace object stays (decoders and taps may point into it) until the
     // run ends; its counts stay in the loss report.
     retired_.push_back(std::move(*it));

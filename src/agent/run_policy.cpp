@@ -106,14 +106,12 @@ Status merge_policy_filters(const policy::PolicySet& set, Options& o) {
 
 Status Run::start_policies() {
     if (!has_policies()) return {};
-    policy_applied_ = &registry_
-                           .counter("probelog_policy_reloads_total",
-                                    "Policy sets applied or refused (a problem in a file, or in "
-                                    "attaching), at start and at each change",
-                                    {"result"})
-                           .labels({"applied"});
-    policy_refused_ =
-        &registry_.counter("probelog_policy_reloads_total", "", {"result"}).labels({"refused"});
+    auto& reloads = registry_.counter("probelog_policy_reloads_total",
+                                      "Policy sets applied or refused (a problem in a file, or "
+                                      "in attaching), at start and at each change",
+                                      {"result"});
+    policy_applied_ = &reloads.labels({"applied"});
+    policy_refused_ = &reloads.labels({"refused"});
     policy::PolicySet initial = std::move(policies_);
     policies_ = {};
     std::vector<std::string> problems = apply_policies(initial);
